@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+// grustream: streaming audio/sensor features (FFTW) → stateful GRU → events.
+// Module map: ../shared/STYLE.md "Shape". C only in the system-library targets.
+import PackageDescription
+
+let package = Package(
+    name: "grustream",
+    products: [
+        .executable(name: "grustream", targets: ["grustream"]),
+        .library(name: "GrustreamDSP", targets: ["GrustreamDSP"]),
+        .library(name: "GrustreamNeural", targets: ["GrustreamNeural"]),
+        .library(name: "GrustreamIO", targets: ["GrustreamIO"]),
+        .library(name: "GrustreamRuntime", targets: ["GrustreamRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C at the edges: system libraries found through pkg-config.
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+        // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
+        .target(name: "GrustreamDSP", dependencies: ["CFFTW"]),
+        // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
+        .target(name: "GrustreamNeural"),
+        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
+        .target(name: "GrustreamIO", dependencies: ["CALSA"]),
+        // Pipeline config, detectors, events, publishers, systemd glue.
+        .target(
+            name: "GrustreamRuntime",
+            dependencies: [
+                "GrustreamDSP", "GrustreamNeural", "GrustreamIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // Command line: argument parsing only.
+        .executableTarget(
+            name: "grustream",
+            dependencies: [
+                "GrustreamRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Shared test helpers: fixture paths, llm.c-style closeness reports.
+        .target(name: "GrustreamTestSupport", dependencies: ["GrustreamNeural"], path: "Tests/GrustreamTestSupport"),
+        .testTarget(name: "GrustreamDSPTests", dependencies: ["GrustreamDSP", "GrustreamTestSupport"]),
+        .testTarget(name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamTestSupport"]),
+        .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),
+        .testTarget(
+            name: "GrustreamRuntimeTests",
+            dependencies: ["GrustreamRuntime", "GrustreamTestSupport"]
+        ),
+    ]
+)

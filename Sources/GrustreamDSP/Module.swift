@@ -1,0 +1,2 @@
+import CFFTW
+// Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.

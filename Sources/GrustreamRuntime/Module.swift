@@ -1,0 +1,1 @@
+// \(m): see Package.swift for what this module owns.

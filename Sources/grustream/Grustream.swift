@@ -1,0 +1,11 @@
+import ArgumentParser
+import GrustreamRuntime
+
+@main
+struct Grustream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grustream",
+        abstract: "Streaming audio/sensor features → stateful GRU → events.",
+        subcommands: []
+    )
+}
