@@ -1,1 +1,0 @@
-// \(m): see Package.swift for what this module owns.
