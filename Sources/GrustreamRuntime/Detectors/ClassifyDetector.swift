@@ -1,0 +1,104 @@
+/// Options of the `classify` detector (`[detector]` with `kind = "classify"`).
+public struct ClassifyOptions: Sendable, Equatable {
+    /// Smoothed posterior a label must reach to trigger (0…1).
+    public var threshold: Float = 0.8
+    /// Per-label thresholds overriding `threshold` (label → value).
+    public var labelThresholds: [String: Float] = [:]
+    /// Moving-average window of the posteriors (milliseconds of stream time); 0 = no smoothing.
+    public var smoothMilliseconds: Double = 300
+    /// After a label triggers, further triggers of that label are ignored for this long (milliseconds).
+    public var refractoryMilliseconds: Double = 1000
+    /// Labels that never trigger (silence, unknown, background). Matched case-insensitively.
+    public var backgroundLabels: [String] = ["_silence_", "_unknown_", "silence", "unknown", "background", "_background_noise_"]
+
+    public init() {}
+}
+
+/// Keyword / sound-class spotting: moving-average smoothing of the posteriors over `smooth_ms`,
+/// a trigger when a non-background label's smoothed posterior reaches its threshold, and a refractory
+/// period per label so one utterance gives one `DETECTION`.
+///
+/// Event timing: `end` is the end of the frame that triggered; `start` is the start of the first frame of
+/// the run of frames in which that label's *raw* posterior stayed ≥ its threshold before the trigger
+/// (or the start of the smoothing window, whichever is later — never before the stream started).
+public final class ClassifyDetector: Detector {
+    public let labels: [String]
+    public let options: ClassifyOptions
+    /// Frames in the smoothing window (≥ 1).
+    public let smoothFrames: Int
+    /// Frames in the refractory period.
+    public let refractoryFrames: Int
+    /// `[labels]` threshold per label; `.infinity` for background labels.
+    private var thresholds: [Float]
+    /// `[smoothFrames, labels]` ring of recent posteriors.
+    private var history: [Float]
+    /// `[labels]` running sums over the ring (Double: no drift over hours).
+    private var sums: [Double]
+    /// `[labels]` smoothed posteriors of the last frame.
+    private var smoothed: [Float]
+    /// `[labels]` first frame of the current run of raw posteriors ≥ threshold, or -1.
+    private var runStart: [Int]
+    private var runStartTime: [Double]
+    /// `[labels]` frame index before which the label may not trigger again.
+    private var quietUntil: [Int]
+    private var framesSeen = 0
+    /// Stream time of the first sample of the frames in the window (for `start`).
+    private var windowStartTimes: [Double]
+
+    /// `frameSeconds`: hop between frames in seconds (converts the millisecond options to frames).
+    public init(labels: [String], options: ClassifyOptions, hopSeconds: Double) throws {
+        guard !labels.isEmpty else { throw PipelineConfigError("detector: the classify detector needs labels (none in the model or pipeline)") }
+        for key in options.labelThresholds.keys where !labels.contains(key) {
+            throw PipelineConfigError(
+                "detector.thresholds.\(key): no such label; labels are \(labels.joined(separator: ", "))")
+        }
+        self.labels = labels
+        self.options = options
+        self.smoothFrames = max(1, Int((options.smoothMilliseconds / 1000 / hopSeconds).rounded()))
+        self.refractoryFrames = max(0, Int((options.refractoryMilliseconds / 1000 / hopSeconds).rounded()))
+        let background = Set(options.backgroundLabels.map { $0.lowercased() })
+        self.thresholds = labels.map { background.contains($0.lowercased()) ? .infinity : options.labelThresholds[$0] ?? options.threshold }
+        history = [Float](repeating: 0, count: smoothFrames * labels.count)
+        sums = [Double](repeating: 0, count: labels.count)
+        smoothed = [Float](repeating: 0, count: labels.count)
+        runStart = [Int](repeating: -1, count: labels.count)
+        runStartTime = [Double](repeating: 0, count: labels.count)
+        quietUntil = [Int](repeating: 0, count: labels.count)
+        windowStartTimes = [Double](repeating: 0, count: smoothFrames)
+    }
+
+    public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { smoothed.withUnsafeBufferPointer(body) }
+
+    public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
+        let n = labels.count
+        precondition(frame.output.count == n, "classify detector: \(frame.output.count) outputs for \(n) labels")
+        let slot = framesSeen % smoothFrames
+        let filled = min(framesSeen + 1, smoothFrames)
+        windowStartTimes[slot] = frame.start
+        let oldestTime = windowStartTimes[framesSeen < smoothFrames ? 0 : (framesSeen + 1) % smoothFrames]
+        for k in 0..<n {
+            let p = frame.output[k]
+            sums[k] += Double(p) - Double(history[slot * n + k])
+            history[slot * n + k] = p
+            smoothed[k] = Float(sums[k] / Double(filled))
+            if p >= thresholds[k] {
+                if runStart[k] < 0 { runStart[k] = frame.index; runStartTime[k] = frame.start }
+            } else {
+                runStart[k] = -1
+            }
+            guard smoothed[k] >= thresholds[k], frame.index >= quietUntil[k] else { continue }
+            quietUntil[k] = frame.index + max(refractoryFrames, 1)
+            let start = runStart[k] >= 0 ? max(runStartTime[k], oldestTime) : oldestTime
+            emit(DetectorEvent(kind: .detection, label: k, score: smoothed[k], threshold: thresholds[k], start: start, end: frame.end))
+        }
+        framesSeen += 1
+    }
+
+    public func finish(emit: (DetectorEvent) -> Void) {}
+
+    public func reset() {
+        for i in history.indices { history[i] = 0 }
+        for k in labels.indices { sums[k] = 0; smoothed[k] = 0; runStart[k] = -1; quietUntil[k] = 0 }
+        framesSeen = 0
+    }
+}

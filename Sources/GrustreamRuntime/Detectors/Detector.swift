@@ -1,0 +1,52 @@
+/// One frame as a detector sees it: where it lies in stream time, the network's input (normalised
+/// features) and its output (head values, activation already applied). Views into buffers the pipeline owns.
+public struct DetectorFrame {
+    /// 0-based index of the feature frame in its stream.
+    public var index: Int
+    /// Stream time of the frame's first and last sample (seconds), from the sample count.
+    public var start: Double
+    public var end: Double
+    /// `[input]`: the feature vector the network read (after normalisation).
+    public var input: UnsafeBufferPointer<Float>
+    /// `[output]`: what the network produced for this frame.
+    public var output: UnsafeBufferPointer<Float>
+
+    public init(index: Int, start: Double, end: Double, input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>) {
+        self.index = index
+        self.start = start
+        self.end = end
+        self.input = input
+        self.output = output
+    }
+}
+
+/// What a detector reports; the pipeline turns it into a `DETECTION` or `ANOMALY` event.
+/// A plain value (no arrays), so emitting one allocates nothing.
+public struct DetectorEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case detection, anomaly }
+    public var kind: Kind
+    /// Index into the detector's labels (detection); -1 for anomalies.
+    public var label: Int
+    /// Smoothed posterior at the trigger (detection) or peak score of the span (anomaly).
+    public var score: Float
+    /// The threshold in force.
+    public var threshold: Float
+    /// Stream time (seconds) of the span.
+    public var start: Double
+    public var end: Double
+}
+
+/// Turns per-frame network outputs into events. One instance per stream (it holds that stream's state).
+/// `process` is on the hot path: it must not allocate.
+public protocol Detector: AnyObject {
+    /// Labels named in events (classify); empty for anomaly detectors.
+    var labels: [String] { get }
+    func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void)
+    /// End of stream: close what is open (an anomaly span still above threshold).
+    func finish(emit: (DetectorEvent) -> Void)
+    /// Forget everything (a new stream, or a model swap that resets state).
+    func reset()
+    /// Lends the per-frame scores that `SCORES` events report: the smoothed posteriors (classify, one per label)
+    /// or the anomaly score (one value).
+    func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R
+}
