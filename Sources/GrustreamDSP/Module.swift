@@ -1,2 +1,0 @@
-import CFFTW
-// Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
