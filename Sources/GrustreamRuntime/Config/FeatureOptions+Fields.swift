@@ -1,0 +1,102 @@
+import GrustreamDSP
+
+/// `[features]`: flat keys, as `grustream features --print-options` lists them. `convention` and `kind`
+/// choose a preset first (kaldi-native-fbank or librosa defaults); the other keys then override it.
+extension FeatureOptions {
+    public static let fields: [OptionField<FeatureOptions>] = [
+        .number("sample_rate", \.sampleRate, "input sample rate, Hz (default: the source's)", .positive),
+        .integer("channels", \.channels, "interleaved input channels", .within(1, 64)),
+        .number("frame_ms", \.frame.frameMilliseconds, "frame length, ms (used when frame_samples = 0)", .positive),
+        .number("hop_ms", \.frame.hopMilliseconds, "hop between frames, ms (used when hop_samples = 0)", .positive),
+        .integer("frame_samples", \.frame.frameSamples, "frame length in samples; 0: from frame_ms", .nonNegative),
+        .integer("hop_samples", \.frame.hopSamples, "hop in samples; 0: from hop_ms", .nonNegative),
+        .choice("edges", \.frame.edges, "snip (Kaldi snip_edges) | center (librosa center=True, zero padding)"),
+        .number("input_scale", \.frame.inputScale, "samples in [-1, 1) are multiplied by this (Kaldi: 32768)", .positive),
+        .number("dither", \.frame.dither, "dither amplitude (0: off)", .nonNegative),
+        .custom(
+            "dither_seed", "seed of the dither generator",
+            apply: { options, value, path in
+                guard case .integer(let i) = value, i >= 0 else { throw OptionField<FeatureOptions>.mismatch(path, value, "an integer ≥ 0") }
+                options.frame.ditherSeed = UInt64(i)
+            }, render: { String($0.frame.ditherSeed) }),
+        .bool("remove_dc_offset", \.frame.removeDCOffset, "subtract each frame's mean"),
+        .number("preemphasis", \.frame.preemphasis, "pre-emphasis coefficient (0: off)", .within(0, 1)),
+        .choice("window", \.window.kind, "rectangular | hann | hamming | povey | blackman"),
+        .bool("window_periodic", \.window.periodic, "periodic (true) or symmetric window"),
+        .integer("window_samples", \.window.windowSamples, "window length centred in the frame; 0: the frame", .nonNegative),
+        .number("blackman_coefficient", \.window.blackmanCoefficient, "Blackman window coefficient"),
+        .integer("fft_length", \.spectrum.fftLength, "FFT size (zero padding); 0: next power of two ≥ frame", .nonNegative),
+        .choice("spectrum", \.spectrum.scale, "power | magnitude"),
+        .integer("mel_bins", \.mel.bins, "mel filters", .atLeast(1)),
+        .number("mel_low_hz", \.mel.lowHertz, "lowest mel filter edge, Hz", .nonNegative),
+        .number("mel_high_hz", \.mel.highHertz, "highest mel filter edge, Hz (0: Nyquist; negative: Nyquist + value)"),
+        .choice("mel_scale", \.mel.scale, "htk | slaney"),
+        .choice("mel_triangles", \.mel.triangles, "kaldi (triangles in mel) | librosa (triangles in Hz)"),
+        .choice("mel_norm", \.mel.norm, "none | slaney (area normalisation)"),
+        .choice("log", \.log.scale, "none | natural | decibel"),
+        .number("log_floor", \.log.floor, "natural log floor", .positive),
+        .number("db_amin", \.log.amin, "decibel: amin", .positive),
+        .number("db_reference", \.log.reference, "decibel: ref", .positive),
+        .integer("coefficients", \.cepstrum.coefficients, "cepstral coefficients kept (MFCC)", .atLeast(1)),
+        .number("lifter", \.cepstrum.lifter, "cepstral lifter (0: off)", .nonNegative),
+        .bool("use_energy", \.energy.useEnergy, "replace c0 by the log energy (Kaldi)"),
+        .bool("raw_energy", \.energy.rawEnergy, "energy before pre-emphasis and window (Kaldi)"),
+        .number("energy_floor", \.energy.energyFloor, "energy floor (0: none)", .nonNegative),
+        .integer("band_count", \.bands.count, "sensor bands per channel", .atLeast(1)),
+        .number("band_low_hz", \.bands.lowHertz, "lowest band edge, Hz", .nonNegative),
+        .number("band_high_hz", \.bands.highHertz, "highest band edge, Hz (0: Nyquist)"),
+        .choice("band_spacing", \.bands.spacing, "linear | log"),
+        .integer("raw_decimation", \.raw.decimation, "raw: average this many frames into one", .atLeast(1)),
+        .integer("delta_order", \.delta.order, "0 | 1 (deltas) | 2 (deltas and delta-deltas)", .within(0, 2)),
+        .integer("delta_window", \.delta.window, "delta regression half-width N (window 2N+1)", .atLeast(1)),
+        .choice("normalisation", \.normalisation.mode, "none | global (norm_mean/norm_std) | sliding (CMVN)"),
+        .numbers("norm_mean", \.normalisation.mean, "per-dimension mean (global)"),
+        .numbers("norm_std", \.normalisation.std, "per-dimension std (global)"),
+        .integer("cmvn_window", \.normalisation.windowFrames, "sliding CMVN window, frames", .atLeast(1)),
+        .bool("cmvn_variance", \.normalisation.normaliseVariance, "sliding CMVN also divides by the std"),
+        .number("cmvn_variance_floor", \.normalisation.varianceFloor, "sliding CMVN variance floor", .positive),
+    ]
+
+    /// Decode a `[features]` table: preset from `convention` + `kind` at `sample_rate` (default `defaultRate`),
+    /// then every other key. The result is validated; errors name `path.key`.
+    public static func decode(_ value: ConfigValue?, defaultRate: Double, path: String = "features") throws -> FeatureOptions {
+        var convention = FeatureConvention.kaldi
+        var kind = FeatureKind.mfcc
+        var rate = defaultRate
+        var rest: [(String, ConfigValue)] = []
+        if let value {
+            guard let entries = value.tableEntries else { throw OptionField<FeatureOptions>.mismatch(path, value, "a table") }
+            for (key, child) in entries {
+                switch key {
+                case "convention", "kind":
+                    let allowed = key == "kind" ? FeatureKind.allCases.map(\.rawValue) : FeatureConvention.allCases.map(\.rawValue)
+                    guard case .string(let s) = child, allowed.contains(s) else {
+                        throw PipelineConfigError(
+                            "\(path).\(key) = \(child.literal) is not allowed; expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
+                    }
+                    if key == "kind" { kind = FeatureKind(rawValue: s)! } else { convention = FeatureConvention(rawValue: s)! }
+                case "sample_rate":
+                    var probe = FeatureOptions()
+                    try OptionTable.apply(.table([(key, child)]), to: &probe, fields: fields, path: path)
+                    rate = probe.sampleRate
+                default: rest.append((key, child))
+                }
+            }
+        }
+        var options = FeatureOptions.preset(convention, kind: kind, sampleRate: rate)
+        try OptionTable.apply(.table(rest), to: &options, fields: fields, path: path)
+        do { try options.validate() } catch let error as FeatureConfigError {
+            throw PipelineConfigError(error.description.replacingOccurrences(of: "features.", with: "\(path)."))
+        }
+        return options
+    }
+
+    /// Every option with its value, for `--print-options` and start-up logs.
+    public func describeFields() -> [(key: String, value: String, help: String)] {
+        [("kind", "\"\(kind.rawValue)\"", "mfcc | fbank | spectrum | bands | raw")] + OptionTable.describe(self, fields: Self.fields)
+            + [("(dimension)", String(dimension), "values per feature vector (derived)"),
+               ("(frame_length)", String(frameLength), "samples per frame (derived)"),
+               ("(hop_length)", String(hopLength), "samples per hop (derived)"),
+               ("(fft_length)", String(fftLength), "FFT size (derived)")]
+    }
+}
