@@ -1,0 +1,118 @@
+/// B streams of one model stepped together in carry mode (matrix form: each weight row is loaded once for all
+/// B streams). Each stream's outputs equal, bit for bit, those of its own `GRURunner`. `step` never allocates.
+public final class GRUBatchRunner {
+    public let model: GRUModel
+    public let streamCount: Int
+    public let applyNormalisation: Bool
+    private let scratch = FloatScratch()
+    private let inputStride: Int
+    private let hiddenStride: Int
+    /// Distance between two streams' states: layers × hiddenStride.
+    private let streamStride: Int
+    /// [B, layers, hiddenStride] the state `reset` returns to
+    private let initial: UnsafeMutablePointer<Float>
+    /// [B, layers, hiddenStride]
+    private let hiddenState: UnsafeMutablePointer<Float>
+    /// [B, paddedWidth(input)] the current frames
+    private let frames: UnsafeMutablePointer<Float>
+    /// [B, 3*hidden] each
+    private let gates: UnsafeMutablePointer<Float>
+    private let recurrent: UnsafeMutablePointer<Float>
+    /// [B, hiddenStride]
+    private let resetHidden: UnsafeMutablePointer<Float>
+
+    /// - initialState: [layers, hidden] for every stream, or [B, layers, hidden]; nil → zeros.
+    public init(model: GRUModel, streams: Int, initialState: Tensor? = nil, applyNormalisation: Bool = false) throws {
+        guard !model.bidirectional else {
+            throw ModelLoadError(
+                "\(model.name): carry mode cannot run a bidirectional GRU (its reverse direction needs frames "
+                    + "that have not arrived yet); batch streams run in carry mode only")
+        }
+        guard streams >= 1 else { throw ModelLoadError("\(model.name): \(streams) streams, expected ≥ 1") }
+        self.model = model
+        streamCount = streams
+        self.applyNormalisation = applyNormalisation && model.normalisation != nil
+        inputStride = paddedWidth(model.inputSize)
+        hiddenStride = paddedWidth(model.hiddenSize)
+        streamStride = model.layerCount * hiddenStride
+        initial = scratch.allocate(streams * streamStride)
+        hiddenState = scratch.allocate(streams * streamStride)
+        frames = scratch.allocate(streams * inputStride)
+        gates = scratch.allocate(streams * 3 * model.hiddenSize)
+        recurrent = scratch.allocate(streams * 3 * model.hiddenSize)
+        resetHidden = scratch.allocate(streams * hiddenStride)
+        if let initialState {
+            let l = model.layerCount
+            let h = model.hiddenSize
+            let perStream = initialState.shape == [streams, l, h]
+            let one = perStream ? Tensor(zeros: [l, h]) : initialState
+            for b in 0..<streams {
+                let t = perStream ? Tensor(shape: [l, h], scalars: Array(initialState.scalars[(b * l * h)..<((b + 1) * l * h)])) : one
+                do { try GRURunner.copyState(t, model: model, to: initial + b * streamStride, stride: hiddenStride) } catch {
+                    throw ModelLoadError(
+                        "\(model.name): initial state is \(initialState.shapeDescription), expected [\(l), \(h)] or [\(streams), \(l), \(h)]")
+                }
+            }
+        }
+        hiddenState.update(from: initial, count: streams * streamStride)
+    }
+
+    /// Back to the initial state, one stream.
+    public func reset(stream: Int) {
+        precondition(stream >= 0 && stream < streamCount)
+        (hiddenState + stream * streamStride).update(from: initial + stream * streamStride, count: streamStride)
+    }
+
+    /// Back to the initial state, every stream.
+    public func reset() { hiddenState.update(from: initial, count: streamCount * streamStride) }
+
+    /// Hidden state [layers, hidden] of one stream.
+    public func hidden(stream: Int) -> Tensor {
+        let h = model.hiddenSize
+        let base = hiddenState + stream * streamStride
+        var values = [Float](repeating: 0, count: model.layerCount * h)
+        for r in 0..<model.layerCount { for j in 0..<h { values[r * h + j] = base[r * hiddenStride + j] } }
+        return Tensor(shape: [model.layerCount, h], scalars: values)
+    }
+
+    /// One frame per stream: inputs [B, input] → outputs [B, outputSize].
+    public func step(_ inputs: UnsafeBufferPointer<Float>, outputs: UnsafeMutableBufferPointer<Float>) {
+        let n = model.inputSize
+        let b = streamCount
+        precondition(inputs.count == b * n, "GRUBatchRunner.step: \(inputs.count) inputs, expected \(b) × \(n)")
+        precondition(outputs.count >= b * model.outputSize, "GRUBatchRunner.step: outputs too small")
+        let input = inputs.baseAddress!
+        for s in 0..<b {
+            let x = frames + s * inputStride
+            if applyNormalisation, let norm = model.normalisation {
+                norm.mean.withUnsafeBufferPointer { mean in
+                    norm.std.withUnsafeBufferPointer { std in
+                        for j in 0..<n { x[j] = (input[s * n + j] - mean[j]) / std[j] }
+                    }
+                }
+            } else {
+                x.update(from: input + s * n, count: n)
+            }
+        }
+        var layerInput = UnsafePointer(frames)
+        var layerInputStride = inputStride
+        for k in 0..<model.layerCount {
+            let state = hiddenState + k * hiddenStride
+            GRUKernels.layerStep(
+                model.packedLayers[k], gate: model.gateActivation, candidate: model.candidateActivation,
+                inputs: layerInput, inputStride: layerInputStride, hidden: state, hiddenStride: streamStride,
+                batch: b, gates: gates, recurrent: recurrent, resetHidden: resetHidden)
+            layerInput = UnsafePointer(state)
+            layerInputStride = streamStride
+        }
+        let output = outputs.baseAddress!
+        if let head = model.packedHead {
+            GRUKernels.headStep(
+                head, activation: model.outputActivation, inputs: layerInput, inputStride: streamStride, batch: b,
+                outputs: output)
+        } else {
+            let h = model.hiddenSize
+            for s in 0..<b { (output + s * h).update(from: layerInput + s * streamStride, count: h) }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// An immutable GRU network: stacked (optionally bidirectional) GRU layers, an optional linear head, optional
+/// input normalisation. Shapes are checked once at load; weights are stored packed for the kernels.
+/// Per-stream state lives in `GRURunner` / `GRUBatchRunner` (weights apart from state).
+public final class GRUModel: Sendable {
+    /// File name used in messages.
+    public let name: String
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let layerCount: Int
+    public let bidirectional: Bool
+    /// Width of the head's output, nil without a head.
+    public let headSize: Int?
+    public let metadataFields: GRUModelMetadata
+    /// The whole `__metadata__` of the file.
+    public let fileMetadata: [String: String]
+    /// `__metadata__["grustream"]`, the raw JSON text (nil when absent).
+    public let grustreamMetadataJSON: String?
+    /// Input normalisation x' = (x − mean) / std, each [input]; nil when the file has none.
+    /// Applied by the runners only when asked (`applyNormalisation`); a pipeline normaliser may apply it instead.
+    public let normalisation: (mean: [Float], std: [Float])?
+
+    /// [layer * directions + direction], PyTorch layout.
+    package let layers: [GRULayerWeights]
+    /// [head, top width] and [head]; nil without a head (bias nil for `bias=False`).
+    package let headWeight: [Float]?
+    package let headBias: [Float]?
+
+    let arena: WeightArena
+    /// [layer * directions + direction]
+    let packedLayers: [PackedGRULayer]
+    let packedHead: PackedHead?
+
+    public var form: GRUForm { metadataFields.form }
+    public var mode: InferenceMode { metadataFields.mode }
+    public var labels: [String] { metadataFields.labels }
+    public var gateActivation: GateActivation { metadataFields.gateActivation }
+    public var candidateActivation: CandidateActivation { metadataFields.candidateActivation }
+    public var outputActivation: OutputActivation { metadataFields.outputActivation }
+    public var directions: Int { bidirectional ? 2 : 1 }
+    /// Width of the top layer's output: hidden (× 2 when bidirectional).
+    public var topSize: Int { hiddenSize * directions }
+    /// The head's output width, or the top layer's width without a head.
+    public var outputSize: Int { headSize ?? topSize }
+    /// Rows of the hidden state: layers × directions (PyTorch's h_n layout).
+    public var stateRows: Int { layerCount * directions }
+
+    /// The parsed `grustream` metadata JSON (nil when absent), for the parts other modules read.
+    public var grustreamMetadata: [String: Any]? {
+        grustreamMetadataJSON.flatMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+
+    /// Number of weights and biases in the GRU and the head.
+    public var parameterCount: Int {
+        layers.reduce(0) { $0 + $1.parameterCount } + (headWeight?.count ?? 0) + (headBias?.count ?? 0)
+    }
+
+    /// Multiply-adds × 2 of one frame in carry mode (matrix products only).
+    public var flopsPerStep: Int {
+        layers.reduce(0) { $0 + 2 * 3 * $1.hiddenSize * ($1.inputSize + $1.hiddenSize) } + 2 * (headWeight?.count ?? 0)
+    }
+
+    public static func load(_ url: URL) throws -> GRUModel {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile(contentsOf: url) } catch let error as TensorFileError {
+            throw ModelLoadError(error.description)
+        }
+        return try GRUModel(file: file, name: url.path)
+    }
+
+    /// Built by the loader (`GRUModel+Loading.swift`) once every shape has been checked.
+    init(
+        name: String, inputSize: Int, hiddenSize: Int, layerCount: Int, bidirectional: Bool,
+        layers: [GRULayerWeights], headWeight: [Float]?, headBias: [Float]?, headSize: Int?,
+        normalisation: (mean: [Float], std: [Float])?, metadataFields: GRUModelMetadata,
+        fileMetadata: [String: String]
+    ) {
+        self.name = name
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layerCount = layerCount
+        self.bidirectional = bidirectional
+        self.layers = layers
+        self.headWeight = headWeight
+        self.headBias = headBias
+        self.headSize = headSize
+        self.normalisation = normalisation
+        self.metadataFields = metadataFields
+        self.fileMetadata = fileMetadata
+        self.grustreamMetadataJSON = fileMetadata["grustream"]
+
+        var builder = ArenaBuilder()
+        let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
+        let offsets = layers.map { layer -> (Int, Int, Int, Int) in
+            let h3 = 3 * layer.hiddenSize
+            return (
+                builder.add(layer.weightIH, rows: h3, columns: layer.inputSize),
+                builder.add(layer.weightHH, rows: h3, columns: layer.hiddenSize),
+                builder.add(layer.biasIH ?? zeros(h3), rows: 1, columns: h3),
+                builder.add(layer.biasHH ?? zeros(h3), rows: 1, columns: h3)
+            )
+        }
+        let top = hiddenSize * (bidirectional ? 2 : 1)
+        let headOffsets = headSize.map { o in
+            (builder.add(headWeight!, rows: o, columns: top), builder.add(headBias ?? zeros(o), rows: 1, columns: o))
+        }
+        arena = builder.build()
+        let base = UnsafePointer(arena.base)
+        packedLayers = zip(layers, offsets).map { layer, o in
+            PackedGRULayer(
+                inputSize: layer.inputSize, inputStride: paddedWidth(layer.inputSize), hiddenSize: layer.hiddenSize,
+                hiddenStride: paddedWidth(layer.hiddenSize), inputWeights: base + o.0, recurrentWeights: base + o.1,
+                inputBias: base + o.2, recurrentBias: base + o.3, resetAfter: layer.resetAfter)
+        }
+        if let o = headSize, let offsets = headOffsets {
+            packedHead = PackedHead(
+                inputSize: top, inputStride: paddedWidth(top), outputSize: o, weight: base + offsets.0,
+                bias: base + offsets.1)
+        } else {
+            packedHead = nil
+        }
+    }
+
+    /// One line: "kws.safetensors: pytorch GRU 40 → 2×128 → head 12 (softmax), carry, 123456 parameters".
+    public var summary: String {
+        let head = headSize.map { "head \($0) (\(outputActivation.rawValue))" } ?? "no head"
+        return "\(name): \(form.rawValue) GRU \(inputSize) → \(layerCount)×\(hiddenSize)"
+            + (bidirectional ? " bidirectional" : "") + " → \(head), \(gateActivation.rawValue)/"
+            + "\(candidateActivation.rawValue), \(mode), \(parameterCount) parameters"
+    }
+}
