@@ -16,6 +16,7 @@ extension FeatureOptions {
         var o = FeatureOptions()
         o.kind = kind
         o.sampleRate = sampleRate
+        if kind == .bands || kind == .raw || convention == .librosa { o.frame.inputScale = 1 }
         switch kind {
         case .bands:
             o.channels = 3
@@ -41,7 +42,6 @@ extension FeatureOptions {
         }
         switch convention {
         case .kaldi:
-            o.frame.inputScale = 32768
             o.energy.useEnergy = kind == .mfcc
         case .librosa:
             o.frame.frameSamples = 2048

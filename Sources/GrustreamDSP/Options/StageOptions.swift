@@ -12,9 +12,10 @@ public struct FrameOptions: Sendable, Equatable {
     /// sample t·hop, with frame/2 zeros before the signal and after it at the end of the stream
     /// (librosa `center=True, pad_mode="constant"`). `features.edges`.
     public var edges: FrameEdges = .snip
-    /// Multiplier applied to incoming samples (floats in [-1, 1)); Kaldi works on int16-range values,
-    /// so the kaldi preset uses 32768 (exact in float). `features.input_scale`.
-    public var inputScale: Float = 1
+    /// Multiplier applied to incoming samples (floats in [-1, 1)) before anything else. Kaldi works on
+    /// int16-range values, hence the default 32768 (exact in float: the frame holds the int16 values);
+    /// librosa and the sensor presets use 1. `features.input_scale`.
+    public var inputScale: Float = 32768
     /// Gaussian dither amplitude, in scaled-input units (0 = off). Seeded per frame: chunk-independent.
     /// `features.dither`.
     public var dither: Float = 0

@@ -1,0 +1,36 @@
+import GrustreamDSP
+import GrustreamTestSupport
+import Testing
+
+/// kaldi preset vs kaldi-native-fbank (dither 0); max |error| ≤ 1e-3 on log-domain values.
+@Suite("kaldi features")
+struct KaldiFeatureTests {
+    @Test func mfcc16k() throws {
+        try Golden.check("kaldi_mfcc_16k", input: Golden.speech("speech_16k"),
+                         options: .preset(.kaldi, kind: .mfcc, sampleRate: 16000))
+    }
+
+    @Test func mfcc8k() throws {
+        try Golden.check("kaldi_mfcc_8k", input: Golden.speech("speech_8k"),
+                         options: .preset(.kaldi, kind: .mfcc, sampleRate: 8000))
+    }
+
+    @Test func fbank80at16k() throws {
+        var o = FeatureOptions.preset(.kaldi, kind: .fbank, sampleRate: 16000)
+        o.mel.bins = 80
+        try Golden.check("kaldi_fbank80_16k", input: Golden.speech("speech_16k"), options: o)
+    }
+
+    @Test func fbank23at8k() throws {
+        try Golden.check("kaldi_fbank23_8k", input: Golden.speech("speech_8k"),
+                         options: .preset(.kaldi, kind: .fbank, sampleRate: 8000))
+    }
+
+    /// Kaldi `add-deltas` (order 2, window 2, edge frames replicated) vs kaldi_native_fbank.compute_deltas.
+    @Test func mfccWithDeltas() throws {
+        var o = FeatureOptions.preset(.kaldi, kind: .mfcc, sampleRate: 16000)
+        o.delta.order = 2
+        #expect(o.dimension == 39)
+        try Golden.check("kaldi_mfcc_16k_deltas", input: Golden.speech("speech_16k"), options: o)
+    }
+}
