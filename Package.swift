@@ -3,6 +3,11 @@
 // Module map: ../shared/STYLE.md "Shape". C only in the system-library targets.
 import PackageDescription
 
+/// The numeric kernels (FFT framing, filter banks, GRU steps) are compiled with -O in debug builds too:
+/// unoptimised they run ~100× slower, which makes the golden and streaming tests slow and the debug
+/// binary useless for real streams. Everything else keeps normal debug settings.
+let optimisedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "grustream",
     products: [
@@ -23,9 +28,9 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
 
         // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
-        .target(name: "GrustreamDSP", dependencies: ["CFFTW"]),
+        .target(name: "GrustreamDSP", dependencies: ["CFFTW"], swiftSettings: optimisedEvenInDebug),
         // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
-        .target(name: "GrustreamNeural"),
+        .target(name: "GrustreamNeural", swiftSettings: optimisedEvenInDebug),
         // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
         .target(name: "GrustreamIO", dependencies: ["CALSA"]),
         // Pipeline config, detectors, events, publishers, systemd glue.
