@@ -1,0 +1,113 @@
+import Glibc
+
+/// The client side of the event socket, behind `grustream subscribe`: connect, send a `WATCH` line if a filter
+/// is given, copy every received line to an output descriptor as it arrives, return when the server closes.
+public struct EventSubscriber: Sendable {
+    /// Where `grustream subscribe` connects without an argument: the socket of the `demo` pipeline
+    /// (`/run/grustream/NAME.sock` is where a pipeline's unix sink lives by convention).
+    public static let defaultSocketPath = "/run/grustream/demo.sock"
+
+    public var path: String
+    /// Sent right after connecting; nil sends nothing (the server's default: every class except `SCORES`).
+    public var watch: WatchRequest?
+
+    public init(path: String = EventSubscriber.defaultSocketPath, watch: WatchRequest? = nil) {
+        self.path = path
+        self.watch = watch
+    }
+
+    /// The filter for `--class` and `--scores`: nil when neither is given.
+    /// - Parameters:
+    ///   - classes: the classes to receive; nil keeps the server's default set.
+    ///   - scores: also receive per-frame `SCORES`.
+    public static func watch(classes: [Event.Kind]?, scores: Bool) -> WatchRequest? {
+        if classes == nil && !scores { return nil }
+        var request = classes.map { WatchRequest(classes: Set($0)) } ?? .default
+        if scores { request.classes.insert(.scores) }
+        return request
+    }
+
+    /// Parse `DETECTION,ANOMALY` (case-insensitive, commas or repeated options).
+    public static func parseClasses(_ names: [String]) throws(PublisherError) -> [Event.Kind] {
+        var kinds: [Event.Kind] = []
+        for name in names.flatMap({ $0.split(separator: ",") }) {
+            let trimmed = name.trimmingWhitespace().uppercased()
+            guard let kind = Event.Kind(rawValue: trimmed) else {
+                let allowed = Event.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw PublisherError("unknown event class \"\(name)\"; expected some of \(allowed)")
+            }
+            kinds.append(kind)
+        }
+        return kinds
+    }
+
+    /// Connect and copy lines to `output` until the server closes (returns normally) or the output goes away
+    /// (`EPIPE`, e.g. `| head`: returns normally too). Throws when it cannot connect or the connection fails.
+    public func run(output: Int32 = STDOUT_FILENO) throws(PublisherError) {
+        _ = Posix.ignoreSIGPIPE
+        let address = try Posix.unixAddress(path)
+        let fd = Posix.connectUnix(address)
+        guard fd >= 0 else {
+            let code = errno
+            let hint =
+                code == ENOENT || code == ECONNREFUSED
+                ? "is grustream running with a unix sink?"
+                : code == EACCES ? "is your user in the socket's group?" : nil
+            throw PublisherError(
+                "cannot connect to \(path): \(Posix.describe(code))" + (hint.map { " (\($0))" } ?? ""))
+        }
+        defer { Glibc.close(fd) }
+        if let watch {
+            let line = Array(watch.line().utf8)
+            let code = line.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Posix.retrying { send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) }
+                    if n < 0 { return errno }
+                    offset += n
+                }
+                return 0
+            }
+            if code != 0 { throw PublisherError("\(path): cannot send the WATCH request: \(Posix.describe(code))") }
+        }
+        try copyLines(from: fd, to: output)
+    }
+
+    /// Write each complete line as soon as it is received (one `write(2)` per batch of whole lines).
+    private func copyLines(from fd: Int32, to output: Int32) throws(PublisherError) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var filled = 0
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { raw in
+                Posix.retrying { recv(fd, raw.baseAddress! + filled, raw.count - filled, 0) }
+            }
+            if n < 0 {
+                if errno == ECONNRESET { break }  // the server went away: same as a close
+                throw PublisherError.system(path, "connection failed")
+            }
+            if n == 0 { break }
+            let searchStart = filled
+            filled += n
+            guard let lastNewline = buffer[searchStart..<filled].lastIndex(of: 0x0A) else { continue }
+            let complete = lastNewline + 1
+            let code = buffer.withUnsafeBytes { Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete])) }
+            if code == EPIPE { return }
+            if code != 0 { throw PublisherError("cannot write events: \(Posix.describe(code))") }
+            buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + complete, byteCount: filled - complete)
+            }
+            filled -= complete
+        }
+        if filled > 0 {  // a last line without its newline: print what came
+            let code = buffer.withUnsafeBytes { Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
+            if code != 0 && code != EPIPE { throw PublisherError("cannot write events: \(Posix.describe(code))") }
+        }
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
