@@ -78,6 +78,7 @@ public final class SourceStream: Sendable, CustomStringConvertible {
     }
 
     package func addBytes(_ count: Int) { byteCount.add(count, ordering: .relaxed) }
+    package func setBytesReceived(_ count: Int) { byteCount.store(count, ordering: .relaxed) }
     package func addXrun() { xrunCount.add(1, ordering: .relaxed) }
     package func addReconnect() { reconnectCount.add(1, ordering: .relaxed) }
     package func setBadFrames(_ total: Int, last: String?) {
