@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The outcome of parsing one text line.
+enum LineParse {
+    /// `frame` holds one frame of values.
+    case frame
+    /// Nothing to do (blank line, comment, header).
+    case ignore
+    /// Not a usable frame; the reason is logged with the line number.
+    case bad(String)
+}
+
+/// Turns one complete line (NUL-terminated in place, without its newline) into one frame.
+protocol LineFrameParser {
+    mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse
+}
+
+/// The streaming half shared by the text decoders: splits bytes into lines for any chunking, bounds the
+/// line length, applies the bad-frame policy, counts bad frames, and hands out frames in batches from a
+/// preallocated buffer (nothing is allocated per line except the message of a bad one).
+final class LineFramer<Parser: LineFrameParser> {
+    var parser: Parser
+    let channels: Int
+    let maximumLineBytes: Int
+    let policy: BadFramePolicy
+    private(set) var log = BadFrameLog()
+    /// Frames emitted so far (held repeats included).
+    private(set) var framesEmitted = 0
+    private let line: UnsafeMutablePointer<UInt8>
+    private var lineLength = 0
+    private var discarding = false
+    private var lineNumber = 1
+    private let batchFrames = 256
+    private let output: UnsafeMutablePointer<Float>
+    private var outputFrames = 0
+    private let lastGood: UnsafeMutablePointer<Float>
+    private var haveLastGood = false
+
+    init(parser: Parser, channels: Int, maximumLineBytes: Int, policy: BadFramePolicy) {
+        self.parser = parser
+        self.channels = max(1, channels)
+        self.maximumLineBytes = max(16, maximumLineBytes)
+        self.policy = policy
+        line = .allocate(capacity: self.maximumLineBytes + 1)
+        output = .allocate(capacity: batchFrames * self.channels)
+        lastGood = .allocate(capacity: self.channels)
+    }
+
+    deinit {
+        line.deallocate()
+        output.deallocate()
+        lastGood.deallocate()
+    }
+
+    /// Lines completed so far.
+    var linesSeen: Int { lineNumber - 1 }
+
+    func feed(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var offset = 0
+        let count = bytes.count
+        while offset < count {
+            let rest = count - offset
+            let found = memchr(base + offset, 0x0A, rest)
+            var segmentLength = rest
+            if let found { segmentLength = UnsafeRawPointer(found) - UnsafeRawPointer(base + offset) }
+            let newline = found != nil
+            if !discarding {
+                if lineLength + segmentLength > maximumLineBytes {
+                    discarding = true
+                    lineLength = 0
+                } else {
+                    (line + lineLength).update(from: base + offset, count: segmentLength)
+                    lineLength += segmentLength
+                }
+            }
+            guard newline else { break }
+            offset += segmentLength + 1
+            endLine(emit: emit)
+        }
+        flush(emit: emit)
+    }
+
+    /// End of input. A last line without a newline is parsed when `partialLineIsBad` is false (files), or
+    /// counted as a bad frame when true (a producer that vanished mid-line: the line may be cut short).
+    func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        if discarding || lineLength > 0 {
+            if partialLineIsBad && !discarding {
+                bad("input ends inside a line (\(lineLength) bytes without a newline)")
+                lineLength = 0
+                lineNumber += 1
+            } else {
+                endLine(emit: emit)
+            }
+        }
+        flush(emit: emit)
+    }
+
+    private func endLine(emit: (UnsafeBufferPointer<Float>) -> Void) {
+        defer {
+            lineLength = 0
+            discarding = false
+            lineNumber += 1
+        }
+        if discarding {
+            bad("line longer than \(maximumLineBytes) bytes")
+        } else {
+            line[lineLength] = 0
+            let slot = output + outputFrames * channels
+            switch parser.parse(UnsafeMutableBufferPointer(start: line, count: lineLength), into: slot) {
+            case .frame:
+                lastGood.update(from: slot, count: channels)
+                haveLastGood = true
+                outputFrames += 1
+            case .ignore: break
+            case .bad(let reason): bad(reason)
+            }
+        }
+        if outputFrames == batchFrames { flush(emit: emit) }
+    }
+
+    private func bad(_ reason: String) {
+        log.record(line: lineNumber, reason: reason)
+        if policy == .hold && haveLastGood {
+            (output + outputFrames * channels).update(from: lastGood, count: channels)
+            outputFrames += 1
+        }
+    }
+
+    private func flush(emit: (UnsafeBufferPointer<Float>) -> Void) {
+        guard outputFrames > 0 else { return }
+        emit(UnsafeBufferPointer(start: output, count: outputFrames * channels))
+        framesEmitted += outputFrames
+        outputFrames = 0
+    }
+}
+
+/// Number parsing shared by the text parsers (`strtod`, C locale: `.` is the decimal point).
+enum TextNumber {
+    enum Result {
+        case value(Double)
+        case notANumber
+        case notFinite
+    }
+
+    /// Parse `[start, end)` as a whole number; `end` must point inside a NUL-terminated buffer.
+    static func parse(_ start: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> Result {
+        guard start < end else { return .notANumber }
+        var stop: UnsafeMutablePointer<CChar>? = nil
+        let value = start.withMemoryRebound(to: CChar.self, capacity: end - start) { strtod($0, &stop) }
+        let endAddress = Int(bitPattern: end)
+        guard let stop, Int(bitPattern: stop) == endAddress else { return .notANumber }
+        return Float(value).isFinite ? .value(value) : .notFinite  // finite as a Float, too
+    }
+
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+
+    /// A short printable excerpt of a field for messages.
+    static func excerpt(_ start: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> String {
+        let count = min(end - start, 24)
+        let bytes = UnsafeBufferPointer<UInt8>(start: UnsafePointer(start), count: count)
+        let text = String(decoding: bytes, as: UTF8.self)
+        return "\"" + text + (end - start > 24 ? "…" : "") + "\""
+    }
+}

@@ -1,0 +1,149 @@
+/// What a writer does when the ring has no room for the samples it brings.
+public enum OverflowPolicy: String, Sendable, Equatable {
+    /// Live capture (ALSA, sockets): never block; drop the oldest whole frames and count them.
+    case dropOldest
+    /// Files and pipes (stdin): wait until the reader makes room, so nothing is lost. The input can
+    /// wait; a microphone cannot.
+    case waitForSpace
+}
+
+/// Where the frames handed out by one `SampleRing.read(into:)` belong in the stream.
+public struct RingRead: Sendable, Equatable {
+    /// Interleaved samples written to the caller's buffer (a whole number of frames).
+    public var sampleCount: Int
+    /// Stream index of the first frame returned (frames since the stream opened, dropped ones
+    /// included): stream time is `firstFrame / sampleRate`. A jump since the previous read means
+    /// that `firstFrame − (previous firstFrame + previous frames)` frames were dropped.
+    public var firstFrame: Int
+
+    public init(sampleCount: Int, firstFrame: Int) {
+        self.sampleCount = sampleCount
+        self.firstFrame = firstFrame
+    }
+}
+
+/// Bounded single-producer/single-consumer buffer of interleaved Float samples between a capture
+/// thread and the processing thread. Fixed capacity, allocated once; `write` and `read` only copy
+/// under a mutex (no allocation, no system call unless a thread waits).
+///
+/// Positions are absolute sample counts since the stream opened, so frame boundaries survive any
+/// write size (a writer may hand over half a frame; the reader only ever sees whole frames) and
+/// drops are whole frames from the oldest end.
+public final class SampleRing: @unchecked Sendable {
+    /// Interleaved channels per frame.
+    public let channels: Int
+    /// Capacity in frames.
+    public let capacityFrames: Int
+    private let capacity: Int  // samples
+    private let storage: UnsafeMutablePointer<Float>
+    private let lock = ConditionLock()
+    private var writePosition = 0  // absolute samples written (including dropped ones)
+    private var readPosition = 0  // absolute samples consumed or dropped; always a whole frame
+    private var dropped = 0  // frames
+    private var writerWaiting = false
+    private var cancelled = false
+
+    public init(capacityFrames: Int, channels: Int) {
+        precondition(capacityFrames > 0 && channels > 0, "ring capacity and channels must be positive")
+        self.channels = channels
+        self.capacityFrames = capacityFrames
+        self.capacity = capacityFrames * channels
+        self.storage = .allocate(capacity: capacityFrames * channels)
+        storage.initialize(repeating: 0, count: capacityFrames * channels)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Frames dropped by `dropOldest` overflow (one frame = one sample of every channel).
+    public var droppedFrames: Int { lock.withLock { dropped } }
+    /// Whole frames waiting to be read.
+    public var availableFrames: Int { lock.withLock { (writePosition - readPosition) / channels } }
+    /// Frames written so far (dropped ones included; a trailing partial frame not counted).
+    public var framesWritten: Int { lock.withLock { writePosition / channels } }
+
+    /// Store `samples` (interleaved; need not be whole frames). With `.dropOldest` this never blocks:
+    /// when full, the oldest whole frames are dropped (and counted) to make room, and if `samples` alone
+    /// is larger than the ring only its newest frames are kept. With `.waitForSpace` it blocks until the
+    /// reader has made room, or until `cancelWaiting()`: then the rest is dropped and counted.
+    /// Returns the number of frames dropped by this call.
+    @discardableResult
+    public func write(_ samples: UnsafeBufferPointer<Float>, policy: OverflowPolicy = .dropOldest) -> Int {
+        guard let base = samples.baseAddress, samples.count > 0 else { return 0 }
+        lock.lock()
+        defer { lock.unlock() }
+        if policy == .waitForSpace {
+            var offset = 0
+            while offset < samples.count {
+                let room = capacity - (writePosition - readPosition)
+                if room == 0 {
+                    if cancelled { break }
+                    writerWaiting = true
+                    lock.wait()
+                    writerWaiting = false
+                    continue
+                }
+                let n = min(room, samples.count - offset)
+                copyIn(base + offset, count: n)
+                offset += n
+            }
+            if offset == samples.count { return 0 }
+            return dropLocked(base + offset, count: samples.count - offset)
+        }
+        return dropLocked(base, count: samples.count)
+    }
+
+    /// Write with drop-oldest semantics; lock held.
+    private func dropLocked(_ base: UnsafePointer<Float>, count: Int) -> Int {
+        let newWrite = writePosition + count
+        var newRead = readPosition
+        if newWrite - readPosition > capacity {
+            let needed = newWrite - capacity
+            newRead = (needed + channels - 1) / channels * channels  // round up to a whole frame
+        }
+        let droppedFrames = (newRead - readPosition) / channels
+        dropped += droppedFrames
+        readPosition = newRead
+        let skip = max(0, newRead - writePosition)  // incoming samples that are dropped at once
+        writePosition += skip
+        copyIn(base + skip, count: count - skip)
+        return droppedFrames
+    }
+
+    /// Copy `count` samples at the write position; lock held, room checked by the caller.
+    private func copyIn(_ source: UnsafePointer<Float>, count: Int) {
+        var done = 0
+        while done < count {
+            let index = (writePosition + done) % capacity
+            let n = min(count - done, capacity - index)
+            (storage + index).update(from: source + done, count: n)
+            done += n
+        }
+        writePosition += count
+    }
+
+    /// Copy as many whole frames as are waiting and fit in `buffer`. Never blocks, never allocates.
+    public func read(into buffer: UnsafeMutableBufferPointer<Float>) -> RingRead {
+        guard let base = buffer.baseAddress else { return RingRead(sampleCount: 0, firstFrame: 0) }
+        lock.lock()
+        defer { lock.unlock() }
+        let first = readPosition / channels
+        let frames = min((writePosition - readPosition) / channels, buffer.count / channels)
+        let count = frames * channels
+        var done = 0
+        while done < count {
+            let index = (readPosition + done) % capacity
+            let n = min(count - done, capacity - index)
+            (base + done).update(from: storage + index, count: n)
+            done += n
+        }
+        readPosition += count
+        if writerWaiting && count > 0 { lock.broadcast() }
+        return RingRead(sampleCount: count, firstFrame: first)
+    }
+
+    /// Release a writer blocked in `.waitForSpace` (stop, shutdown); later waits do not block.
+    public func cancelWaiting() {
+        lock.withLock { cancelled = true }
+        lock.broadcast()
+    }
+}

@@ -1,0 +1,236 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads any readable file descriptor: stdin (`--source -`), a file, a FIFO. Raw samples (any
+/// `SampleEncoding`, rate and channels from the options), WAV (header first), CSV or JSON Lines, in any
+/// chunking. One stream, opened when the format is known (after the WAV header).
+///
+/// Back-pressure, not loss: a file can wait, so when the ring is full the reader waits for the processing
+/// thread (`OverflowPolicy.waitForSpace`) and every sample is delivered. With `realtime`, samples are
+/// delivered no faster than the sample rate (monotonic clock, ~10 ms steps), like a capture device: a 1 s
+/// file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes it early.
+public final class StreamSource: FrameSource, @unchecked Sendable {
+    public struct Options: Sendable, Equatable {
+        /// Byte format of the input.
+        public var format: InputFormat = .wav
+        /// Frames per second (Hz) for raw, CSV and JSON Lines input (WAV: from the header).
+        public var sampleRate: Int = 16000
+        /// Channels for raw and JSON Lines input (CSV: its options; WAV: the header).
+        public var channels: Int = 1
+        /// Deliver no faster than `sampleRate` (replaying a recording as if live).
+        public var realtime: Bool = false
+        /// Bad sensor frames (CSV, JSON Lines, float NaN/Inf, a frame cut at the end).
+        public var badFramePolicy: BadFramePolicy = .skip
+        /// Ring size in frames (nil: `SourceHub.defaultRingSeconds` at the stream's rate).
+        public var ringCapacityFrames: Int? = nil
+        /// Bytes per `read(2)`.
+        public var readBytes: Int = 16384
+        /// Stream name in events (nil: the source name, `stdin` or the path).
+        public var streamName: String? = nil
+
+        public init(
+            format: InputFormat = .wav, sampleRate: Int = 16000, channels: Int = 1, realtime: Bool = false,
+            badFramePolicy: BadFramePolicy = .skip, ringCapacityFrames: Int? = nil
+        ) {
+            self.format = format
+            self.sampleRate = sampleRate
+            self.channels = channels
+            self.realtime = realtime
+            self.badFramePolicy = badFramePolicy
+            self.ringCapacityFrames = ringCapacityFrames
+        }
+    }
+
+    public let name: String
+    public let options: Options
+    private let path: String?
+    private var descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let stopSignal: StopSignal
+    private let lock = ConditionLock()
+    private var stream: SourceStream?
+    private var started = false
+
+    /// Read an open descriptor (not closed at the end). `name`: `stdin`, or what the user gave.
+    public init(fileDescriptor: Int32, name: String = "stdin", options: Options) throws {
+        self.name = name
+        self.options = options
+        self.path = nil
+        self.descriptor = fileDescriptor
+        self.ownsDescriptor = false
+        self.stopSignal = try Self.makeStopSignal(name)
+    }
+
+    /// Read the file at `path` (opened by `open()`, closed at the end).
+    public init(path: String, options: Options) throws {
+        self.name = path
+        self.options = options
+        self.path = path
+        self.descriptor = -1
+        self.ownsDescriptor = true
+        self.stopSignal = try Self.makeStopSignal(path)
+    }
+
+    /// Standard input (`--source -`).
+    public static func standardInput(options: Options) throws -> StreamSource {
+        try StreamSource(fileDescriptor: STDIN_FILENO, name: "stdin", options: options)
+    }
+
+    private static func makeStopSignal(_ name: String) throws -> StopSignal {
+        do { return try StopSignal() } catch let failure as POSIXFailure {
+            throw CaptureError("\(name): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
+        }
+    }
+
+    deinit {
+        if ownsDescriptor && descriptor >= 0 { close(descriptor) }
+    }
+
+    public func open() throws {
+        try validate()
+        guard let path, descriptor < 0 else { return }
+        do {
+            descriptor = try POSIX.call("open", context: path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        } catch let failure as POSIXFailure {
+            let hint = failure.code == ENOENT ? "; check the path, or use --source - to read stdin" : ""
+            throw CaptureError("\(path): cannot open input: \(POSIX.message(failure.code))\(hint)")
+        }
+    }
+
+    private func validate() throws {
+        guard options.sampleRate > 0 else { throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0") }
+        guard options.channels > 0 else { throw CaptureError("\(name): \(options.channels) channels, expected ≥ 1") }
+        if case .csv(let csv) = options.format, csv.channels <= 0 {
+            throw CaptureError("\(name): CSV with \(csv.channels) value columns, expected ≥ 1")
+        }
+    }
+
+    public func start(hub: SourceHub) throws {
+        guard descriptor >= 0 else { throw CaptureError("\(name): start() before open()") }
+        let first = lock.withLock {
+            defer { started = true }
+            return !started
+        }
+        guard first else { throw CaptureError("\(name): started twice") }
+        hub.sourceStarted()
+        CaptureThread.spawn(name: "src-\(name)") { [self] in
+            run(hub: hub)
+            hub.sourceEnded()
+        }
+    }
+
+    public func stop() {
+        stopSignal.stop()
+        lock.withLock { self.stream }?.ring.cancelWaiting()
+    }
+
+    /// The capture thread.
+    private func run(hub: SourceHub) {
+        let decoder = InputDecoder(
+            format: options.format, channels: options.channels, policy: options.badFramePolicy, name: name)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, options.readBytes), alignment: 16)
+        defer { buffer.deallocate() }
+        var pacer = Pacer(realtime: options.realtime)
+        var failure: CaptureError?
+        var fds = [
+            pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: stopSignal.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        let deliver: (UnsafeBufferPointer<Float>) -> Void = { [self] samples in
+            guard let stream = openStreamIfNeeded(decoder: decoder, hub: hub) else { return }
+            pacer.deliver(samples, to: stream, hub: hub, stop: stopSignal)
+        }
+        reading: while !stopSignal.isStopped {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            if poll(&fds, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                failure = CaptureError("\(name): poll failed: \(POSIX.message(errno))")
+                break
+            }
+            if fds[1].revents != 0 { break }
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                failure = CaptureError("\(name): read failed: \(POSIX.message(errno))")
+                break
+            }
+            if count == 0 {
+                do { try decoder.finish(partialLineIsBad: false, emit: deliver) } catch let error as CaptureError {
+                    failure = error
+                } catch { failure = CaptureError("\(name): \(error)") }
+                break reading
+            }
+            lock.withLock { self.stream }?.addBytes(count)
+            do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let error
+                as CaptureError
+            {
+                failure = error
+                break
+            } catch {
+                failure = CaptureError("\(name): \(error)")
+                break
+            }
+            if let stream = lock.withLock({ self.stream }) {
+                stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
+            }
+        }
+        if ownsDescriptor {
+            close(descriptor)
+            descriptor = -1
+        }
+        if let stream = lock.withLock({ self.stream }) {
+            stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
+            hub.closeStream(stream, error: failure)
+        } else if let failure {
+            hub.report(source: name, error: failure)
+        }
+    }
+
+    private func openStreamIfNeeded(decoder: InputDecoder, hub: SourceHub) -> SourceStream? {
+        if let stream = lock.withLock({ self.stream }) { return stream }
+        let rate = decoder.wavFormat?.sampleRate ?? options.sampleRate
+        guard let channels = decoder.channels else { return nil }
+        let stream = hub.openStream(
+            name: options.streamName ?? name, sampleRate: rate, channels: channels,
+            capacityFrames: options.ringCapacityFrames, overflowPolicy: .waitForSpace)
+        lock.withLock { self.stream = stream }
+        if stopSignal.isStopped { stream.ring.cancelWaiting() }
+        return stream
+    }
+}
+
+/// Hands decoded samples to a stream, optionally no faster than its sample rate.
+struct Pacer {
+    let realtime: Bool
+    private var startNanoseconds: UInt64 = 0
+    private var samplesDelivered = 0
+
+    init(realtime: Bool) { self.realtime = realtime }
+
+    mutating func deliver(_ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal) {
+        guard realtime, let base = samples.baseAddress else {
+            stream.write(samples)
+            hub.signal()
+            return
+        }
+        if startNanoseconds == 0 { startNanoseconds = MonotonicClock.nanoseconds() }
+        let channels = stream.channels
+        let step = max(1, stream.sampleRate / 100) * channels  // 10 ms
+        var offset = 0
+        while offset < samples.count {
+            let count = min(step, samples.count - offset)
+            let frames = (samplesDelivered + count) / channels
+            // A piece is delivered once its last frame "has been recorded", as a device would.
+            let due = startNanoseconds + UInt64(frames) * 1_000_000_000 / UInt64(stream.sampleRate)
+            if stop.sleep(untilMonotonic: due) { return }
+            stream.write(UnsafeBufferPointer(start: base + offset, count: count))
+            hub.signal()
+            offset += count
+            samplesDelivered += count
+        }
+    }
+}
