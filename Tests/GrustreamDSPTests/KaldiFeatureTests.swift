@@ -6,13 +6,15 @@ import Testing
 @Suite("kaldi features")
 struct KaldiFeatureTests {
     @Test func mfcc16k() throws {
-        try Golden.check("kaldi_mfcc_16k", input: Golden.speech("speech_16k"),
-                         options: .preset(.kaldi, kind: .mfcc, sampleRate: 16000))
+        try Golden.check(
+            "kaldi_mfcc_16k", input: Golden.speech("speech_16k"),
+            options: .preset(.kaldi, kind: .mfcc, sampleRate: 16000))
     }
 
     @Test func mfcc8k() throws {
-        try Golden.check("kaldi_mfcc_8k", input: Golden.speech("speech_8k"),
-                         options: .preset(.kaldi, kind: .mfcc, sampleRate: 8000))
+        try Golden.check(
+            "kaldi_mfcc_8k", input: Golden.speech("speech_8k"),
+            options: .preset(.kaldi, kind: .mfcc, sampleRate: 8000))
     }
 
     @Test func fbank80at16k() throws {
@@ -22,8 +24,9 @@ struct KaldiFeatureTests {
     }
 
     @Test func fbank23at8k() throws {
-        try Golden.check("kaldi_fbank23_8k", input: Golden.speech("speech_8k"),
-                         options: .preset(.kaldi, kind: .fbank, sampleRate: 8000))
+        try Golden.check(
+            "kaldi_fbank23_8k", input: Golden.speech("speech_8k"),
+            options: .preset(.kaldi, kind: .fbank, sampleRate: 8000))
     }
 
     /// Kaldi `add-deltas` (order 2, window 2, edge frames replicated) vs kaldi_native_fbank.compute_deltas.

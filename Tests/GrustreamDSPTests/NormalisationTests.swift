@@ -79,7 +79,8 @@ struct NormalisationTests {
                 expected.append(Float(y))
             }
         }
-        let c = Closeness("sliding cmvn variance=\(variance)", computed: got.values, expected: expected, tolerance: 1e-3)
+        let c = Closeness(
+            "sliding cmvn variance=\(variance)", computed: got.values, expected: expected, tolerance: 1e-3)
         #expect(c.passed, "\(c)")
         // The first frame alone: mean-subtracted to exactly 0.
         #expect(got.values[0..<d].allSatisfy { $0 == 0 })

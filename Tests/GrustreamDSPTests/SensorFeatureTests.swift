@@ -21,7 +21,8 @@ struct SensorFeatureTests {
     }
 
     @Test func logBandsMatchNumpy() throws {
-        try Golden.check("bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
+        try Golden.check(
+            "bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
     }
 
     @Test func rawAveragesEachDecimationBlock() throws {

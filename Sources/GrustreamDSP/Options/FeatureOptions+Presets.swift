@@ -12,7 +12,8 @@ extension FeatureOptions {
     ///   power 2, `power_to_db(ref=1, amin=1e-10, top_db=None)`, 20 cepstra (DCT-II ortho), no lifter.
     /// - `bands` and `raw` (sensor kinds; the convention is ignored): 3 channels; bands: 256-sample frames,
     ///   hop 128, DC removed, periodic Hann, 16 linear bands 0 … Nyquist, ln(max(E, 1e-10)); raw: pass-through.
-    public static func preset(_ convention: FeatureConvention, kind: FeatureKind, sampleRate: Double) -> FeatureOptions {
+    public static func preset(_ convention: FeatureConvention, kind: FeatureKind, sampleRate: Double) -> FeatureOptions
+    {
         var o = FeatureOptions()
         o.kind = kind
         o.sampleRate = sampleRate
