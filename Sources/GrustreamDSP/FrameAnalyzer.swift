@@ -71,7 +71,7 @@ final class FrameAnalyzer {
             let mean = sum / Float(n)
             for i in 0..<n { x[i] -= mean }
         }
-        let useEnergy = options.energy.useEnergy && (options.kind == .mfcc || options.kind == .fbank)
+        let useEnergy = options.energy.useEnergy && options.kind != .bands
         var logEnergy: Float = 0
         if useEnergy && options.energy.rawEnergy { logEnergy = Self.logEnergy(x, n) }
         if f.preemphasis != 0 {
@@ -94,8 +94,9 @@ final class FrameAnalyzer {
         switch options.kind {
         case .spectrum:
             compress(spectrum.baseAddress!, count: spectrum.count, into: out)
+            if useEnergy { out[0] = logEnergy }
         case .fbank:
-            let offset = options.energy.useEnergy ? 1 : 0
+            let offset = useEnergy ? 1 : 0
             bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: out + offset)
             if offset == 1 { out[0] = logEnergy }
@@ -104,7 +105,7 @@ final class FrameAnalyzer {
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: filterOutput.baseAddress!)
             cepstrum!.apply(
                 filterOutput.baseAddress!, matrix: dctMatrix.baseAddress!, lifter: lifter.baseAddress!, into: out)
-            if options.energy.useEnergy { out[0] = logEnergy }
+            if useEnergy { out[0] = logEnergy }
         case .bands:
             bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: out)

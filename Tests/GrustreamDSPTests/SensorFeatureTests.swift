@@ -1,3 +1,4 @@
+import Foundation
 import GrustreamDSP
 import GrustreamTestSupport
 import Testing

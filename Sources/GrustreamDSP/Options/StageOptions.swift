@@ -117,7 +117,8 @@ public struct CepstrumOptions: Sendable, Equatable {
 
 /// Frame log-energy (Kaldi `use_energy`, `raw_energy`, `energy_floor`).
 public struct EnergyOptions: Sendable, Equatable {
-    /// MFCC: replace c0 by the log energy; fbank: prepend it as value 0. `features.use_energy`.
+    /// MFCC: replace c0 by the log energy; fbank: prepend it as value 0; spectrum: replace the DC bin (value 0)
+    /// by it, as Kaldi's spectrogram does; ignored by `bands` and `raw`. `features.use_energy`.
     public var useEnergy: Bool = true
     /// Energy of the frame after DC removal but before pre-emphasis and window (Kaldi `raw_energy`);
     /// else after the window. `features.raw_energy`.
