@@ -90,7 +90,7 @@ def knf_run(online_cls, opts, wave_int16, sr):
     return np.array([comp.get_frame(i) for i in range(comp.num_frames_ready)], dtype=np.float32)
 
 
-def kaldi_case(name, kind, wave, sr, input_name, bins=23):
+def kaldi_case(name, kind, wave, sr, input_name, bins=23, tweak=None):
     if kind == "mfcc":
         opts = knf.MfccOptions()
         opts.mel_opts.num_bins = bins
@@ -101,6 +101,8 @@ def kaldi_case(name, kind, wave, sr, input_name, bins=23):
         online = knf.OnlineFbank
     opts.frame_opts.dither = 0.0
     opts.frame_opts.samp_freq = float(sr)
+    if tweak:
+        tweak(opts)
     feats = knf_run(online, opts, wave, sr)
     params = {"convention": "kaldi", "kind": kind, "sample_rate": sr, "mel_bins": bins, "dither": 0.0,
               "knf_options": str(opts).replace("\n", " ")}
@@ -179,6 +181,22 @@ def main():
     kaldi_case("kaldi_mfcc_8k", "mfcc", s8, 8000, "speech_8k.npy")
     kaldi_case("kaldi_fbank80_16k", "fbank", s16, 16000, "speech_16k.npy", bins=80)
     kaldi_case("kaldi_fbank23_8k", "fbank", s8, 8000, "speech_8k.npy", bins=23)
+
+    def fbank_energy(o):
+        o.use_energy = True
+
+    def mfcc_variant(o):
+        o.frame_opts.window_type = "hamming"
+        o.frame_opts.remove_dc_offset = False
+        o.frame_opts.preemph_coeff = 0.9
+        o.mel_opts.low_freq = 60.0
+        o.mel_opts.high_freq = -400.0
+        o.num_ceps = 20
+        o.raw_energy = False
+        o.cepstral_lifter = 0.0
+
+    kaldi_case("kaldi_fbank23_energy_8k", "fbank", s8, 8000, "speech_8k.npy", bins=23, tweak=fbank_energy)
+    kaldi_case("kaldi_mfcc_hamming_8k", "mfcc", s8, 8000, "speech_8k.npy", bins=30, tweak=mfcc_variant)
 
     deltas = knf.compute_deltas(knf.DeltaOptions(order=2, window=2), kaldi_mfcc)
     d1 = librosa.feature.delta(kaldi_mfcc.T, width=5, order=1, mode="nearest", axis=-1).T

@@ -6,7 +6,8 @@ struct Dither {
     private var state: UInt64
 
     init(seed: UInt64, frame: Int, channel: Int) {
-        state = seed ^ (UInt64(truncatingIfNeeded: frame) &* 0x9E37_79B9_7F4A_7C15)
+        state =
+            seed ^ (UInt64(truncatingIfNeeded: frame) &* 0x9E37_79B9_7F4A_7C15)
             ^ (UInt64(truncatingIfNeeded: channel) &* 0xD1B5_4A32_D192_ED03)
     }
 
@@ -28,4 +29,3 @@ struct Dither {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
-

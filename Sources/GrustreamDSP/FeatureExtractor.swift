@@ -21,6 +21,11 @@ public final class FeatureExtractor {
     /// Frames emitted since construction or `reset()`.
     public private(set) var framesEmitted = 0
 
+    /// First input sample (per channel, counted from the stream start; negative = centre padding) of output
+    /// frame `frame` of the current stream; the frame spans `options.frameLength` samples. For event times:
+    /// frame t is centred on sample `firstSample(ofFrame: t) + frameLength / 2`.
+    public func firstSample(ofFrame frame: Int) -> Int { frame * hop - startPad }
+
     private let frameLength: Int
     private let hop: Int
     private let startPad: Int

@@ -49,7 +49,8 @@ public struct FilterBank: Sendable, Equatable {
 
     /// out[f] = Σ_j weights[f][j] · spectrum[firstBin[f] + j], accumulated in Float in bin order.
     @inline(__always)
-    func apply(_ spectrum: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    func apply(_ spectrum: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>)
+    {
         for f in 0..<firstBin.count {
             let s = spectrum + firstBin[f]
             let ws = w + offset[f]

@@ -38,7 +38,8 @@ final class FrameAnalyzer {
         filterOutput = .copy([Float](repeating: 0, count: bank?.count ?? 0))
         cepstrum =
             options.kind == .mfcc
-            ? Cepstrum(coefficients: options.cepstrum.coefficients, melBins: options.mel.bins, lifter: options.cepstrum.lifter)
+            ? Cepstrum(
+                coefficients: options.cepstrum.coefficients, melBins: options.mel.bins, lifter: options.cepstrum.lifter)
             : nil
         dctMatrix = .copy(cepstrum?.matrix ?? [])
         lifter = .copy(cepstrum?.lifterCoefficients ?? [])
@@ -70,8 +71,9 @@ final class FrameAnalyzer {
             let mean = sum / Float(n)
             for i in 0..<n { x[i] -= mean }
         }
+        let useEnergy = options.energy.useEnergy && options.kind != .bands
         var logEnergy: Float = 0
-        if options.energy.rawEnergy { logEnergy = Self.logEnergy(x, n) }
+        if useEnergy && options.energy.rawEnergy { logEnergy = Self.logEnergy(x, n) }
         if f.preemphasis != 0 {
             let p = f.preemphasis
             var i = n - 1
@@ -84,7 +86,7 @@ final class FrameAnalyzer {
         let input = fft.input.baseAddress!
         for i in 0..<n { input[i] = x[i] * window[i] }
         for i in n..<fft.length { input[i] = 0 }
-        if !options.energy.rawEnergy { logEnergy = Self.logEnergy(input, n) }
+        if useEnergy && !options.energy.rawEnergy { logEnergy = Self.logEnergy(input, n) }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
         fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
@@ -92,8 +94,9 @@ final class FrameAnalyzer {
         switch options.kind {
         case .spectrum:
             compress(spectrum.baseAddress!, count: spectrum.count, into: out)
+            if useEnergy { out[0] = logEnergy }
         case .fbank:
-            let offset = options.energy.useEnergy ? 1 : 0
+            let offset = useEnergy ? 1 : 0
             bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: out + offset)
             if offset == 1 { out[0] = logEnergy }
@@ -102,7 +105,7 @@ final class FrameAnalyzer {
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: filterOutput.baseAddress!)
             cepstrum!.apply(
                 filterOutput.baseAddress!, matrix: dctMatrix.baseAddress!, lifter: lifter.baseAddress!, into: out)
-            if options.energy.useEnergy { out[0] = logEnergy }
+            if useEnergy { out[0] = logEnergy }
         case .bands:
             bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
             compress(filterOutput.baseAddress!, count: filterOutput.count, into: out)

@@ -22,7 +22,8 @@ final class Normaliser {
         self.dimension = dimension
         mean = .copy(mode == .global ? options.mean : [])
         inverseStd = .copy(
-            mode == .global ? (options.std.isEmpty ? [Float](repeating: 1, count: dimension) : options.std.map { 1 / $0 }) : [])
+            mode == .global
+                ? (options.std.isEmpty ? [Float](repeating: 1, count: dimension) : options.std.map { 1 / $0 }) : [])
         window = options.windowFrames
         normaliseVariance = options.normaliseVariance
         varianceFloor = Double(options.varianceFloor)

@@ -34,7 +34,8 @@ public final class RealFFT {
             fftwf_free(inPtr)
             fftwf_free(outPtr)
             throw FeatureConfigError(
-                key: "features.fft_length", "FFTW could not plan a real FFT of \(length) points (fftwf_plan_dft_r2c_1d)")
+                key: "features.fft_length", "FFTW could not plan a real FFT of \(length) points (fftwf_plan_dft_r2c_1d)"
+            )
         }
         plan = made
     }

@@ -29,10 +29,13 @@ struct ChunkInvarianceTests {
         var state: UInt64 = 42
         let sizes: [(String, (Int) -> Int)] = [
             ("1", { _ in 1 }), ("7", { _ in 7 }), ("161", { _ in 161 }), ("1023", { _ in 1023 }),
-            ("random", { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Int(state >> 33) % 700 + 1
-            }),
+            (
+                "random",
+                { _ in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    return Int(state >> 33) % 700 + 1
+                }
+            ),
         ]
         for (label, chunk) in sizes {
             let streamed = run(x, extractor, chunks: chunk)

@@ -16,8 +16,10 @@ enum Golden {
 
     /// Extracts `input` with `options` and compares with golden `name` (shape and values, absolute tolerance).
     @discardableResult
-    static func check(_ name: String, input: [Float], options: FeatureOptions, tolerance: Float = 1e-3,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Closeness {
+    static func check(
+        _ name: String, input: [Float], options: FeatureOptions, tolerance: Float = 1e-3,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Closeness {
         let expected = try tensor(name)
         let got = try FeatureExtractor.extract(input, options: options)
         #expect([got.frames, got.dimension] == expected.shape, "\(name): shape", sourceLocation: sourceLocation)

@@ -33,6 +33,7 @@ struct NormalisationTests {
         o.delta.order = 2
         let e = try FeatureExtractor(options: o)
         #expect(e.latencyFrames == 4)
+        #expect(e.firstSample(ofFrame: 3) == 240)
         // 10 complete base frames at 8 kHz: 200 + 9·80 samples.
         var n = 0
         e.accept([Float](repeating: 0.1, count: 200 + 9 * 80)) { _ in n += 1 }
@@ -79,7 +80,8 @@ struct NormalisationTests {
                 expected.append(Float(y))
             }
         }
-        let c = Closeness("sliding cmvn variance=\(variance)", computed: got.values, expected: expected, tolerance: 1e-3)
+        let c = Closeness(
+            "sliding cmvn variance=\(variance)", computed: got.values, expected: expected, tolerance: 1e-3)
         #expect(c.passed, "\(c)")
         // The first frame alone: mean-subtracted to exactly 0.
         #expect(got.values[0..<d].allSatisfy { $0 == 0 })

@@ -30,9 +30,24 @@ struct OptionsTests {
             ("features.preemphasis", { $0.frame.preemphasis = 1.5 }),
             ("features.delta_order", { $0.delta.order = 3 }),
             ("features.norm_mean", { $0.normalisation.mode = .global }),
-            ("features.cmvn_window", { $0.normalisation.mode = .sliding; $0.normalisation.windowFrames = 0 }),
-            ("features.band_low_hz", { $0.kind = .bands; $0.bands.spacing = .log }),
-            ("features.raw_decimation", { $0.kind = .raw; $0.raw.decimation = 0 }),
+            (
+                "features.cmvn_window",
+                {
+                    $0.normalisation.mode = .sliding; $0.normalisation.windowFrames = 0
+                }
+            ),
+            (
+                "features.band_low_hz",
+                {
+                    $0.kind = .bands; $0.bands.spacing = .log
+                }
+            ),
+            (
+                "features.raw_decimation",
+                {
+                    $0.kind = .raw; $0.raw.decimation = 0
+                }
+            ),
             ("features.input_scale", { $0.frame.inputScale = 0 }),
         ]
         for (key, edit) in cases {
@@ -40,7 +55,8 @@ struct OptionsTests {
             #expect(error?.key == key, "expected an error naming \(key), got \(String(describing: error))")
             #expect(error?.description.hasPrefix(key + " ") == true, "\(String(describing: error))")
         }
-        #expect(Self.message { $0.frame.frameMilliseconds = -1 }?.description == "features.frame_ms must be > 0, got -1.0")
+        #expect(
+            Self.message { $0.frame.frameMilliseconds = -1 }?.description == "features.frame_ms must be > 0, got -1.0")
     }
 
     @Test func defaultIsTheKaldiMFCCPreset() throws {
@@ -68,8 +84,10 @@ struct OptionsTests {
     @Test func listingNamesEveryOptionOnce() {
         let keys = FeatureOptions().listing.map(\.key)
         #expect(Set(keys).count == keys.count)
-        for key in ["frame_ms", "hop_ms", "edges", "window", "mel_bins", "coefficients", "use_energy", "delta_order",
-                    "normalisation", "band_spacing", "raw_decimation", "input_scale", "dither_seed"] {
+        for key in [
+            "frame_ms", "hop_ms", "edges", "window", "mel_bins", "coefficients", "use_energy", "delta_order",
+            "normalisation", "band_spacing", "raw_decimation", "input_scale", "dither_seed",
+        ] {
             #expect(keys.contains(key), "missing \(key)")
         }
         #expect(FeatureOptions().description.contains("features.frame_ms = 25.0"))

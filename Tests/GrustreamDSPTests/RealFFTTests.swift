@@ -28,7 +28,8 @@ struct RealFFTTests {
             expected += [Float(re), Float(im)]
             computed += [fft.output[2 * k], fft.output[2 * k + 1]]
         }
-        let c = Closeness("rfft \(length)", computed: computed, expected: expected, tolerance: 1e-4 * Float(length).squareRoot())
+        let c = Closeness(
+            "rfft \(length)", computed: computed, expected: expected, tolerance: 1e-4 * Float(length).squareRoot())
         #expect(c.passed, "\(c)")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GrustreamDSP
 import GrustreamTestSupport
 import Testing
@@ -21,7 +22,8 @@ struct SensorFeatureTests {
     }
 
     @Test func logBandsMatchNumpy() throws {
-        try Golden.check("bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
+        try Golden.check(
+            "bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
     }
 
     @Test func rawAveragesEachDecimationBlock() throws {

@@ -4,15 +4,16 @@ extension FeatureOptions {
     /// - `kaldi` (`mfcc`, `fbank`, `spectrum`): kaldi-native-fbank / `torchaudio.compliance.kaldi` defaults:
     ///   25 ms / 10 ms, `snip` edges, DC removal, pre-emphasis 0.97, symmetric Povey window, FFT = next power
     ///   of two (512 at 16 kHz), 23 mel bins (Kaldi triangles, 20 Hz … Nyquist), natural log floored at
-    ///   FLT_EPSILON, 13 cepstra, lifter 22, raw energy; `use_energy` true for MFCC, false for fbank;
+    ///   FLT_EPSILON, 13 cepstra, lifter 22, raw energy; `use_energy` true for MFCC and spectrum, false for fbank;
     ///   dither 0; `input_scale` 32768 (Kaldi works on int16-range values). `spectrum` is Kaldi's
-    ///   "spectrogram": log power spectrum.
+    ///   "spectrogram" (`compute-spectrogram-feats`): ln power spectrum with value 0 = raw log energy.
     /// - `librosa` (`mfcc`, `fbank` = log-mel in dB, `spectrum` = power spectrum in dB): periodic Hann,
     ///   n_fft 2048 / hop 512, `center`, Slaney mel scale and norm, 128 mel bins, 0 Hz … Nyquist,
     ///   power 2, `power_to_db(ref=1, amin=1e-10, top_db=None)`, 20 cepstra (DCT-II ortho), no lifter.
     /// - `bands` and `raw` (sensor kinds; the convention is ignored): 3 channels; bands: 256-sample frames,
     ///   hop 128, DC removed, periodic Hann, 16 linear bands 0 … Nyquist, ln(max(E, 1e-10)); raw: pass-through.
-    public static func preset(_ convention: FeatureConvention, kind: FeatureKind, sampleRate: Double) -> FeatureOptions {
+    public static func preset(_ convention: FeatureConvention, kind: FeatureKind, sampleRate: Double) -> FeatureOptions
+    {
         var o = FeatureOptions()
         o.kind = kind
         o.sampleRate = sampleRate
@@ -42,7 +43,7 @@ extension FeatureOptions {
         }
         switch convention {
         case .kaldi:
-            o.energy.useEnergy = kind == .mfcc
+            o.energy.useEnergy = kind != .fbank
         case .librosa:
             o.frame.frameSamples = 2048
             o.frame.hopSamples = 512

@@ -56,7 +56,8 @@ extension FeatureOptions {
             if high <= mel.lowHertz || high > nyquist {
                 throw fail(
                     "mel_high_hz",
-                    "gives \(high) Hz, must be in (mel_low_hz = \(mel.lowHertz), Nyquist = \(nyquist)]; got \(mel.highHertz)")
+                    "gives \(high) Hz, must be in (mel_low_hz = \(mel.lowHertz), Nyquist = \(nyquist)]; got \(mel.highHertz)"
+                )
             }
             if kind == .mfcc {
                 try positive("coefficients", cepstrum.coefficients)
@@ -72,7 +73,8 @@ extension FeatureOptions {
             if high <= bands.lowHertz || high > nyquist {
                 throw fail(
                     "band_high_hz",
-                    "gives \(high) Hz, must be in (band_low_hz = \(bands.lowHertz), Nyquist = \(nyquist)]; got \(bands.highHertz)")
+                    "gives \(high) Hz, must be in (band_low_hz = \(bands.lowHertz), Nyquist = \(nyquist)]; got \(bands.highHertz)"
+                )
             }
             if bands.spacing == .log && bands.lowHertz <= 0 {
                 throw fail("band_low_hz", "must be > 0 with band_spacing = \"log\", got \(bands.lowHertz)")
@@ -93,7 +95,9 @@ extension FeatureOptions {
             break
         case .global:
             if normalisation.mean.count != dimension {
-                throw fail("norm_mean", "must have \(dimension) values (the feature dimension), got \(normalisation.mean.count)")
+                throw fail(
+                    "norm_mean",
+                    "must have \(dimension) values (the feature dimension), got \(normalisation.mean.count)")
             }
             if !normalisation.std.isEmpty && normalisation.std.count != dimension {
                 throw fail("norm_std", "must have \(dimension) values or none, got \(normalisation.std.count)")

@@ -10,7 +10,7 @@ public struct FrameOptions: Sendable, Equatable {
     public var hopSamples: Int = 0
     /// `snip`: frames lie wholly inside the signal (Kaldi `snip_edges=true`); `center`: frame t is centred on
     /// sample t·hop, with frame/2 zeros before the signal and after it at the end of the stream
-    /// (librosa `center=True, pad_mode="constant"`). `features.edges`.
+    /// (librosa `center=True, pad_mode="constant"`). Ignored by `raw`. `features.edges`.
     public var edges: FrameEdges = .snip
     /// Multiplier applied to incoming samples (floats in [-1, 1)) before anything else. Kaldi works on
     /// int16-range values, hence the default 32768 (exact in float: the frame holds the int16 values);
@@ -117,7 +117,8 @@ public struct CepstrumOptions: Sendable, Equatable {
 
 /// Frame log-energy (Kaldi `use_energy`, `raw_energy`, `energy_floor`).
 public struct EnergyOptions: Sendable, Equatable {
-    /// MFCC: replace c0 by the log energy; fbank: prepend it as value 0. `features.use_energy`.
+    /// MFCC: replace c0 by the log energy; fbank: prepend it as value 0; spectrum: replace the DC bin (value 0)
+    /// by it, as Kaldi's spectrogram does; ignored by `bands` and `raw`. `features.use_energy`.
     public var useEnergy: Bool = true
     /// Energy of the frame after DC removal but before pre-emphasis and window (Kaldi `raw_energy`);
     /// else after the window. `features.raw_energy`.
