@@ -1,0 +1,67 @@
+import CALSA
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one choke point where libasound return codes become Swift errors (as NIO's `syscall(where:)`).
+///
+/// ALSA also prints its own diagnostics (`ALSA lib confmisc.c:855:(parse_card) cannot find card '0'`) to
+/// stderr through `snd_lib_error`. Its handler type is variadic, which Swift cannot implement, but the
+/// thread-local `snd_lib_error_set_local` handler takes a `va_list`: `call` installs one on the calling
+/// thread, so nothing reaches stderr and the text becomes part of the error message instead.
+enum ALSA {
+    /// Run `body`; a negative result throws `ALSAFailure` with `snd_strerror` and ALSA's own message.
+    @discardableResult
+    static func call<T: BinaryInteger>(_ function: StaticString, _ body: () -> T) throws(ALSAFailure) -> T {
+        prepareThread()
+        let result = body()
+        if result >= 0 { return result }
+        throw ALSAFailure(function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: takeMessage())
+    }
+
+    /// Silence stderr on this thread and forget an old message (call before every ALSA call).
+    static func prepareThread() {
+        snd_lib_error_set_local(errorHandler)
+        let thread = UInt(pthread_self())
+        messages.withLock { $0[thread] = nil }
+    }
+
+    /// ALSA's last message on this thread, if any.
+    static func takeMessage() -> String? {
+        let thread = UInt(pthread_self())
+        return messages.withLock { $0.removeValue(forKey: thread) }
+    }
+
+    static func errorText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
+
+    /// Last message per thread (a handful of entries: one per capture thread).
+    private static let messages = Mutex<[UInt: String]>([:])
+
+    private static let errorHandler: snd_local_error_handler_t = { _, _, _, _, format, arguments in
+        guard let format, let arguments else { return }
+        var text = [CChar](repeating: 0, count: 512)
+        _ = vsnprintf(&text, text.count, format, arguments)
+        let message = String(cString: text)
+        let thread = UInt(pthread_self())
+        ALSA.messages.withLock { $0[thread] = message }
+    }
+}
+
+/// A failed libasound call: the function, its negative return code and the library's own message.
+struct ALSAFailure: Error {
+    var function: String
+    var code: Int32
+    /// What ALSA printed (e.g. `cannot find card '0'`), nil when it printed nothing.
+    var detail: String?
+
+    /// `snd_strerror(code)`, plus ALSA's message when it said something more specific.
+    var explanation: String {
+        let text = ALSA.errorText(code)
+        guard let detail, !detail.isEmpty else { return "ALSA: \(text)" }
+        return "ALSA: \(detail)"
+    }
+
+    func isCode(_ errno: Int32) -> Bool { code == -errno }
+}
