@@ -7,6 +7,8 @@ struct Grustream: ParsableCommand {
         commandName: "grustream",
         abstract: "Streaming audio/sensor features → stateful GRU → events.",
         subcommands: [
+            RunCommand.self,
+            CheckCommand.self,
             FeaturesCommand.self,
             InferCommand.self,
             InspectCommand.self,

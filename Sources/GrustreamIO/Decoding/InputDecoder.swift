@@ -50,8 +50,9 @@ final class InputDecoder {
         }
     }
 
-    /// The WAV header's format once read (nil for other formats).
-    var wavFormat: PCMFormat? { wav?.format }
+    /// The WAV header's format once read (nil for other formats). A property of its own, set from inside
+    /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
+    private(set) var wavFormat: PCMFormat?
 
     var badFrames: BadFrameLog { binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? BadFrameLog() }
 
@@ -59,8 +60,10 @@ final class InputDecoder {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
-        try wav!.decode(bytes, emit: emit)
-        if channels == nil, let format = wav!.format { channels = format.channels }
+        try wav!.decode(bytes, onFormat: { format in
+            wavFormat = format
+            channels = format.channels
+        }, emit: emit)
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.

@@ -46,7 +46,7 @@ public enum OutputActivation: String, Sendable, CaseIterable {
     case softmax
 
     @inline(__always)
-    func apply(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
+    public func apply(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
         case .none: break
         case .sigmoid: for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }

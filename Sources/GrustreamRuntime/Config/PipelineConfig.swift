@@ -17,6 +17,8 @@ public struct PipelineConfig: Sendable {
     public var features = FeatureOptions()
     public var model = ModelOptions()
     public var detector = DetectorOptions()
+    /// The raw `[detector]` table, overlaid on the model's calibration when the pipeline is resolved.
+    public var detectorTable: ConfigValue?
     public var sinks: [SinkOptions] = [SinkOptions()]
     public var runtime = RuntimeOptions()
 
@@ -47,7 +49,9 @@ public struct PipelineConfig: Sendable {
                     config.featuresGiven = true
                     config.featuresTable = value
                 case "model": try OptionTable.apply(value, to: &config.model, fields: ModelOptions.fields, path: key)
-                case "detector": try DetectorOptions.apply(value, to: &config.detector, path: key)
+                case "detector":
+                    try DetectorOptions.apply(value, to: &config.detector, path: key)
+                    config.detectorTable = value
                 case "sink":
                     guard case .array(let items) = value else {
                         throw OptionField<SinkOptions>.mismatch(key, value, "an array of tables: write [[sink]]")

@@ -1,0 +1,89 @@
+import Foundation
+import GrustreamIO
+import Logging
+
+/// `grustream run`: a pipeline file with the command line's overrides, turned into a running pipeline.
+public struct RunJob {
+    /// `--source`: `-` (stdin), `alsa:DEVICE`, `unix:PATH`, or a file path.
+    public var source: String?
+    public var format: SourceOptions.Format?
+    public var rate: Int?
+    public var channels: Int?
+    /// `--socket PATH`: publish on this Unix socket (replaces the pipeline's unix sinks).
+    public var socket: String?
+    public var noStdout = false
+    public var realtime = false
+    public var scores = false
+    public var logLevel: String?
+
+    public init() {}
+
+    /// Apply the overrides to `config` (command line over file).
+    public func apply(to config: inout PipelineConfig) throws {
+        if let source {
+            if source == "-" {
+                config.source.kind = .stdin
+            } else if source.hasPrefix("alsa:") {
+                config.source.kind = .alsa
+                config.source.device = String(source.dropFirst(5))
+            } else if source.hasPrefix("unix:") {
+                config.source.kind = .unix
+                config.source.path = FileManager.default.currentDirectoryPath + "/" + source.dropFirst(5)
+                if source.dropFirst(5).hasPrefix("/") { config.source.path = String(source.dropFirst(5)) }
+            } else {
+                config.source.kind = .file
+                config.source.path = source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source
+                if format == nil && source.lowercased().hasSuffix(".wav") { config.source.format = .wav }
+            }
+        }
+        if let format { config.source.format = format }
+        if let rate { config.source.rate = rate }
+        if let channels { config.source.channels = channels }
+        if realtime { config.source.realtime = true }
+        if scores { config.detector.scores = true }
+        if let logLevel { config.runtime.logLevel = logLevel }
+        if let socket {
+            config.sinks.removeAll { $0.kind == .unix }
+            var sink = SinkOptions()
+            sink.kind = .unix
+            sink.path = socket
+            config.sinks.append(sink)
+        }
+        if noStdout { config.sinks.removeAll { $0.kind == .stdout } }
+        if scores {
+            if var table = config.detectorTable?.tableEntries {
+                table.removeAll { $0.0 == "scores" }
+                table.append(("scores", .bool(true)))
+                config.detectorTable = .table(table)
+            } else {
+                config.detectorTable = .table([("scores", .bool(true))])
+            }
+        }
+    }
+
+    /// The publishers of the pipeline's sinks; a unix sink adopts a socket passed by systemd when there is one.
+    public static func makePublishers(_ pipeline: ResolvedPipeline, activation: SocketActivation, logger: Logger) throws -> [EventPublisher] {
+        var publishers: [EventPublisher] = []
+        for sink in pipeline.config.sinks {
+            switch sink.kind {
+            case .stdout: publishers.append(StdoutPublisher())
+            case .unix:
+                var options = UnixSocketPublisher.Options()
+                options.clientQueueLimitBytes = sink.clientQueueBytes
+                let name = URL(fileURLWithPath: sink.path).lastPathComponent
+                if let fd = activation.descriptor(named: name) {
+                    logger.info("publishing on the socket passed by systemd (\(name), fd \(fd))")
+                    publishers.append(try UnixSocketPublisher(listeningFD: fd, pipeline: pipeline.config.name, options: options))
+                } else {
+                    let path = pipeline.config.resolve(sink.path).path
+                    publishers.append(
+                        try UnixSocketPublisher(
+                            path: path, mode: sink.mode, group: sink.group.isEmpty ? nil : sink.group, pipeline: pipeline.config.name,
+                            options: options))
+                    logger.info("publishing on \(path)")
+                }
+            }
+        }
+        return publishers
+    }
+}

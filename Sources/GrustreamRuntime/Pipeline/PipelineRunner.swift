@@ -1,0 +1,165 @@
+import Foundation
+import GrustreamIO
+import Logging
+import Synchronization
+
+/// Runs a resolved pipeline: opens the source, processes every stream on the calling thread (the processing
+/// thread), publishes events, pets the systemd watchdog, and drains on stop. One instance per run.
+public final class PipelineRunner: @unchecked Sendable {
+    public let pipeline: ResolvedPipeline
+    public let source: FrameSource
+    public let bus: EventBus
+    let notifier: SystemdNotifier
+    let logger: Logger
+    private let hub = SourceHub()
+    private let stopRequested = Atomic<Bool>(false)
+    private var processors: [Int: StreamProcessor] = [:]
+    /// Streams refused at open (wrong rate/channels): read and discarded so their source is not blocked.
+    private var refused: Set<Int> = []
+    /// Interleaved samples read from a ring at a time (allocated once).
+    private let buffer: UnsafeMutableBufferPointer<Float>
+    private var latency = LatencyHistogram()
+    private var framesOfClosedStreams = 0
+    private var countersOfClosedStreams = (dropped: 0, xruns: 0, bad: 0)
+    /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
+    public private(set) var inputError: Error?
+
+    public init(pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier, logger: Logger) {
+        self.pipeline = pipeline
+        self.source = source
+        self.bus = EventBus(publishers: publishers, scoresEnabled: pipeline.detector.scores)
+        self.notifier = notifier
+        self.logger = logger
+        buffer = .allocate(capacity: 4096 * max(1, pipeline.features.channels))
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// From any thread (a signal handler's queue): stop reading; the run drains and returns.
+    public func requestStop() {
+        if !stopRequested.exchange(true, ordering: .relaxed) { source.stop() }
+    }
+
+    /// Open the source, process until the input ends or `requestStop()`, drain, publish the final `STATS`,
+    /// close the publishers. Throws when the source cannot be opened or the input could not be used.
+    public func run() throws {
+        try source.open()
+        try source.start(hub: hub)
+        notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
+        logger.info("running \(pipeline.config.name): \(source.name) → \(pipeline.model.summary)")
+        let watchdog = SystemdNotifier.watchdogInterval()
+        let statsInterval = pipeline.config.runtime.statsIntervalSeconds
+        var lastPet = ContinuousClock.now
+        var lastStats = ContinuousClock.now
+        let waitTimeout: Duration = .milliseconds(Int(min(500, (watchdog ?? 1) * 250)))
+        while true {
+            hub.wait(timeout: waitTimeout)
+            for event in hub.takeEvents() { handle(event) }
+            for stream in hub.streams { drain(stream) }
+            let now = ContinuousClock.now
+            if watchdog != nil && now - lastPet >= .milliseconds(Int((watchdog ?? 1) * 400)) {
+                notifier.watchdog()
+                lastPet = now
+            }
+            if statsInterval > 0 && now - lastStats >= .milliseconds(Int(statsInterval * 1000)) {
+                let s = stats()
+                bus.publish(.stats(stream: pipeline.config.name, t: streamTime, s))
+                notifier.status("\(s.frames) frames, \(s.events) events, \(s.clients) clients")
+                lastStats = now
+            }
+            if hub.isFinished { break }
+        }
+        for event in hub.takeEvents() { handle(event) }
+        notifier.stopping()
+        bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
+        bus.close()
+        if let inputError { throw inputError }
+    }
+
+    /// Frames of the longest stream closed so far.
+    private var longestClosedStream = 0
+
+    /// Stream time of the longest-running stream (for `STATS`).
+    private var streamTime: Double {
+        let frames = max(longestClosedStream, processors.values.map(\.frames).max() ?? 0)
+        return Double(frames) * pipeline.hopSeconds
+    }
+
+    private func handle(_ event: SourceEvent) {
+        switch event {
+        case .opened(let stream):
+            let features = pipeline.features
+            var problem: String?
+            if stream.sampleRate != Int(features.sampleRate) {
+                problem = "\(stream.name): \(stream.sampleRate) Hz input, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate)"
+            } else if stream.channels != features.channels {
+                problem = "\(stream.name): \(stream.channels)-channel input, but the features expect \(features.channels) (features.channels)"
+            }
+            do {
+                if let problem { throw CaptureError(problem) }
+                processors[stream.id] = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
+                logger.debug("stream opened: \(stream)")
+            } catch {
+                refused.insert(stream.id)
+                logger.error("\(error)")
+                bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
+                if source is StreamSource {
+                    inputError = inputError ?? error
+                    requestStop()
+                }
+            }
+        case .closed(let stream):
+            drain(stream)
+            if let processor = processors.removeValue(forKey: stream.id) {
+                processor.finish()
+                framesOfClosedStreams += processor.frames
+                longestClosedStream = max(longestClosedStream, processor.frames)
+            }
+            countersOfClosedStreams.dropped += stream.droppedFrames * stream.channels
+            countersOfClosedStreams.xruns += stream.xruns
+            countersOfClosedStreams.bad += stream.badFrames
+            refused.remove(stream.id)
+            if let error = stream.error {
+                logger.error("\(error)")
+                bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
+                if source is StreamSource { inputError = inputError ?? error }
+            } else {
+                logger.debug("stream closed: \(stream)")
+            }
+            if let bad = stream.lastBadFrame { logger.warning("\(stream.name): \(stream.badFrames) bad frames, last: \(bad)") }
+        case .sourceError(let name, let error, let retryIn):
+            logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
+            bus.publish(.error(stream: name, t: 0, message: "\(error)"))
+            if retryIn == nil && !(source is UnixSocketSource) { inputError = inputError ?? error }
+        }
+    }
+
+    /// Process everything waiting in the stream's ring.
+    private func drain(_ stream: SourceStream) {
+        let processor = processors[stream.id]
+        while true {
+            let read = stream.read(into: buffer)
+            guard read.sampleCount > 0 else { return }
+            guard let processor else { continue }  // refused stream: discard
+            let started = DispatchTime.now().uptimeNanoseconds
+            processor.accept(UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount]))
+            latency.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+        }
+    }
+
+    /// Counters for `STATS`.
+    public func stats() -> Event.Stats {
+        var s = Event.Stats()
+        s.frames = framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames }
+        s.events = bus.detections
+        let open = hub.streams
+        s.droppedSamples = countersOfClosedStreams.dropped + open.reduce(0) { $0 + $1.droppedFrames * $1.channels }
+        s.xruns = countersOfClosedStreams.xruns + open.reduce(0) { $0 + $1.xruns }
+        s.badFrames = countersOfClosedStreams.bad + open.reduce(0) { $0 + $1.badFrames }
+        s.clients = bus.clientCount
+        s.droppedClients = bus.droppedClients
+        s.latencyP50Microseconds = latency.percentile(50)
+        s.latencyP99Microseconds = latency.percentile(99)
+        return s
+    }
+}

@@ -1,0 +1,52 @@
+import GrustreamIO
+
+/// `[source]` options → the `FrameSource` that reads them.
+public enum SourceFactory {
+    public static func make(_ config: PipelineConfig) throws -> FrameSource {
+        let s = config.source
+        let file = config.file?.path ?? config.name
+        let ring = Int((s.bufferSeconds * Double(s.rate)).rounded())
+        let streamName = s.stream.isEmpty ? config.name : s.stream
+        func inputFormat() -> InputFormat {
+            switch s.format {
+            case .s16le: .raw(.s16le)
+            case .s32le: .raw(.s32le)
+            case .f32le: .raw(.f32le)
+            case .wav: .wav
+            case .csv: .csv(CSVOptions(channels: s.channels, timestampColumn: s.timestampColumn))
+            case .jsonl: .jsonLines
+            }
+        }
+        let policy: BadFramePolicy = s.badFrames == .hold ? .hold : .skip
+        switch s.kind {
+        case .alsa:
+            let encoding: SampleEncoding
+            switch s.format {
+            case .s16le: encoding = .s16le
+            case .s32le: encoding = .s32le
+            case .f32le: encoding = .f32le
+            default:
+                throw PipelineConfigError("\(file): source.format = \"\(s.format.rawValue)\" cannot be captured from ALSA; expected s16le, s32le or f32le")
+            }
+            var options = AlsaSource.Options(device: s.device, sampleRate: s.rate, channels: s.channels, encoding: encoding)
+            options.periodFrames = max(1, Int((s.periodMilliseconds / 1000 * Double(s.rate)).rounded()))
+            options.bufferFrames = max(options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
+            options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
+            options.ringCapacityFrames = ring
+            return try AlsaSource(options: options)
+        case .stdin, .file:
+            var options = StreamSource.Options(
+                format: inputFormat(), sampleRate: s.rate, channels: s.channels, realtime: s.realtime, badFramePolicy: policy,
+                ringCapacityFrames: ring)
+            options.streamName = streamName
+            if s.kind == .stdin { return try StreamSource.standardInput(options: options) }
+            guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
+            return try StreamSource(path: config.resolve(s.path).path, options: options)
+        case .unix:
+            guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a unix source needs a socket path") }
+            let options = UnixSocketSource.Options(
+                format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy, ringCapacityFrames: ring)
+            return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
+        }
+    }
+}
