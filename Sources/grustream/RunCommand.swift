@@ -42,6 +42,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not print events on stdout.")
     var noStdout = false
 
+    @Option(help: "ALSA: stop after this many seconds of audio (like arecord -d).")
+    var duration: Double?
+
     @Flag(help: "Pace file input at its sample rate, as if it were live.")
     var realtime = false
 
@@ -70,6 +73,7 @@ struct RunCommand: ParsableCommand {
             job.socket = socket
             job.noStdout = noStdout
             job.realtime = realtime
+            job.duration = duration
             job.scores = scores
             job.logLevel = logLevel
             try job.apply(to: &config)

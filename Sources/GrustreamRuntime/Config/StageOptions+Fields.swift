@@ -16,6 +16,7 @@ extension SourceOptions {
         .choice("bad_frames", \.badFrames, "bad sensor frames: skip | hold (repeat the last good frame)"),
         .number("buffer_seconds", \.bufferSeconds, "capture→processing ring capacity, s", .positive),
         .string("stream", \.stream, "stream name in events (default: the pipeline name)"),
+        .number("duration_s", \.durationSeconds, "ALSA: stop after this much audio, s (0: until stopped)", .nonNegative),
     ]
 }
 

@@ -32,6 +32,8 @@ public struct SourceOptions: Sendable, Equatable {
     public var bufferSeconds: Double = 2
     /// Stream name in events (`"stream"`); empty: the pipeline name (socket connections name themselves).
     public var stream: String = ""
+    /// Stop capturing after this much input (seconds; like `arecord -d`); 0: until stopped or the input ends.
+    public var durationSeconds: Double = 0
 
     public init() {}
 }

@@ -13,6 +13,8 @@ public struct RunJob {
     public var socket: String?
     public var noStdout = false
     public var realtime = false
+    /// `--duration`: seconds of input to capture (ALSA).
+    public var duration: Double?
     public var scores = false
     public var logLevel: String?
 
@@ -40,6 +42,7 @@ public struct RunJob {
         if let rate { config.source.rate = rate }
         if let channels { config.source.channels = channels }
         if realtime { config.source.realtime = true }
+        if let duration { config.source.durationSeconds = duration }
         if scores { config.detector.scores = true }
         if let logLevel { config.runtime.logLevel = logLevel }
         if let socket {

@@ -33,6 +33,8 @@ public enum SourceFactory {
             options.bufferFrames = max(options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
+            options.streamName = streamName
+            if s.durationSeconds > 0 { options.frameLimit = Int((s.durationSeconds * Double(s.rate)).rounded()) }
             return try AlsaSource(options: options)
         case .stdin, .file:
             var options = StreamSource.Options(

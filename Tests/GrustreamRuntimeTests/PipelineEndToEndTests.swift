@@ -1,0 +1,136 @@
+import Foundation
+import GrustreamIO
+import GrustreamNeural
+import GrustreamTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Event lines as comparable dictionaries: wall-clock `time` and machine-dependent STATS latencies removed.
+func normalisedEvents(_ text: String, dropping kinds: Set<String> = []) -> [NSDictionary] {
+    text.split(separator: "\n").compactMap { line in
+        guard var object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        if let kind = object["class"] as? String, kinds.contains(kind) { return nil }
+        object["time"] = nil
+        object["latency_p50_us"] = nil
+        object["latency_p99_us"] = nil
+        return object as NSDictionary
+    }
+}
+
+/// The regression pairs (gpsd style): a recording and its expected events, through every kind of source.
+@Suite("pipeline end to end", .serialized)
+struct PipelineEndToEndTests {
+    let pipeline = Fixtures.url("pipelines/e2e-classify.toml").path
+    let recording = Fixtures.repositoryRoot.appendingPathComponent("samples/yes-no-up-down.wav")
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("grustream-e2e-\(UUID().uuidString)")
+
+    init() throws { try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true) }
+
+    var expected: [NSDictionary] {
+        get throws { normalisedEvents(try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8)) }
+    }
+
+    @Test func fileSourceGivesTheRecordedEvents() throws {
+        let result = try CommandLineTool.run(["run", pipeline, "--log-level", "error"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = normalisedEvents(result.stdoutText)
+        #expect(events.count == (try expected.count))
+        #expect(events == (try expected), "\(result.stdoutText)")
+    }
+
+    @Test func stdinInRandomChunksGivesTheSameEvents() throws {
+        let wav = try Data(contentsOf: recording)
+        let process = try SpawnedTool(["run", pipeline, "--source", "-", "--format", "wav", "--log-level", "error"])
+        var generator = SystemRandomNumberGenerator()
+        var offset = 0
+        while offset < wav.count {
+            let size = Int.random(in: 1...3000, using: &generator)
+            process.write(wav[offset..<min(offset + size, wav.count)])
+            offset += size
+            if Bool.random(using: &generator) { usleep(UInt32.random(in: 0...300, using: &generator)) }
+        }
+        let result = process.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(normalisedEvents(result.stdoutText) == (try expected))
+    }
+
+    @Test func alsaCaptureThroughTheFilePluginGivesTheSameEvents() throws {
+        let audio = try AudioFile.read(path: recording.path, container: .wav)
+        let raw = temp.appendingPathComponent("input.raw")
+        try WAVEncoder.encodePCM(audio.samples, encoding: .s16le).write(to: raw)
+        let config = temp.appendingPathComponent("asound.conf")
+        try """
+            pcm.filecap {
+                type file
+                slave.pcm { type null }
+                file "/dev/null"
+                infile "\(raw.path)"
+                format "raw"
+            }
+            pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let seconds = String(Double(audio.frameCount) / 16000)
+        let result = try CommandLineTool.run(
+            ["run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level", "error"],
+            environment: ["ALSA_CONFIG_PATH": config.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(normalisedEvents(result.stdoutText) == (try expected), "\(result.stderr)")
+    }
+
+    @Test func missingSoundCardIsOneClearLine() throws {
+        let config = temp.appendingPathComponent("empty.conf")
+        try "".write(to: config, atomically: true, encoding: .utf8)
+        let result = try CommandLineTool.run(
+            ["run", pipeline, "--source", "alsa:default", "--format", "s16le"], environment: ["ALSA_CONFIG_PATH": config.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("alsa:default"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Fatal") && !result.stderr.contains("crashed"), "\(result.stderr)")
+    }
+
+    @Test func socketSubscribersSeeWhatStdoutSees() throws {
+        let socket = temp.appendingPathComponent("events.sock").path
+        let process = try SpawnedTool(["run", pipeline, "--source", "-", "--format", "wav", "--socket", socket, "--log-level", "error"])
+        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        let subscribers = try (0..<5).map { _ in try SpawnedTool(["subscribe", socket]) }
+        usleep(300_000)  // let every subscriber connect before the events start
+        process.write(try Data(contentsOf: recording))
+        let result = process.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let published = normalisedEvents(result.stdoutText, dropping: ["STATS"])
+        #expect(published.count == (try expected.count) - 1)
+        for subscriber in subscribers {
+            let received = subscriber.finish()
+            #expect(received.status == 0, "\(received.stderr)")
+            let lines = normalisedEvents(received.stdoutText, dropping: ["STATS"])
+            #expect((lines.first?["class"] as? String) == "VERSION")
+            #expect(Array(lines.dropFirst()) == published)
+        }
+    }
+
+    @Test func sigtermDrainsWhatWasReadAndExitsCleanly() throws {
+        let audio = try AudioFile.read(path: recording.path, container: .wav)
+        let oneSecond = WAVEncoder.encodePCM(Array(audio.samples.prefix(16000)), encoding: .s16le)
+        let process = try SpawnedTool(["run", pipeline, "--source", "-", "--format", "s16le", "--log-level", "error"])
+        process.write(oneSecond)
+        usleep(700_000)
+        process.signal(SIGTERM)
+        let result = process.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        let stats = normalisedEvents(result.stdoutText).last
+        #expect((stats?["class"] as? String) == "STATS")
+        #expect((stats?["frames"] as? Int) == 98, "(16000 − 400) / 160 + 1 frames: \(String(describing: stats))")
+    }
+}
+
+/// Poll `condition` for up to `seconds`.
+func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
