@@ -43,6 +43,14 @@ final class SocketLoop {
                 let now = Posix.monotonicNanoseconds()
                 timeout = now >= deadline ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 1000))
             }
+            // Only a sleeping loop needs the pipe: while it works, `publish` just appends (no syscall).
+            let closingStarted = closeDeadline != nil
+            let linesWaiting = handoff.state.withLock { s -> Bool in
+                if !s.lines.isEmpty || (s.closing && !closingStarted) { return true }
+                s.wakePending = false
+                return false
+            }
+            if linesWaiting { timeout = 0 }
             let ready = pollSet.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 && errno != EINTR { break }  // cannot happen with valid fds; leave rather than spin
 
@@ -179,7 +187,6 @@ final class SocketLoop {
             swap(&s.bytes, &batchBytes)
             swap(&s.lines, &batchLines)
             firstSequence = s.nextSequence - UInt64(batchLines.count)
-            s.wakePending = false
             return s.closing
         }
         batchFirstSequence = firstSequence
