@@ -85,7 +85,7 @@ struct EventsEncoderTests {
 
     @Test func numbersPrintShortestRoundTrip() {
         let doubles: [Double] = [
-            0, -0.0, 0.1, 1.0 / 3, 1e-5, 1e16, 1e300, 5e-324, 123_456_789.125, -2.5, .pi, Double(Int64.max),
+            0, -0.0, 0.1, 1.0 / 3, 1e-5, 1e16, 1e300, .leastNonzeroMagnitude, 123_456_789.125, -2.5, .pi, Double(Int64.max),
             Event.seconds(sample: 1, rate: 44100), Event.seconds(sample: 123_456_789, rate: 48000),
         ]
         for value in doubles {

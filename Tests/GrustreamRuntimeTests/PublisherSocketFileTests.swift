@@ -42,7 +42,7 @@ struct PublisherSocketFileTests {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("notes.txt")
-        FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8)))
         #expect(message { _ = try UnixSocketPublisher(path: path, pipeline: "p") }.hasPrefix("\(path): exists and is not a socket"))
         #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
     }
