@@ -43,7 +43,9 @@ struct PublisherSocketFileTests {
         defer { directory.remove() }
         let path = directory.file("notes.txt")
         #expect(FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8)))
-        #expect(message { _ = try UnixSocketPublisher(path: path, pipeline: "p") }.hasPrefix("\(path): exists and is not a socket"))
+        #expect(
+            message { _ = try UnixSocketPublisher(path: path, pipeline: "p") }.hasPrefix(
+                "\(path): exists and is not a socket"))
         #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
     }
 
@@ -51,12 +53,20 @@ struct PublisherSocketFileTests {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let long = directory.path + "/" + String(repeating: "x", count: 120) + ".sock"
-        #expect(message { _ = try UnixSocketPublisher(path: long, pipeline: "p") }.hasPrefix("\(long): a Unix socket path can be at most 107 bytes"))
+        #expect(
+            message { _ = try UnixSocketPublisher(path: long, pipeline: "p") }.hasPrefix(
+                "\(long): a Unix socket path can be at most 107 bytes"))
         let missing = directory.file("no/such/dir.sock")
-        #expect(message { _ = try UnixSocketPublisher(path: missing, pipeline: "p") }.hasPrefix("\(missing): cannot bind: No such file or directory (does the directory exist?"))
+        #expect(
+            message { _ = try UnixSocketPublisher(path: missing, pipeline: "p") }.hasPrefix(
+                "\(missing): cannot bind: No such file or directory (does the directory exist?"))
         let path = directory.file("m.sock")
-        #expect(message { _ = try UnixSocketPublisher(path: path, mode: "rw", pipeline: "p") } == "\(path): socket mode \"rw\" is not an octal permission like \"0660\"")
-        #expect(message { _ = try UnixSocketPublisher(path: path, group: "no-such-group-xyz", pipeline: "p") }.hasPrefix("\(path): group \"no-such-group-xyz\" does not exist"))
+        #expect(
+            message { _ = try UnixSocketPublisher(path: path, mode: "rw", pipeline: "p") }
+                == "\(path): socket mode \"rw\" is not an octal permission like \"0660\"")
+        #expect(
+            message { _ = try UnixSocketPublisher(path: path, group: "no-such-group-xyz", pipeline: "p") }.hasPrefix(
+                "\(path): group \"no-such-group-xyz\" does not exist"))
         #expect(access(path, F_OK) != 0)  // nothing left behind
     }
 
@@ -93,11 +103,15 @@ struct PublisherSocketFileTests {
         var fds: [Int32] = [-1, -1]
         #expect(pipe(&fds) == 0)
         defer { fds.forEach { Glibc.close($0) } }
-        #expect(message { _ = try UnixSocketPublisher(listeningFD: fds[0], pipeline: "p") }.hasPrefix("listening fd \(fds[0]): not a socket"))
+        #expect(
+            message { _ = try UnixSocketPublisher(listeningFD: fds[0], pipeline: "p") }.hasPrefix(
+                "listening fd \(fds[0]): not a socket"))
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let bound = TestSocket.bound(directory.file("b.sock"), listening: false)
         defer { Glibc.close(bound) }
-        #expect(message { _ = try UnixSocketPublisher(listeningFD: bound, pipeline: "p") }.hasPrefix("listening fd \(bound): not a listening stream socket"))
+        #expect(
+            message { _ = try UnixSocketPublisher(listeningFD: bound, pipeline: "p") }.hasPrefix(
+                "listening fd \(bound): not a listening stream socket"))
     }
 }

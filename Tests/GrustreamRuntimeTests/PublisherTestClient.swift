@@ -18,7 +18,9 @@ final class TestClient: @unchecked Sendable {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n <= 0 { return }
             offset += n
         }
@@ -177,7 +179,8 @@ final class BackgroundThread: @unchecked Sendable {
 func difference(_ received: [String]?, _ expected: [String]) -> String {
     guard let received else { return "timed out" }
     if received == expected { return "" }
-    let index = zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+    let index =
+        zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         ?? min(received.count, expected.count)
     let got = index < received.count ? received[index] : "nothing"
     let want = index < expected.count ? expected[index] : "nothing"

@@ -93,7 +93,8 @@ struct PublisherUnixSocketTests {
             }
             let published: [Event] = [
                 detection(1), .scores(stream: "kws", t: 0.01, frame: 1, labels: [], scores: [0.5]),
-                .anomaly(stream: "kws", t: 1, score: 3, threshold: 2, start: 0, end: 1), .stats(stream: "kws", t: 1, .init()),
+                .anomaly(stream: "kws", t: 1, score: 3, threshold: 2, start: 0, end: 1),
+                .stats(stream: "kws", t: 1, .init()),
             ]
             for event in published { publisher.publish(line(event), kind: event.kind) }
             publisher.close()

@@ -38,7 +38,8 @@ struct SubscribeTests {
         let path = directory.file("kws.sock")
         let listener = TestSocket.bound(path, listening: true)  // a bare server that records the request
         defer { Glibc.close(listener) }
-        let subscriber = EventSubscriber(path: path, watch: EventSubscriber.watch(classes: [.detection, .anomaly], scores: true))
+        let subscriber = EventSubscriber(
+            path: path, watch: EventSubscriber.watch(classes: [.detection, .anomaly], scores: true))
         let result = ResultBox()
         let thread = BackgroundThread {
             do { try subscriber.run(output: -1) } catch { result.error = "\(error)" }
@@ -52,7 +53,9 @@ struct SubscribeTests {
             if n <= 0 { break }
             received.append(contentsOf: buffer[0..<n])
         }
-        #expect(String(decoding: received, as: UTF8.self) == #"{"class":"WATCH","classes":["DETECTION","ANOMALY"],"scores":true}"# + "\n")
+        #expect(
+            String(decoding: received, as: UTF8.self)
+                == #"{"class":"WATCH","classes":["DETECTION","ANOMALY"],"scores":true}"# + "\n")
         #expect(try WatchRequest.decode(received).classes == [.detection, .anomaly, .scores])
         shutdown(connection, Int32(SHUT_RDWR))
         #expect(thread.wait())
@@ -61,7 +64,11 @@ struct SubscribeTests {
 
     @Test func cannotConnectSaysWhy() {
         let subscriber = EventSubscriber(path: "/tmp/grustream-no-such-dir/kws.sock")
-        #expect(throws: PublisherError("cannot connect to /tmp/grustream-no-such-dir/kws.sock: No such file or directory (is grustream running with a unix sink?)")) {
+        #expect(
+            throws: PublisherError(
+                "cannot connect to /tmp/grustream-no-such-dir/kws.sock: No such file or directory (is grustream running with a unix sink?)"
+            )
+        ) {
             try subscriber.run(output: -1)
         }
         #expect(EventSubscriber.defaultSocketPath == "/run/grustream/demo.sock")

@@ -169,7 +169,9 @@ struct JSONParser {
 
     mutating func parseNumber() throws(Failure) -> Value {
         let start = index
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index]) {
+        while index < bytes.count,
+            (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index])
+        {
             index += 1
         }
         guard let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {

@@ -8,7 +8,8 @@ public struct PublisherError: Error, CustomStringConvertible, Sendable, Equatabl
     public init(_ description: String) { self.description = description }
 
     /// `"<path>: <what> failed: <strerror> (<hint>)"` from the current `errno`.
-    static func system(_ path: String, _ what: String, errno code: Int32 = errno, hint: String? = nil) -> PublisherError {
+    static func system(_ path: String, _ what: String, errno code: Int32 = errno, hint: String? = nil) -> PublisherError
+    {
         PublisherError("\(path): \(what): \(Posix.describe(code))" + (hint.map { " (\($0))" } ?? ""))
     }
 }
