@@ -163,6 +163,26 @@ struct PublisherUnixSocketTests {
         }
     }
 
+    @Test func aLineLongerThanTheQueueBoundStillReachesAReader() throws {
+        var options = UnixSocketPublisher.Options()
+        options.clientQueueLimitBytes = 1024
+        try withPublisher(options: options) { publisher, path in
+            let client = try TestClient(path: path)
+            _ = client.readLine()
+            #expect(waitUntil { publisher.clientCount == 1 })
+            let labels = (0..<400).map { "label\($0)" }
+            let big = line(.scores(stream: "kws", t: 0, frame: 0, labels: labels, scores: labels.map { _ in 0.5 }))
+            #expect(big.count > 4 * 1024)
+            publisher.publish(line(.stats(stream: "kws", t: 0, .init())), kind: .stats)
+            #expect(client.readLine()?.hasPrefix(#"{"class":"STATS""#) == true)
+            client.send(#"{"class":"WATCH","scores":true}"# + "\nsync\n")
+            #expect(client.readLine()?.hasPrefix(#"{"class":"ERROR""#) == true)
+            publisher.publish(big, kind: .scores)
+            #expect(client.readLine() == text(big))
+            #expect(publisher.droppedClients == 0)
+        }
+    }
+
     @Test func closeSendsWhatIsQueuedAndRemovesTheSocketFile() throws {
         try withPublisher { publisher, path in
             let client = try TestClient(path: path)

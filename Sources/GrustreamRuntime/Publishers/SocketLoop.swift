@@ -45,7 +45,6 @@ final class SocketLoop {
                 let now = Posix.monotonicNanoseconds()
                 timeout = now >= deadline ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 1000))
             }
-            // Only a sleeping loop needs the pipe: while it works, `publish` just appends (no syscall).
             if let until = acceptPausedUntil {
                 let now = Posix.monotonicNanoseconds()
                 if now >= until {
@@ -55,6 +54,7 @@ final class SocketLoop {
                     timeout = timeout < 0 ? wait : min(timeout, wait)
                 }
             }
+            // Only a sleeping loop needs the pipe: while it works, `publish` just appends (no syscall).
             let closingStarted = closeDeadline != nil
             let linesWaiting = handoff.state.withLock { s -> Bool in
                 if !s.lines.isEmpty || (s.closing && !closingStarted) { return true }
