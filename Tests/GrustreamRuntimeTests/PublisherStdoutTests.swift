@@ -50,3 +50,33 @@ final class ByteBox: @unchecked Sendable {
         }
     }
 }
+
+@Suite("publisher group")
+struct PublisherGroupTests {
+    @Test func everyPublisherGetsTheSameLine() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { fds.forEach { Glibc.close($0) } }
+        let socket = try UnixSocketPublisher(path: directory.file("g.sock"), pipeline: "kws")
+        let group = PublisherGroup([StdoutPublisher(fd: fds[1]), socket])
+        let client = try TestClient(path: directory.file("g.sock"))
+        _ = client.readLine()
+        #expect(waitUntil { group.clientCount == 2 })
+        group.publish(detection(4))
+        let scores: [Float] = [0.25, 0.75]
+        scores.withUnsafeBufferPointer {
+            group.publishScores(stream: "kws", t: 0.5, frame: 50, labels: ["a", "b"], scores: $0, time: fixedTime)
+        }
+        let scoresLine = line(
+            .scores(stream: "kws", t: 0.5, frame: 50, labels: ["a", "b"], scores: scores, time: fixedTime))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = read(fds[0], &buffer, buffer.count)
+        #expect(Array(buffer[0..<max(n, 0)]) == line(detection(4)) + scoresLine)  // stdout: everything it is given
+        #expect(client.readLine() == text(line(detection(4))))  // socket: SCORES only on request
+        group.close()
+        #expect(client.readUntilClosed() == [])
+        #expect(group.clientCount == 0 && group.droppedClients == 0)
+    }
+}
