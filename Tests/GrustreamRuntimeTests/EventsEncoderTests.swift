@@ -19,13 +19,19 @@ struct EventsEncoderTests {
         #expect(t.description == "3.0000625")
         let header = #""stream":"s","time":"2026-11-26T15:33:20.123Z","t":3.0000625,"#
         #expect(
-            text(line(.detection(stream: "s", t: t, label: "yes", score: 0.93, start: 2.5, end: 3.0000625, time: fixedTime)))
+            text(
+                line(
+                    .detection(
+                        stream: "s", t: t, label: "yes", score: 0.93, start: 2.5, end: 3.0000625, time: fixedTime)))
                 == #"{"class":"DETECTION","# + header + #""label":"yes","score":0.93,"start":2.5,"end":3.0000625}"#)
         #expect(
             text(line(.anomaly(stream: "s", t: t, score: 4.5, threshold: 2, start: 1, end: 3, time: fixedTime)))
                 == #"{"class":"ANOMALY","# + header + #""score":4.5,"threshold":2.0,"start":1.0,"end":3.0}"#)
         #expect(
-            text(line(.scores(stream: "s", t: t, frame: 300, labels: ["yes", "no"], scores: [0.25, 0.75], time: fixedTime)))
+            text(
+                line(
+                    .scores(
+                        stream: "s", t: t, frame: 300, labels: ["yes", "no"], scores: [0.25, 0.75], time: fixedTime)))
                 == #"{"class":"SCORES","# + header + #""scores":{"yes":0.25,"no":0.75},"frame":300}"#)
         #expect(
             text(line(.scores(stream: "s", t: t, frame: 7, labels: [], scores: [0.5], time: fixedTime)))
@@ -79,13 +85,15 @@ struct EventsEncoderTests {
         let event = Event.detection(
             stream: "s", t: .nan, label: "x", score: .infinity, start: -.infinity, end: 1, time: fixedTime)
         #expect(text(line(event)).hasSuffix(#""t":null,"label":"x","score":null,"start":null,"end":1.0}"#))
-        let scores = Event.scores(stream: "s", t: 0, frame: 0, labels: ["a", "b"], scores: [.nan, -.infinity], time: fixedTime)
+        let scores = Event.scores(
+            stream: "s", t: 0, frame: 0, labels: ["a", "b"], scores: [.nan, -.infinity], time: fixedTime)
         #expect(text(line(scores)).hasSuffix(#""scores":{"a":null,"b":null},"frame":0}"#))
     }
 
     @Test func numbersPrintShortestRoundTrip() {
         let doubles: [Double] = [
-            0, -0.0, 0.1, 1.0 / 3, 1e-5, 1e16, 1e300, 5e-324, 123_456_789.125, -2.5, .pi, Double(Int64.max),
+            0, -0.0, 0.1, 1.0 / 3, 1e-5, 1e16, 1e300, .leastNonzeroMagnitude, 123_456_789.125, -2.5, .pi,
+            Double(Int64.max),
             Event.seconds(sample: 1, rate: 44100), Event.seconds(sample: 123_456_789, rate: 48000),
         ]
         for value in doubles {
@@ -143,7 +151,8 @@ struct EventsEncoderTests {
                 EventEncoder.encodeScores(
                     stream: "kws", t: t, frame: 771, labels: labels, scores: $0, time: fixedTime, into: &fast)
             }
-            let generic = line(.scores(stream: "kws", t: t, frame: 771, labels: labels, scores: scores, time: fixedTime))
+            let generic = line(
+                .scores(stream: "kws", t: t, frame: 771, labels: labels, scores: scores, time: fixedTime))
             #expect(text(fast) == text(generic))
         }
     }

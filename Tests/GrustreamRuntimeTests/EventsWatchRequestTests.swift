@@ -19,7 +19,8 @@ struct EventsWatchRequestTests {
     @Test func classesAndScores() throws {
         #expect(try decode(#"{"class":"WATCH","classes":["DETECTION"],"scores":false}"#).classes == [.detection])
         #expect(try decode(#"{"class":"WATCH","classes":["DETECTION","ANOMALY"]}"#).classes == [.detection, .anomaly])
-        #expect(try decode(#"{"class":"WATCH","scores":true}"#).classes == WatchRequest.default.classes.union([.scores]))
+        #expect(
+            try decode(#"{"class":"WATCH","scores":true}"#).classes == WatchRequest.default.classes.union([.scores]))
         #expect(try decode(#"{"class":"WATCH","classes":["SCORES"]}"#).classes == [.scores])
         #expect(try decode(#"{"class":"WATCH","classes":["SCORES"],"scores":false}"#).classes == [])
         #expect(try decode(#"{"class":"WATCH"}"#) == .default)
@@ -39,7 +40,9 @@ struct EventsWatchRequestTests {
         #expect(message(#"{"class":"POLL"}"#) == "bad request: unknown class \"POLL\"; the only request is \"WATCH\"")
         #expect(message(#"{"classes":[]}"#).hasPrefix("bad request: missing \"class\""))
         #expect(message(#"{"class":"WATCH","classes":"DETECTION"}"#).contains("expected a list like [\"DETECTION\"]"))
-        #expect(message(#"{"class":"WATCH","classes":["FOO"]}"#).contains("\"classes\" holds \"FOO\"; expected some of \"VERSION\""))
+        #expect(
+            message(#"{"class":"WATCH","classes":["FOO"]}"#).contains(
+                "\"classes\" holds \"FOO\"; expected some of \"VERSION\""))
         #expect(message(#"{"class":"WATCH","scores":"yes"}"#).contains("expected true or false"))
         #expect(message(#"{"class":"WATCH"} x"#).contains("unexpected 'x' after the object"))
         #expect(message("{\"class\":\"WA\u{1}\"}").contains("control character"))

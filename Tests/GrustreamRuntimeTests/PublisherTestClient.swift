@@ -3,7 +3,7 @@ import Glibc
 import GrustreamRuntime
 
 /// A raw Unix-socket client for the publisher tests: connect, send bytes, read lines with a timeout.
-final class TestClient {
+final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var pending: [UInt8] = []
     private(set) var sawEndOfStream = false
@@ -18,7 +18,9 @@ final class TestClient {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n <= 0 { return }
             offset += n
         }
@@ -171,4 +173,16 @@ final class BackgroundThread: @unchecked Sendable {
     }
 
     func wait(timeout: Double = 5) -> Bool { done.wait(timeout: .now() + timeout) == .success }
+}
+
+/// "" when the line lists are equal, else a short description of the first difference (keeps failures readable).
+func difference(_ received: [String]?, _ expected: [String]) -> String {
+    guard let received else { return "timed out" }
+    if received == expected { return "" }
+    let index =
+        zip(received, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(received.count, expected.count)
+    let got = index < received.count ? received[index] : "nothing"
+    let want = index < expected.count ? expected[index] : "nothing"
+    return "\(received.count) lines, expected \(expected.count); line \(index): \(got) — expected \(want)"
 }

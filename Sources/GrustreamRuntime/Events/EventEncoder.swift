@@ -119,7 +119,9 @@ public enum EventEncoder {
         buffer.append(0x22)
     }
 
-    @inline(__always) static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10 }
+    @inline(__always) static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x61 + nibble - 10
+    }
 
     /// Shortest round-trip digits (`Double.description`), or `null` when not finite.
     public static func appendDouble(_ value: Double, into buffer: inout [UInt8]) {

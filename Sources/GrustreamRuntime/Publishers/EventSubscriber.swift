@@ -62,7 +62,9 @@ public struct EventSubscriber: Sendable {
             let code = line.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let n = Posix.retrying { send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) }
+                    let n = Posix.retrying {
+                        send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                    }
                     if n < 0 { return errno }
                     offset += n
                 }
@@ -91,7 +93,9 @@ public struct EventSubscriber: Sendable {
             filled += n
             guard let lastNewline = buffer[searchStart..<filled].lastIndex(of: 0x0A) else { continue }
             let complete = lastNewline + 1
-            let code = buffer.withUnsafeBytes { Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete])) }
+            let code = buffer.withUnsafeBytes {
+                Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete]))
+            }
             if code == EPIPE { return }
             if code != 0 { throw PublisherError("cannot write events: \(Posix.describe(code))") }
             buffer.withUnsafeMutableBytes { raw in
@@ -100,7 +104,9 @@ public struct EventSubscriber: Sendable {
             filled -= complete
         }
         if filled > 0 {  // a last line without its newline: print what came
-            let code = buffer.withUnsafeBytes { Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
+            let code = buffer.withUnsafeBytes {
+                Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled]))
+            }
             if code != 0 && code != EPIPE { throw PublisherError("cannot write events: \(Posix.describe(code))") }
         }
     }

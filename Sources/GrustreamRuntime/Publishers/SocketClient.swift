@@ -28,9 +28,10 @@ final class SocketClient {
 
     var queuedBytes: Int { outbound.count - sent }
 
-    /// Queue `line` unless that would pass `limit` bytes; false means the client is too slow.
+    /// Queue `line` unless that would pass `limit` bytes; false means the client is too slow. An empty queue
+    /// takes any line, so one line longer than the limit (a huge SCORES) does not drop every client.
     func enqueue(_ line: UnsafeRawBufferPointer, limit: Int) -> Bool {
-        guard queuedBytes + line.count <= limit else { return false }
+        guard queuedBytes == 0 || queuedBytes + line.count <= limit else { return false }
         outbound.append(contentsOf: line)
         return true
     }

@@ -19,6 +19,8 @@ final class SocketLoop {
     private var scratch = [UInt8](repeating: 0, count: 4096)
     private var encoded: [UInt8] = []
     private var closeDeadline: UInt64?
+    /// Out of descriptors (EMFILE...): stop polling the listening socket until then, instead of spinning on it.
+    private var acceptPausedUntil: UInt64?
 
     init(
         listenFD: Int32, socketPath: (String, ListeningSocket.Identity?)?, handoff: Handoff, pipeline: String,
@@ -43,6 +45,23 @@ final class SocketLoop {
                 let now = Posix.monotonicNanoseconds()
                 timeout = now >= deadline ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 1000))
             }
+            if let until = acceptPausedUntil {
+                let now = Posix.monotonicNanoseconds()
+                if now >= until {
+                    acceptPausedUntil = nil
+                } else {
+                    let wait = Int32((until - now) / 1_000_000 + 1)
+                    timeout = timeout < 0 ? wait : min(timeout, wait)
+                }
+            }
+            // Only a sleeping loop needs the pipe: while it works, `publish` just appends (no syscall).
+            let closingStarted = closeDeadline != nil
+            let linesWaiting = handoff.state.withLock { s -> Bool in
+                if !s.lines.isEmpty || (s.closing && !closingStarted) { return true }
+                s.wakePending = false
+                return false
+            }
+            if linesWaiting { timeout = 0 }
             let ready = pollSet.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 && errno != EINTR { break }  // cannot happen with valid fds; leave rather than spin
 
@@ -77,7 +96,10 @@ final class SocketLoop {
     private func buildPollSet() {
         pollSet.removeAll(keepingCapacity: true)
         pollSet.append(pollfd(fd: handoff.wakePipe.0, events: Int16(POLLIN), revents: 0))
-        if listenFD >= 0 { pollSet.append(pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)) }
+        if listenFD >= 0 {
+            let events = acceptPausedUntil == nil ? Int16(POLLIN) : 0
+            pollSet.append(pollfd(fd: listenFD, events: events, revents: 0))
+        }
         for client in clients {
             var events: Int16 = 0
             if !client.readClosed { events |= Int16(POLLIN) }
@@ -111,7 +133,12 @@ final class SocketLoop {
     private func acceptClients() {
         while true {
             let fd = Posix.retrying { accept(listenFD, nil, nil) }
-            guard fd >= 0 else { return }  // EAGAIN, or a client that vanished before we got to it
+            guard fd >= 0 else {  // EAGAIN, or a client that vanished before we got to it
+                if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
+                    acceptPausedUntil = Posix.monotonicNanoseconds() + 100_000_000
+                }
+                return
+            }
             Posix.makeNonBlocking(fd)
             let firstSequence = handoff.state.withLock { s -> UInt64 in
                 s.clientCount += 1
@@ -179,7 +206,6 @@ final class SocketLoop {
             swap(&s.bytes, &batchBytes)
             swap(&s.lines, &batchLines)
             firstSequence = s.nextSequence - UInt64(batchLines.count)
-            s.wakePending = false
             return s.closing
         }
         batchFirstSequence = firstSequence

@@ -131,7 +131,8 @@ final class Handoff: @unchecked Sendable {
         var lines: [Line] = []
         /// Sequence number the next published line gets; `lines` hold the ones just before it.
         var nextSequence: UInt64 = 0
-        var wakePending = false
+        /// The I/O thread is awake or already woken: `publish` need not write to the pipe.
+        var wakePending = true
         var closing = false
         var clientCount = 0
         var droppedClients = 0

@@ -1,0 +1,90 @@
+import Glibc
+
+/// The choke point between Swift and the C library for the publishers (as NIO's `syscall(where:)`).
+enum Posix {
+    static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// Run `body` again while it fails with `EINTR`; return its result (−1 with `errno` set on failure).
+    @inline(__always)
+    static func retrying<T: BinaryInteger>(_ body: () -> T) -> T {
+        while true {
+            let result = body()
+            if result == -1 && errno == EINTR { continue }
+            return result
+        }
+    }
+
+    /// Ignore SIGPIPE once for the whole process: a vanished reader must give `EPIPE`, not kill the daemon.
+    static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+    /// A `sockaddr_un` for `path`, or an error when the path does not fit `sun_path` (108 bytes with its NUL).
+    static func unixAddress(_ path: String) throws(PublisherError) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty else { throw PublisherError("unix socket: empty path") }
+        guard bytes.count < capacity else {
+            throw PublisherError(
+                "\(path): a Unix socket path can be at most \(capacity - 1) bytes, this one is \(bytes.count) "
+                    + "(choose a shorter path, e.g. /run/grustream/NAME.sock)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
+    }
+
+    /// `connect(2)` a new `SOCK_STREAM` socket to `path`; returns the fd or −1 with `errno` set.
+    static func connectUnix(_ address: sockaddr_un) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var address = address
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                retrying { connect(fd, generic, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        if result != 0 {
+            let saved = errno
+            Glibc.close(fd)
+            errno = saved
+            return -1
+        }
+        return fd
+    }
+
+    /// Write all of `bytes` to a blocking fd, retrying on `EINTR` and partial writes. Returns 0 or an errno.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {  // a non-blocking stdout: wait until writable
+                    var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&entry, 1, 1000)
+                    continue
+                }
+                return errno
+            }
+            offset += n
+        }
+        return 0
+    }
+
+    /// Make `fd` non-blocking and close-on-exec (what `accept4`/`pipe2` flags would do; those are GNU-only).
+    static func makeNonBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Monotonic clock in nanoseconds.
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,46 @@
+/// Every sink of a pipeline behind one call: encodes each event once into a reused buffer and hands the line
+/// to each publisher. Owned and called by the processing thread; no allocation per event once the buffer has
+/// grown (`publish(_:)` builds no `Event` for per-frame scores: use `publishScores`).
+public final class PublisherGroup {
+    public let publishers: [any EventPublisher]
+    private var buffer: [UInt8] = []
+
+    public init(_ publishers: [any EventPublisher]) {
+        self.publishers = publishers
+        buffer.reserveCapacity(EventEncoder.typicalLineCapacity)
+    }
+
+    /// Encode `event` and publish the line to every publisher.
+    public func publish(_ event: Event) {
+        guard !publishers.isEmpty else { return }
+        buffer.removeAll(keepingCapacity: true)
+        EventEncoder.encode(event, into: &buffer)
+        sendBuffer(kind: event.kind)
+    }
+
+    /// The per-frame `SCORES` line, written straight from the network's output.
+    public func publishScores(
+        stream: String, t: Double, frame: Int, labels: [String], scores: UnsafeBufferPointer<Float>,
+        time: WallTime = .now()
+    ) {
+        guard !publishers.isEmpty else { return }
+        buffer.removeAll(keepingCapacity: true)
+        EventEncoder.encodeScores(
+            stream: stream, t: t, frame: frame, labels: labels, scores: scores, time: time, into: &buffer)
+        sendBuffer(kind: .scores)
+    }
+
+    private func sendBuffer(kind: Event.Kind) {
+        buffer.withUnsafeBytes { line in
+            for publisher in publishers { publisher.publish(line, kind: kind) }
+        }
+    }
+
+    /// Readers connected to all publishers (for `STATS`).
+    public var clientCount: Int { publishers.reduce(0) { $0 + $1.clientCount } }
+    /// Readers dropped by all publishers (for `STATS`).
+    public var droppedClients: Int { publishers.reduce(0) { $0 + $1.droppedClients } }
+
+    /// Close every publisher (each drains for its bounded time).
+    public func close() { for publisher in publishers { publisher.close() } }
+}
