@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GrustreamRuntime
 
 @main
@@ -6,6 +7,10 @@ struct Grustream: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grustream",
         abstract: "Streaming audio/sensor features → stateful GRU → events.",
+        discussion: """
+            Exit status: 0 success, 1 runtime failure, 2 bad usage, configuration, model or input (one line on stderr).
+            Quick start: `grustream run` runs the embedded demo pipeline; `grustream <command> --help` explains each command.
+            """,
         subcommands: [
             RunCommand.self,
             CheckCommand.self,
@@ -15,4 +20,18 @@ struct Grustream: ParsableCommand {
             SubscribeCommand.self,
         ]
     )
+
+    /// As ParsableCommand's, but usage errors exit with status 2 (DESIGN.md), not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error).rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -8,7 +8,7 @@ import Synchronization
 public final class PipelineRunner: @unchecked Sendable {
     public let pipeline: ResolvedPipeline
     public let source: FrameSource
-    public let bus: EventBus
+    public let bus: PublisherGroup
     let notifier: SystemdNotifier
     let logger: Logger
     private let hub = SourceHub()
@@ -20,6 +20,7 @@ public final class PipelineRunner: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Float>
     private var latency = LatencyHistogram()
     private var framesOfClosedStreams = 0
+    private var eventsOfClosedStreams = 0
     private var countersOfClosedStreams = (dropped: 0, xruns: 0, bad: 0)
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
     public private(set) var inputError: Error?
@@ -27,7 +28,7 @@ public final class PipelineRunner: @unchecked Sendable {
     public init(pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier, logger: Logger) {
         self.pipeline = pipeline
         self.source = source
-        self.bus = EventBus(publishers: publishers, scoresEnabled: pipeline.detector.scores)
+        self.bus = PublisherGroup(publishers)
         self.notifier = notifier
         self.logger = logger
         buffer = .allocate(capacity: 4096 * max(1, pipeline.features.channels))
@@ -113,6 +114,7 @@ public final class PipelineRunner: @unchecked Sendable {
             if let processor = processors.removeValue(forKey: stream.id) {
                 processor.finish()
                 framesOfClosedStreams += processor.frames
+                eventsOfClosedStreams += processor.events
                 longestClosedStream = max(longestClosedStream, processor.frames)
             }
             countersOfClosedStreams.dropped += stream.droppedFrames * stream.channels
@@ -151,7 +153,7 @@ public final class PipelineRunner: @unchecked Sendable {
     public func stats() -> Event.Stats {
         var s = Event.Stats()
         s.frames = framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames }
-        s.events = bus.detections
+        s.events = eventsOfClosedStreams + processors.values.reduce(0) { $0 + $1.events }
         let open = hub.streams
         s.droppedSamples = countersOfClosedStreams.dropped + open.reduce(0) { $0 + $1.droppedFrames * $1.channels }
         s.xruns = countersOfClosedStreams.xruns + open.reduce(0) { $0 + $1.xruns }

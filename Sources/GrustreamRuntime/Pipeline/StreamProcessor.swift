@@ -10,7 +10,9 @@ public final class StreamProcessor {
     let extractor: FeatureExtractor
     let runner: GRURunner
     let detector: Detector
-    let bus: EventBus
+    let bus: PublisherGroup
+    /// Publish a `SCORES` line per frame.
+    let scoresEnabled: Bool
     /// `[input]` the normalised feature vector the GRU reads.
     private let input: UnsafeMutableBufferPointer<Float>
     /// `[output]` the head's output after the activation.
@@ -22,11 +24,14 @@ public final class StreamProcessor {
     private let frameLength: Int
     /// Feature frames processed in this stream.
     public private(set) var frames = 0
+    /// `DETECTION`/`ANOMALY` events published for this stream.
+    public private(set) var events = 0
 
-    public init(name: String, pipeline: ResolvedPipeline, bus: EventBus) throws {
+    public init(name: String, pipeline: ResolvedPipeline, bus: PublisherGroup) throws {
         self.name = name
         self.pipeline = pipeline
         self.bus = bus
+        scoresEnabled = pipeline.detector.scores
         extractor = try FeatureExtractor(options: pipeline.features)
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
@@ -77,7 +82,7 @@ public final class StreamProcessor {
         let frame = DetectorFrame(
             index: frames, start: start, end: end, input: UnsafeBufferPointer(input), output: UnsafeBufferPointer(output))
         detector.process(frame) { event in publish(event, at: end) }
-        if bus.scoresEnabled {
+        if scoresEnabled {
             detector.withScores { scores in
                 bus.publishScores(stream: name, t: end, frame: frames, labels: detector.labels, scores: scores)
             }
@@ -86,6 +91,7 @@ public final class StreamProcessor {
     }
 
     private func publish(_ event: DetectorEvent, at t: Double) {
+        events += 1
         switch event.kind {
         case .detection:
             bus.publish(
