@@ -89,20 +89,31 @@ struct RunCommand: ParsableCommand {
             let publishers = try RunJob.makePublishers(resolved, activation: activation, logger: logger)
             let runner = PipelineRunner(
                 pipeline: resolved, source: source, publishers: publishers, notifier: SystemdNotifier(), logger: logger)
-            let signals = SignalHandlers(stop: { [runner] in runner.requestStop() })
+            let reloadJob = job
+            let name = pipeline ?? "demo"
+            let running = resolved.config
+            let signals = SignalHandlers(
+                stop: { [runner] in runner.requestStop() },
+                reload: { [runner] in runner.reload { try reloadJob.reloadPipeline(name, running: running) } })
             defer { signals.cancel() }
             try runner.run()
         }
     }
 }
 
-/// SIGINT/SIGTERM → drain and exit (a second SIGINT exits at once). SIGPIPE ignored.
+/// SIGINT/SIGTERM → drain and exit (a second SIGINT exits at once). SIGHUP → reload (one at a time, on its own
+/// queue). SIGPIPE ignored.
 final class SignalHandlers: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var interrupts = 0
 
-    init(stop: @escaping @Sendable () -> Void) {
+    init(stop: @escaping @Sendable () -> Void, reload: @escaping @Sendable () -> Void) {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "grustream.reload"))
+        hangup.setEventHandler(handler: reload)
+        hangup.resume()
+        sources.append(hangup)
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

@@ -153,5 +153,6 @@ extension RuntimeOptions {
         .number("stats_interval_s", \.statsIntervalSeconds, "seconds between STATS events (0: only at exit)", .nonNegative),
         .string("log_level", \.logLevel, "trace | debug | info | notice | warning | error | critical"),
         .string("state_file", \.stateFile, "file under the state directory keeping hidden state across restarts"),
+        .number("state_interval_s", \.stateIntervalSeconds, "seconds between saves of the state file (0: only at exit)", .nonNegative),
     ]
 }

@@ -91,6 +91,8 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Opt-in file (under the state directory) where hidden and detector state survive restarts; empty: off.
     public var stateFile: String = ""
+    /// Seconds between saves of the state file while running (it is always saved at exit); 0: only at exit.
+    public var stateIntervalSeconds: Double = 60
 
     public init() {}
 }

@@ -156,3 +156,49 @@ public final class AnomalyDetector: Detector {
         return log(Double(sum) / Double(max(a.count, 1)) + 1e-12)
     }
 }
+
+extension AnomalyDetector: SnapshottableDetector {
+    public func snapshot(nextFrame: Int, nextTime: Double) -> DetectorSnapshot {
+        DetectorSnapshot(
+            kind: "anomaly",
+            values: [
+                "previous_prediction": previousPrediction.map(Double.init),
+                "have_prediction": [havePrediction ? 1 : 0],
+                "mean": [mean], "std": [std],
+                "warm_count": [Double(warmCount)], "warm_mean": [warmMean], "warm_m2": [warmM2],
+                "learned": [learned ? 1 : 0],
+                "score": [Double(score[0])], "smoothed_valid": [smoothedValid ? 1 : 0],
+                "span_open": [spanOpen ? 1 : 0], "span_start": [spanStart - nextTime],
+                "span_start_frame": [Double(spanStartFrame - nextFrame)], "span_end": [spanEnd - nextTime],
+                "span_peak": [Double(spanPeak)],
+            ])
+    }
+
+    public func restore(_ snapshot: DetectorSnapshot, nextFrame: Int, nextTime: Double) throws {
+        guard snapshot.kind == "anomaly" else {
+            throw StateFileError("the saved detector state is \(snapshot.kind), the detector is anomaly")
+        }
+        let prediction = try snapshot.array("previous_prediction", count: previousPrediction.count)
+        let scalars = try [
+            "have_prediction", "mean", "std", "warm_count", "warm_mean", "warm_m2", "learned", "score",
+            "smoothed_valid", "span_open", "span_start", "span_start_frame", "span_end", "span_peak",
+        ].reduce(into: [String: Double]()) { $0[$1] = try snapshot.scalar($1) }
+        previousPrediction = prediction.map { Float($0) }
+        havePrediction = scalars["have_prediction"] != 0
+        if options.errorStd == 0 {  // statistics learned online: keep what the previous run learned
+            mean = scalars["mean"]!
+            std = scalars["std"]!
+            warmCount = Int(scalars["warm_count"]!)
+            warmMean = scalars["warm_mean"]!
+            warmM2 = scalars["warm_m2"]!
+            learned = scalars["learned"] != 0
+        }
+        score[0] = Float(scalars["score"]!)
+        smoothedValid = scalars["smoothed_valid"] != 0
+        spanOpen = scalars["span_open"] != 0
+        spanStart = max(0, nextTime + scalars["span_start"]!)
+        spanStartFrame = nextFrame + Int(scalars["span_start_frame"]!)
+        spanEnd = max(0, nextTime + scalars["span_end"]!)
+        spanPeak = Float(scalars["span_peak"]!)
+    }
+}

@@ -102,3 +102,50 @@ public final class ClassifyDetector: Detector {
         framesSeen = 0
     }
 }
+
+extension ClassifyDetector: SnapshottableDetector {
+    public func snapshot(nextFrame: Int, nextTime: Double) -> DetectorSnapshot {
+        DetectorSnapshot(
+            kind: "classify",
+            values: [
+                "smooth_frames": [Double(smoothFrames)],
+                "frames_seen": [Double(framesSeen)],
+                "history": history.map(Double.init),
+                "sums": sums,
+                "smoothed": smoothed.map(Double.init),
+                // -1 (no run) is kept as +1, which no real run start (always before the next frame) can be.
+                "run_start": runStart.map { $0 < 0 ? 1 : Double($0 - nextFrame) },
+                "run_start_time": runStartTime.map { $0 - nextTime },
+                "quiet_until": quietUntil.map { Double($0 - nextFrame) },
+                "window_start_times": windowStartTimes.map { $0 - nextTime },
+            ])
+    }
+
+    public func restore(_ snapshot: DetectorSnapshot, nextFrame: Int, nextTime: Double) throws {
+        guard snapshot.kind == "classify" else {
+            throw StateFileError("the saved detector state is \(snapshot.kind), the detector is classify")
+        }
+        let n = labels.count
+        let savedWindow = try snapshot.scalar("smooth_frames")
+        guard savedWindow == Double(smoothFrames) else {
+            throw StateFileError("the saved smoothing window is \(Int(savedWindow)) frames, the detector's is \(smoothFrames)")
+        }
+        let seen = try snapshot.scalar("frames_seen")
+        guard seen >= 0 else { throw StateFileError("detector state \"frames_seen\" is \(seen)") }
+        let history = try snapshot.array("history", count: smoothFrames * n)
+        let sums = try snapshot.array("sums", count: n)
+        let smoothed = try snapshot.array("smoothed", count: n)
+        let runStart = try snapshot.array("run_start", count: n)
+        let runStartTime = try snapshot.array("run_start_time", count: n)
+        let quietUntil = try snapshot.array("quiet_until", count: n)
+        let windowStartTimes = try snapshot.array("window_start_times", count: smoothFrames)
+        self.framesSeen = Int(seen)
+        self.history = history.map { Float($0) }
+        self.sums = sums
+        self.smoothed = smoothed.map { Float($0) }
+        self.runStart = runStart.map { $0 > 0 ? -1 : max(0, nextFrame + Int($0)) }
+        self.runStartTime = runStartTime.map { max(0, nextTime + $0) }
+        self.quietUntil = quietUntil.map { max(0, nextFrame + Int($0)) }
+        self.windowStartTimes = windowStartTimes.map { max(0, nextTime + $0) }
+    }
+}

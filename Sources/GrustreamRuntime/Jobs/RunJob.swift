@@ -3,7 +3,7 @@ import GrustreamIO
 import Logging
 
 /// `grustream run`: a pipeline file with the command line's overrides, turned into a running pipeline.
-public struct RunJob {
+public struct RunJob: Sendable {
     /// `--source`: `-` (stdin), `alsa:DEVICE`, `unix:PATH`, or a file path.
     public var source: String?
     public var format: SourceOptions.Format?

@@ -5,15 +5,23 @@ import Synchronization
 
 /// Runs a resolved pipeline: opens the source, processes every stream on the calling thread (the processing
 /// thread), publishes events, pets the systemd watchdog, and drains on stop. One instance per run.
+/// SIGHUP swaps in a re-read pipeline between frames (`reload(using:)`); `[runtime] state_file` keeps the
+/// streams' state across restarts (`StateKeeper`).
 public final class PipelineRunner: @unchecked Sendable {
-    public let pipeline: ResolvedPipeline
+    /// The pipeline in force (replaced by a reload, on the processing thread).
+    public internal(set) var pipeline: ResolvedPipeline
     public let source: FrameSource
     public let bus: PublisherGroup
     let notifier: SystemdNotifier
     let logger: Logger
+    /// `WATCHDOG_USEC` in seconds (nil: no watchdog).
+    let watchdogInterval: Double?
     private let hub = SourceHub()
     private let stopRequested = Atomic<Bool>(false)
-    private var processors: [Int: StreamProcessor] = [:]
+    var processors: [Int: StreamProcessor] = [:]
+    let reloads = ReloadMailbox()
+    let status = StatusReporter()
+    var stateKeeper: StateKeeper?
     /// Streams refused at open (wrong rate/channels): read and discarded so their source is not blocked.
     private var refused: Set<Int> = []
     /// Interleaved samples read from a ring at a time (allocated once).
@@ -25,8 +33,12 @@ public final class PipelineRunner: @unchecked Sendable {
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
     public private(set) var inputError: Error?
 
-    public init(pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier, logger: Logger) {
+    public init(
+        pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier, logger: Logger,
+        watchdogInterval: Double? = SystemdNotifier.watchdogInterval()
+    ) {
         self.pipeline = pipeline
+        self.watchdogInterval = watchdogInterval
         self.source = source
         self.bus = PublisherGroup(publishers)
         self.notifier = notifier
@@ -38,23 +50,31 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// From any thread (a signal handler's queue): stop reading; the run drains and returns.
     public func requestStop() {
-        if !stopRequested.exchange(true, ordering: .relaxed) { source.stop() }
+        if !stopRequested.exchange(true, ordering: .relaxed) {
+            notifier.stopping()
+            source.stop()
+        }
     }
 
     /// Open the source, process until the input ends or `requestStop()`, drain, publish the final `STATS`,
     /// close the publishers. Throws when the source cannot be opened or the input could not be used.
+    /// Readiness (`READY=1`) is sent once the model is loaded (the `ResolvedPipeline`), the publishers listen
+    /// (made before), the saved state is read and the source is open.
     public func run() throws {
+        stateKeeper = try StateKeeper(pipeline: pipeline, logger: logger)
+        if let problem = stateKeeper?.load() { reportStateProblem(problem) }
         try source.open()
         try source.start(hub: hub)
         notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
         logger.info("running \(pipeline.config.name): \(source.name) → \(pipeline.model.summary)")
-        let watchdog = SystemdNotifier.watchdogInterval()
-        let statsInterval = pipeline.config.runtime.statsIntervalSeconds
+        let watchdog = watchdogInterval
         var lastPet = ContinuousClock.now
         var lastStats = ContinuousClock.now
+        var lastStateSave = ContinuousClock.now
         let waitTimeout: Duration = .milliseconds(Int(min(500, (watchdog ?? 1) * 250)))
         while true {
             hub.wait(timeout: waitTimeout)
+            applyPendingReload()
             for event in hub.takeEvents() { handle(event) }
             for stream in hub.streams { drain(stream) }
             let now = ContinuousClock.now
@@ -62,26 +82,49 @@ public final class PipelineRunner: @unchecked Sendable {
                 notifier.watchdog()
                 lastPet = now
             }
+            let statsInterval = pipeline.config.runtime.statsIntervalSeconds
             if statsInterval > 0 && now - lastStats >= .milliseconds(Int(statsInterval * 1000)) {
-                let s = stats()
-                bus.publish(.stats(stream: pipeline.config.name, t: streamTime, s))
-                notifier.status("\(s.frames) frames, \(s.events) events, \(s.clients) clients")
+                bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
                 lastStats = now
+            }
+            if notifier.isActive && status.due(now: now, frames: frameCount) {
+                notifier.status(status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
+            }
+            if let keeper = stateKeeper, keeper.interval > 0, now - lastStateSave >= .milliseconds(Int(keeper.interval * 1000)) {
+                keeper.save(open: processors.values.map { $0.snapshot() }, wait: false)
+                lastStateSave = now
             }
             if hub.isFinished { break }
         }
         for event in hub.takeEvents() { handle(event) }
-        notifier.stopping()
+        if !stopRequested.load(ordering: .relaxed) { notifier.stopping() }
+        stateKeeper?.save(open: processors.values.map { $0.snapshot() }, wait: true)
         bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
         bus.close()
         if let inputError { throw inputError }
+    }
+
+    /// Frames processed so far, all streams.
+    private var frameCount: Int { framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames } }
+
+    /// The most recent event of the open streams (for `STATUS=`).
+    var lastEvent: (label: String, t: Double)? {
+        processors.values.compactMap(\.lastEvent).max { $0.t < $1.t } ?? lastEventOfClosedStreams
+    }
+    private var lastEventOfClosedStreams: (label: String, t: Double)?
+
+    /// A state file that cannot be used: logged, published as an `ERROR` event, shown in `STATUS=`.
+    private func reportStateProblem(_ message: String) {
+        logger.warning("\(message)")
+        bus.publish(.error(stream: pipeline.config.name, t: streamTime, message: message))
+        status.problem = "state file ignored"
     }
 
     /// Frames of the longest stream closed so far.
     private var longestClosedStream = 0
 
     /// Stream time of the longest-running stream (for `STATS`).
-    private var streamTime: Double {
+    var streamTime: Double {
         let frames = max(longestClosedStream, processors.values.map(\.frames).max() ?? 0)
         return Double(frames) * pipeline.hopSeconds
     }
@@ -98,7 +141,9 @@ public final class PipelineRunner: @unchecked Sendable {
             }
             do {
                 if let problem { throw CaptureError(problem) }
-                processors[stream.id] = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
+                let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
+                processors[stream.id] = processor
+                if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
                 logger.debug("stream opened: \(stream)")
             } catch {
                 refused.insert(stream.id)
@@ -113,6 +158,8 @@ public final class PipelineRunner: @unchecked Sendable {
             drain(stream)
             if let processor = processors.removeValue(forKey: stream.id) {
                 processor.finish()
+                stateKeeper?.remember(processor.snapshot())
+                if let event = processor.lastEvent { lastEventOfClosedStreams = event }
                 framesOfClosedStreams += processor.frames
                 eventsOfClosedStreams += processor.events
                 longestClosedStream = max(longestClosedStream, processor.frames)

@@ -26,13 +26,41 @@ public final class StreamProcessor {
     public private(set) var frames = 0
     /// `DETECTION`/`ANOMALY` events published for this stream.
     public private(set) var events = 0
+    /// Samples per channel accepted so far.
+    public private(set) var samplesAccepted = 0
+    /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
+    public private(set) var lastEvent: (label: String, t: Double)?
+    /// Whether the GRU / detector state of the replaced processor was carried over (`replacing:`).
+    public private(set) var carriedHiddenState = false
+    public private(set) var carriedDetectorState = false
+    /// The extractor's frame 0 is this stream's frame `extractorFirstFrame`, starting at `extractorFirstSample`
+    /// (both 0 unless a reload changed the features mid-stream).
+    private let extractorFirstFrame: Int
+    private let extractorFirstSample: Int
+    private let channels: Int
 
-    public init(name: String, pipeline: ResolvedPipeline, bus: PublisherGroup) throws {
+    /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
+    ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
+    ///   next sample; the hidden state is kept when the network has the same shape, the detector state when it
+    ///   fits (`carriedHiddenState`, `carriedDetectorState` tell).
+    public init(name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil) throws {
         self.name = name
         self.pipeline = pipeline
         self.bus = bus
         scoresEnabled = pipeline.detector.scores
-        extractor = try FeatureExtractor(options: pipeline.features)
+        if let previous, previous.pipeline.features == pipeline.features {
+            extractor = previous.extractor
+            extractorFirstFrame = previous.extractorFirstFrame
+            extractorFirstSample = previous.extractorFirstSample
+        } else {
+            extractor = try FeatureExtractor(options: pipeline.features)
+            extractorFirstFrame = previous?.frames ?? 0
+            extractorFirstSample = previous?.samplesAccepted ?? 0
+        }
+        frames = previous?.frames ?? 0
+        events = previous?.events ?? 0
+        samplesAccepted = previous?.samplesAccepted ?? 0
+        lastEvent = previous?.lastEvent
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
         input = .allocate(capacity: pipeline.model.inputSize)
@@ -48,6 +76,22 @@ public final class StreamProcessor {
         }
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
+        channels = max(1, pipeline.features.channels)
+        if let previous {
+            let old = previous.pipeline.model
+            let new = pipeline.model
+            if old.inputSize == new.inputSize && old.hiddenSize == new.hiddenSize && old.layerCount == new.layerCount
+                && old.bidirectional == new.bidirectional && previous.pipeline.mode == pipeline.mode
+            {
+                carriedHiddenState = (try? runner.restore(previous.runner.state)) != nil
+            }
+            if previous.detector.labels == detector.labels, let old = previous.detector as? SnapshottableDetector,
+                let new = detector as? SnapshottableDetector
+            {
+                let snapshot = old.snapshot(nextFrame: frames, nextTime: nextFrameTime)
+                carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
+            }
+        }
     }
 
     deinit {
@@ -57,13 +101,14 @@ public final class StreamProcessor {
 
     /// Interleaved samples of this stream, any count.
     public func accept(_ samples: UnsafeBufferPointer<Float>) {
+        samplesAccepted += samples.count / channels
         extractor.accept(samples) { frame in process(frame) }
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
         extractor.finish { frame in process(frame) }
-        let end = Double(max(0, extractor.firstSample(ofFrame: frames) + frameLength)) / sampleRate
+        let end = Double(max(0, firstSample(ofFrame: frames) + frameLength)) / sampleRate
         detector.finish { event in publish(event, at: end) }
     }
 
@@ -76,7 +121,7 @@ public final class StreamProcessor {
         }
         runner.step(UnsafeBufferPointer(input), output: output)
         pipeline.outputActivation.apply(output.baseAddress!, output.count)
-        let first = extractor.firstSample(ofFrame: frames)
+        let first = firstSample(ofFrame: frames)
         let start = Double(max(0, first)) / sampleRate
         let end = Double(max(0, first + frameLength)) / sampleRate
         let frame = DetectorFrame(
@@ -90,15 +135,54 @@ public final class StreamProcessor {
         frames += 1
     }
 
+    /// First sample of the stream's frame `frame` (negative with centre padding).
+    private func firstSample(ofFrame frame: Int) -> Int {
+        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame)
+    }
+
+    /// Stream time at which the next frame starts (the reference of detector snapshots).
+    private var nextFrameTime: Double { Double(max(0, firstSample(ofFrame: frames))) / sampleRate }
+
+    /// The stream's GRU and detector state, to save (not on the hot path: it allocates).
+    public func snapshot() -> StreamStateSnapshot {
+        StreamStateSnapshot(
+            stream: name, gru: runner.state, labels: detector.labels,
+            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime))
+    }
+
+    /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
+    /// this network or detector.
+    public func restore(_ snapshot: StreamStateSnapshot) throws {
+        guard snapshot.labels == detector.labels else {
+            throw StateFileError("saved for labels \(snapshot.labels), the detector has \(detector.labels)")
+        }
+        let initial = runner.state
+        do {
+            try runner.restore(snapshot.gru)
+            if let saved = snapshot.detector {
+                guard let restorable = detector as? SnapshottableDetector else {
+                    throw StateFileError("this detector cannot restore a saved state")
+                }
+                try restorable.restore(saved, nextFrame: frames, nextTime: nextFrameTime)
+            }
+        } catch {
+            try? runner.restore(initial)
+            detector.reset()
+            throw error
+        }
+    }
+
     private func publish(_ event: DetectorEvent, at t: Double) {
         events += 1
         switch event.kind {
         case .detection:
+            lastEvent = (detector.labels[event.label], t)
             bus.publish(
                 .detection(
                     stream: name, t: t, label: detector.labels[event.label], score: Double(event.score), start: event.start,
                     end: event.end))
         case .anomaly:
+            lastEvent = ("", t)
             bus.publish(
                 .anomaly(
                     stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold), start: event.start,

@@ -6,9 +6,10 @@ import Musl
 
 /// `sd_notify(3)` without libsystemd: datagrams to `$NOTIFY_SOCKET` (a path, or `@name` for the abstract
 /// namespace). With no `NOTIFY_SOCKET` (not under systemd, or not `Type=notify`) every call does nothing.
+/// Safe to call from several threads (the address is immutable; each call is one `sendto`).
 public final class SystemdNotifier: @unchecked Sendable {
     private let fd: Int32
-    private var address = sockaddr_un()
+    private let address: sockaddr_un
     private let addressLength: socklen_t
     /// The socket named by the environment, or nil.
     public let socketPath: String?
@@ -16,7 +17,9 @@ public final class SystemdNotifier: @unchecked Sendable {
     /// `environment`: defaults to the process's; tests pass their own.
     public init(environment: [String: String]? = nil) {
         let path = environment.map { $0["NOTIFY_SOCKET"] } ?? getenv("NOTIFY_SOCKET").map { String(cString: $0) }
+        var address = sockaddr_un()
         guard let path, !path.isEmpty, path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            self.address = address
             socketPath = nil
             fd = -1
             addressLength = 0
@@ -30,6 +33,7 @@ public final class SystemdNotifier: @unchecked Sendable {
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         addressLength = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        self.address = address
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
 
@@ -43,7 +47,7 @@ public final class SystemdNotifier: @unchecked Sendable {
     public func notify(_ state: String) -> Bool {
         guard fd >= 0 else { return false }
         let bytes = Array(state.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
+        let sent = withUnsafePointer(to: address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, addressLength) }
             }

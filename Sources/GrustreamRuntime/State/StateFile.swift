@@ -1,0 +1,232 @@
+import Foundation
+import GrustreamNeural
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `[runtime] state_file`: the per-stream GRU and detector state of a pipeline, kept across restarts.
+///
+/// A safetensors file (readable with the `safetensors` library): tensors `s<i>.hidden` `[layers × directions,
+/// hidden]` and `s<i>.window` `[N, input]` (window mode) for stream `i`; `__metadata__` holds `grustream_state`
+/// (format version), `model_hash` (FNV-1a 64 of the model file's bytes: state is only restored into the model it
+/// came from), `model`, `pipeline`, `saved` (RFC 3339), `streams` (JSON: name, labels and detector state of each
+/// stream, numbers printed to round-trip exactly) and `checksum` (FNV-1a 64 of `streams` and every tensor value),
+/// so a truncated or corrupt file is refused rather than half-restored. Written atomically: a temporary file in
+/// the same folder, fsync, rename, fsync of the folder.
+public struct StateFile: Sendable, Equatable {
+    public static let formatVersion = "1"
+    public var pipeline: String
+    /// File name of the model (for messages).
+    public var model: String
+    /// `StateFile.hash(of:)` of the model file.
+    public var modelHash: String
+    public var streams: [StreamStateSnapshot]
+
+    public init(pipeline: String, model: String, modelHash: String, streams: [StreamStateSnapshot]) {
+        self.pipeline = pipeline
+        self.model = model
+        self.modelHash = modelHash
+        self.streams = streams
+    }
+
+    // MARK: Encoding
+
+    public func encode(saved: WallTime = .now()) -> Data {
+        var tensors: [(String, Tensor)] = []
+        for (i, stream) in streams.enumerated() {
+            tensors.append(("s\(i).hidden", stream.gru.hidden))
+            if let window = stream.gru.window { tensors.append(("s\(i).window", window)) }
+        }
+        let streamsJSON = Self.streamsJSON(streams)
+        let metadata = [
+            "grustream_state": Self.formatVersion, "pipeline": pipeline, "model": model, "model_hash": modelHash,
+            "saved": Self.rfc3339(saved), "streams": streamsJSON,
+            "checksum": Self.checksum(streamsJSON: streamsJSON, tensors: tensors.map(\.1)),
+        ]
+        return SafetensorsFile.encode(tensors, metadata: metadata)
+    }
+
+    /// Decode and check a state file's bytes; `name` is used in messages.
+    public static func decode(_ data: Data, name: String) throws -> StateFile {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile(data: data, name: name) } catch {
+            throw StateFileError("\(error) (truncated or not a state file)")
+        }
+        let meta = file.metadata
+        guard let version = meta["grustream_state"] else {
+            throw StateFileError("\(name): not a grustream state file (no \"grustream_state\" in its metadata)")
+        }
+        guard version == formatVersion else {
+            throw StateFileError("\(name): state format \(version), this grustream reads format \(formatVersion)")
+        }
+        guard let streamsJSON = meta["streams"], let checksum = meta["checksum"], let modelHash = meta["model_hash"]
+        else { throw StateFileError("\(name): metadata lacks streams, checksum or model_hash") }
+        let objects: [[String: Any]]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: Data(streamsJSON.utf8)) as? [[String: Any]] else {
+                throw StateFileError("not a list")
+            }
+            objects = parsed
+        } catch { throw StateFileError("\(name): corrupt \"streams\" metadata (\(error))") }
+        var streams: [StreamStateSnapshot] = []
+        var tensors: [Tensor] = []
+        for (i, object) in objects.enumerated() {
+            guard let stream = object["name"] as? String, let labels = object["labels"] as? [String] else {
+                throw StateFileError("\(name): stream \(i) has no name or labels")
+            }
+            let hidden = try file.tensor("s\(i).hidden")
+            let window = file.info("s\(i).window") == nil ? nil : try file.tensor("s\(i).window")
+            tensors.append(hidden)
+            if let window { tensors.append(window) }
+            var detector: DetectorSnapshot?
+            if let d = object["detector"] as? [String: Any] {
+                guard let kind = d["kind"] as? String, let raw = d["values"] as? [String: Any] else {
+                    throw StateFileError("\(name): stream \(stream): corrupt detector state")
+                }
+                var values: [String: [Double]] = [:]
+                for (key, value) in raw {
+                    guard let numbers = value as? [Any] else { throw StateFileError("\(name): stream \(stream): detector \"\(key)\" is not a list") }
+                    values[key] = try numbers.map {
+                        guard let n = $0 as? NSNumber else {
+                            throw StateFileError("\(name): stream \(stream): detector \"\(key)\" holds a non-number")
+                        }
+                        return n.doubleValue
+                    }
+                }
+                detector = DetectorSnapshot(kind: kind, values: values)
+            }
+            streams.append(
+                StreamStateSnapshot(stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector))
+        }
+        guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
+            throw StateFileError("\(name): checksum mismatch (the file is corrupt)")
+        }
+        return StateFile(pipeline: meta["pipeline"] ?? "", model: meta["model"] ?? "", modelHash: modelHash, streams: streams)
+    }
+
+    static func rfc3339(_ time: WallTime) -> String {
+        var bytes: [UInt8] = []
+        EventEncoder.appendTime(time, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    static func streamsJSON(_ streams: [StreamStateSnapshot]) -> String {
+        func string(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        // Swift prints the shortest digits that read back to the same Double; non-finite values become null,
+        // which `restore` refuses.
+        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        let items = streams.map { s -> String in
+            var fields = ["\"name\":\(string(s.stream))", "\"labels\":[\(s.labels.map(string).joined(separator: ","))]"]
+            if let d = s.detector {
+                let values = d.values.sorted { $0.key < $1.key }.map { "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]" }
+                fields.append("\"detector\":{\"kind\":\(string(d.kind)),\"values\":{\(values.joined(separator: ","))}}")
+            }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+
+    static func checksum(streamsJSON: String, tensors: [Tensor]) -> String {
+        var hash = FNV1a64()
+        hash.add(streamsJSON.utf8)
+        for tensor in tensors {
+            for dimension in tensor.shape { hash.add(UInt64(dimension)) }
+            for value in tensor.scalars { hash.add(UInt64(value.bitPattern)) }
+        }
+        return hash.hex
+    }
+
+    // MARK: Files
+
+    /// Read and check a state file.
+    public static func read(_ url: URL) throws -> StateFile {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw StateFileError("\(url.path): cannot read: \(error.localizedDescription)")
+        }
+        return try decode(data, name: url.path)
+    }
+
+    /// Write atomically: readers see the old file or the new one, never a part (temporary file, fsync, rename,
+    /// fsync of the folder). Creates the folder when missing.
+    public func write(to url: URL, saved: WallTime = .now()) throws {
+        let folder = url.deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let bytes = encode(saved: saved)
+        func fail(_ what: String) -> StateFileError {
+            StateFileError("\(url.path): cannot \(what): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw fail("create \(temporary.lastPathComponent)") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let error = ok ? nil : fail("write \(temporary.lastPathComponent)")
+        close(fd)
+        if let error {
+            unlink(temporary.path)
+            throw error
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let error = fail("rename \(temporary.lastPathComponent)")
+            unlink(temporary.path)
+            throw error
+        }
+        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
+    /// FNV-1a 64 of a file's bytes, as 16 hex digits: identifies the model a state belongs to.
+    public static func hash(of url: URL) throws -> String {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw StateFileError("\(url.path): cannot read: \(error.localizedDescription)")
+        }
+        var hash = FNV1a64()
+        data.withUnsafeBytes { hash.add(UnsafeRawBufferPointer($0)) }
+        return hash.hex
+    }
+}
+
+/// 64-bit FNV-1a: a fast non-cryptographic hash to tell files and their contents apart.
+struct FNV1a64 {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+
+    mutating func add(_ word: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { add(CollectionOfOne(UInt8(truncatingIfNeeded: word >> UInt64(shift)))) }
+    }
+
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

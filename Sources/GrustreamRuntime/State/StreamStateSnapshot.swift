@@ -1,0 +1,20 @@
+import GrustreamNeural
+
+/// One stream's state as kept across restarts and reloads: the GRU's and the detector's.
+public struct StreamStateSnapshot: Sendable, Equatable {
+    /// The stream name (`"stream"` in events); a restored run matches streams by it.
+    public var stream: String
+    /// Hidden state [layers × directions, hidden] and, in window mode, the window of inputs.
+    public var gru: GRUState
+    /// The detector's labels when the state was taken (a classify state only fits the same labels).
+    public var labels: [String]
+    /// nil for a detector that cannot take snapshots.
+    public var detector: DetectorSnapshot?
+
+    public init(stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?) {
+        self.stream = stream
+        self.gru = gru
+        self.labels = labels
+        self.detector = detector
+    }
+}
