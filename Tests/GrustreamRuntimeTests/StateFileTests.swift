@@ -1,0 +1,168 @@
+import Foundation
+import GrustreamNeural
+import GrustreamTestSupport
+import Testing
+
+@testable import GrustreamRuntime
+
+/// `[runtime] state_file`: the file format (round trip, truncation, corruption, another model), atomic writes,
+/// and detector snapshots that continue a stream exactly.
+@Suite("state file")
+struct StateFileTests {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("grustream-state-\(UUID().uuidString)")
+
+    init() throws { try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true) }
+
+    var sample: StateFile {
+        let hidden = Tensor(shape: [2, 3], scalars: [0.1, -0.2, 0.3, 1e-7, -5, .pi])
+        let window = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let detector = DetectorSnapshot(kind: "classify", values: ["history": [0.1, 1.0 / 3, 1e-300], "frames_seen": [42]])
+        return StateFile(
+            pipeline: "kws", model: "kws.safetensors", modelHash: "0123456789abcdef",
+            streams: [
+                StreamStateSnapshot(stream: "kws", gru: GRUState(hidden: hidden), labels: ["yes", "no \"quoted\""], detector: detector),
+                StreamStateSnapshot(stream: "mic 2", gru: GRUState(hidden: hidden, window: window), labels: [], detector: nil),
+            ])
+    }
+
+    @Test func roundTripIsExact() throws {
+        let data = sample.encode()
+        #expect(try StateFile.decode(data, name: "x") == sample)
+        // A safetensors file like any other: the hidden state reads back as a tensor.
+        let file = try SafetensorsFile(data: data, name: "x")
+        #expect(try file.tensor("s0.hidden") == sample.streams[0].gru.hidden)
+    }
+
+    @Test func everyTruncationIsRefused() throws {
+        let data = sample.encode()
+        for length in stride(from: 0, to: data.count, by: 7) {
+            #expect(throws: StateFileError.self, "truncated to \(length) of \(data.count) bytes") {
+                try StateFile.decode(data.prefix(length), name: "x")
+            }
+        }
+    }
+
+    @Test func aFlippedBitIsRefused() throws {
+        let data = sample.encode()
+        var corrupt = data
+        corrupt[data.count - 3] ^= 0x10  // in the tensor data
+        #expect {
+            try StateFile.decode(corrupt, name: "x")
+        } throws: { "\($0)".contains("checksum mismatch") }
+        var otherFile = SafetensorsFile.encode([("a", Tensor(shape: [1], scalars: [1]))], metadata: [:])
+        #expect { try StateFile.decode(otherFile, name: "x") } throws: { "\($0)".contains("not a grustream state file") }
+        otherFile = Data("not even safetensors".utf8)
+        #expect(throws: StateFileError.self) { try StateFile.decode(otherFile, name: "x") }
+    }
+
+    @Test func writeIsAtomicAndReplaces() throws {
+        let url = temp.appendingPathComponent("sub/kws.state")
+        try sample.write(to: url)
+        var second = sample
+        second.streams.removeLast()
+        try second.write(to: url)
+        #expect(try StateFile.read(url) == second)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
+        #expect(leftovers == ["kws.state"], "no temporary file left: \(leftovers)")
+        let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func relativeStateFilesLiveInTheStateDirectory() {
+        #expect(StateKeeper.location(of: "kws.state", environment: ["STATE_DIRECTORY": "/var/lib/grustream"]).path == "/var/lib/grustream/kws.state")
+        #expect(StateKeeper.location(of: "kws.state", environment: ["STATE_DIRECTORY": "/a:/b"]).path == "/a/kws.state")
+        #expect(StateKeeper.location(of: "kws.state", environment: [:]).path == "/var/lib/grustream/kws.state")
+        #expect(StateKeeper.location(of: "/tmp/x.state", environment: ["STATE_DIRECTORY": "/a"]).path == "/tmp/x.state")
+    }
+
+    @Test func modelHashTellsFilesApart() throws {
+        let a = try StateFile.hash(of: Fixtures.url("gru/torch_l1_h8/model.safetensors"))
+        let b = try StateFile.hash(of: Fixtures.url("gru/torch_l2_h128/model.safetensors"))
+        #expect(a.count == 16 && a != b)
+        #expect(try StateFile.hash(of: Fixtures.url("gru/torch_l1_h8/model.safetensors")) == a)
+    }
+
+    /// Frames 0..<split through one detector, its snapshot through a state file into a new detector, the rest
+    /// there: the same events as one detector over everything.
+    @Test(arguments: ["classify", "anomaly"])
+    func detectorSnapshotsContinueExactly(kind: String) throws {
+        let hop = 0.01
+        let labels = ["yes", "no", "_silence_"]
+        func make() throws -> any SnapshottableDetector {
+            if kind == "classify" {
+                var options = ClassifyOptions()
+                options.threshold = 0.5
+                options.smoothMilliseconds = 50
+                options.refractoryMilliseconds = 100
+                return try ClassifyDetector(labels: labels, options: options, hopSeconds: hop)
+            }
+            var options = AnomalyOptions()
+            options.warmupMilliseconds = 300
+            options.threshold = 2
+            return try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: hop)
+        }
+        var generator = SplitMix(seed: 7)
+        let frames = (0..<600).map { i -> (input: [Float], output: [Float]) in
+            let burst = (i / 50) % 3 == 1
+            let noise = (0..<3).map { _ in Float(generator.next() % 1000) / 1000 }
+            let output: [Float] = kind == "classify" ? [burst ? 0.9 : noise[0] * 0.3, noise[1] * 0.4, 0.2] : noise.map { $0 * 0.1 }
+            let input: [Float] = kind == "classify" ? noise : noise.map { burst && i > 400 ? $0 * 5 : $0 * 0.1 }
+            return (input, output)
+        }
+        func feed(_ detector: any Detector, _ range: Range<Int>, into events: inout [DetectorEvent]) {
+            for i in range {
+                frames[i].input.withUnsafeBufferPointer { input in
+                    frames[i].output.withUnsafeBufferPointer { output in
+                        let frame = DetectorFrame(
+                            index: i, start: Double(i) * hop, end: Double(i) * hop + 0.025, input: input, output: output)
+                        detector.process(frame) { events.append($0) }
+                    }
+                }
+            }
+        }
+        var whole: [DetectorEvent] = []
+        feed(try make(), 0..<600, into: &whole)
+        detector: do {
+            let first = try make()
+            var split: [DetectorEvent] = []
+            feed(first, 0..<277, into: &split)
+            let state = StateFile(
+                pipeline: "p", model: "m", modelHash: "h",
+                streams: [
+                    StreamStateSnapshot(
+                        stream: "s", gru: GRUState(hidden: Tensor(zeros: [1, 1])), labels: first.labels,
+                        detector: first.snapshot(nextFrame: 277, nextTime: 2.77))
+                ])
+            let restored = try StateFile.decode(state.encode(), name: "x")
+            let second = try make()
+            try second.restore(restored.streams[0].detector!, nextFrame: 277, nextTime: 2.77)
+            feed(second, 277..<600, into: &split)
+            #expect(!whole.isEmpty, "the test input must trigger events")
+            #expect(split == whole)
+        }
+    }
+
+    @Test func aSnapshotOfAnotherKindOrWindowIsRefused() throws {
+        var options = ClassifyOptions()
+        options.smoothMilliseconds = 50
+        let five = try ClassifyDetector(labels: ["a"], options: options, hopSeconds: 0.01)
+        options.smoothMilliseconds = 100
+        let ten = try ClassifyDetector(labels: ["a"], options: options, hopSeconds: 0.01)
+        #expect(throws: StateFileError.self) { try ten.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0) }
+        let anomaly = try AnomalyDetector(inputSize: 1, outputSize: 1, options: AnomalyOptions(), hopSeconds: 0.01)
+        #expect(throws: StateFileError.self) { try anomaly.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0) }
+    }
+}
+
+/// A small deterministic generator for test inputs.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
