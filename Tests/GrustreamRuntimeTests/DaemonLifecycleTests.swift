@@ -4,7 +4,7 @@ import GrustreamTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built binary as systemd runs it: SIGHUP reloads (good and bad files), the state file across restarts,
@@ -16,7 +16,9 @@ struct DaemonLifecycleTests {
     init() throws { try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true) }
 
     /// Run part 1, SIGHUP after `change` rewrote the pipeline, run part 2; returns the result and the recorder.
-    func runWithReload(split: Double = 2, change: (URL) throws -> Void) throws -> (CommandLineTool.Result, NotifyRecorder) {
+    func runWithReload(split: Double = 2, change: (URL) throws -> Void) throws -> (
+        CommandLineTool.Result, NotifyRecorder
+    ) {
         let pipeline = try DaemonPipelines.write(in: temp)
         let (first, second) = try DaemonPipelines.rawAudio(splitAt: split)
         let notify = try NotifyRecorder()
@@ -30,7 +32,8 @@ struct DaemonLifecycleTests {
         process.signal(SIGHUP)
         let reloading = notify.wait { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }
         #expect(reloading != nil, "no RELOADING=1 with MONOTONIC_USEC: \(notify.all.map(\.text))")
-        #expect(notify.wait(after: (reloading ?? 0) + 1) { $0.hasPrefix("READY=1") } != nil, "no READY=1 after the reload")
+        #expect(
+            notify.wait(after: (reloading ?? 0) + 1) { $0.hasPrefix("READY=1") } != nil, "no READY=1 after the reload")
         process.write(second)
         let result = process.finish()
         notify.stop()
@@ -41,7 +44,9 @@ struct DaemonLifecycleTests {
         let (result, _) = try runWithReload { _ in _ = try DaemonPipelines.write(in: temp, threshold: "0.99") }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("reloaded e2e-classify"), "\(result.stderr)")
-        #expect(result.stderr.contains("hidden state kept for 1 of 1 stream"), "same model: state carried\n\(result.stderr)")
+        #expect(
+            result.stderr.contains("hidden state kept for 1 of 1 stream"), "same model: state carried\n\(result.stderr)"
+        )
         let detections = normalisedEvents(result.stdoutText).filter { $0.eventClass == "DETECTION" }
         let expected = try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }
         // Before the reload: the old threshold's detections, in order; after it: none (0.99 is out of reach).
@@ -52,7 +57,8 @@ struct DaemonLifecycleTests {
 
     @Test func sighupWithABrokenPipelineKeepsTheOldOneRunning() throws {
         let (result, notify) = try runWithReload { url in
-            try (DaemonPipelines.fixtureText() + "\n[detector.bogus\n").write(to: url, atomically: true, encoding: .utf8)
+            try (DaemonPipelines.fixtureText() + "\n[detector.bogus\n").write(
+                to: url, atomically: true, encoding: .utf8)
         }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("reload failed, still running the previous pipeline"), "\(result.stderr)")
@@ -60,9 +66,13 @@ struct DaemonLifecycleTests {
         #expect(ready.count == 2 && ready[1].contains("STATUS=") && ready[1].contains("reload failed"), "\(ready)")
         let events = normalisedEvents(result.stdoutText)
         let errors = events.filter { $0.eventClass == "ERROR" }
-        #expect(errors.count == 1 && ((errors.first?["message"] as? String) ?? "").hasPrefix("reload failed: "), "\(errors)")
+        #expect(
+            errors.count == 1 && ((errors.first?["message"] as? String) ?? "").hasPrefix("reload failed: "), "\(errors)"
+        )
         // Nothing changed: every event of the regression pair.
-        #expect(events.filter { $0.eventClass == "DETECTION" } == (try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }))
+        #expect(
+            events.filter { $0.eventClass == "DETECTION" }
+                == (try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }))
     }
 
     @Test func sighupWithOtherFeaturesAndAnotherShapeResetsTheHiddenStateAndKeepsStreamTime() throws {
@@ -70,9 +80,12 @@ struct DaemonLifecycleTests {
             // Kaldi MFCC (13 coefficients) into a 2 × 64 GRU with 4 outputs, instead of fbank 40 into 2 × 128.
             let text = try DaemonPipelines.fixtureText()
                 .replacingOccurrences(of: "kind = \"fbank\"", with: "kind = \"mfcc\"")
-                .replacingOccurrences(of: "torch_l2_h128/model.safetensors", with: "torch_l2_h64_nobias_softmax/model.safetensors")
                 .replacingOccurrences(
-                    of: "labels = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"_silence_\"]",
+                    of: "torch_l2_h128/model.safetensors", with: "torch_l2_h64_nobias_softmax/model.safetensors"
+                )
+                .replacingOccurrences(
+                    of:
+                        "labels = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"_silence_\"]",
                     with: "labels = [\"w\", \"x\", \"y\", \"_silence_\"]")
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
@@ -112,7 +125,10 @@ struct DaemonLifecycleTests {
         try bytes.prefix(bytes.count / 2).write(to: state)
         let (truncated, truncatedEvents) = try run()
         #expect(truncated.stderr.contains("ignored, streams start from the initial state"), "\(truncated.stderr)")
-        #expect(truncatedEvents.contains { $0.eventClass == "ERROR" && (($0["message"] as? String) ?? "").contains(state.path) })
+        #expect(
+            truncatedEvents.contains {
+                $0.eventClass == "ERROR" && (($0["message"] as? String) ?? "").contains(state.path)
+            })
         #expect(truncatedEvents.filter { $0.eventClass == "DETECTION" } == expected)
         // Saved for another model: ignored as well.
         var other = saved
@@ -131,7 +147,8 @@ struct DaemonLifecycleTests {
         let activate = ["/usr/bin/systemd-socket-activate", "/bin/systemd-socket-activate"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
-        let tool = try #require(activate, "systemd-socket-activate is missing: install Debian's systemd package to run this test")
+        let tool = try #require(
+            activate, "systemd-socket-activate is missing: install Debian's systemd package to run this test")
         let socket = temp.appendingPathComponent("e2e.sock").path
         let pipeline = Fixtures.url("pipelines/e2e-classify.toml").path
         let process = Process()

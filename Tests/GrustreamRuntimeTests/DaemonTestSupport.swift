@@ -4,7 +4,7 @@ import GrustreamTestSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Records every notify datagram (with the time it came) on a background thread.
@@ -82,7 +82,10 @@ enum DaemonPipelines {
     }
 
     static var expected: [NSDictionary] {
-        get throws { normalisedEvents(try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8)) }
+        get throws {
+            normalisedEvents(
+                try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8))
+        }
     }
 }
 

@@ -16,12 +16,15 @@ struct StateFileTests {
     var sample: StateFile {
         let hidden = Tensor(shape: [2, 3], scalars: [0.1, -0.2, 0.3, 1e-7, -5, .pi])
         let window = Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])
-        let detector = DetectorSnapshot(kind: "classify", values: ["history": [0.1, 1.0 / 3, 1e-300], "frames_seen": [42]])
+        let detector = DetectorSnapshot(
+            kind: "classify", values: ["history": [0.1, 1.0 / 3, 1e-300], "frames_seen": [42]])
         return StateFile(
             pipeline: "kws", model: "kws.safetensors", modelHash: "0123456789abcdef",
             streams: [
-                StreamStateSnapshot(stream: "kws", gru: GRUState(hidden: hidden), labels: ["yes", "no \"quoted\""], detector: detector),
-                StreamStateSnapshot(stream: "mic 2", gru: GRUState(hidden: hidden, window: window), labels: [], detector: nil),
+                StreamStateSnapshot(
+                    stream: "kws", gru: GRUState(hidden: hidden), labels: ["yes", "no \"quoted\""], detector: detector),
+                StreamStateSnapshot(
+                    stream: "mic 2", gru: GRUState(hidden: hidden, window: window), labels: [], detector: nil),
             ])
     }
 
@@ -50,7 +53,9 @@ struct StateFileTests {
             try StateFile.decode(corrupt, name: "x")
         } throws: { "\($0)".contains("checksum mismatch") }
         var otherFile = SafetensorsFile.encode([("a", Tensor(shape: [1], scalars: [1]))], metadata: [:])
-        #expect { try StateFile.decode(otherFile, name: "x") } throws: { "\($0)".contains("not a grustream state file") }
+        #expect { try StateFile.decode(otherFile, name: "x") } throws: {
+            "\($0)".contains("not a grustream state file")
+        }
         otherFile = Data("not even safetensors".utf8)
         #expect(throws: StateFileError.self) { try StateFile.decode(otherFile, name: "x") }
     }
@@ -69,7 +74,9 @@ struct StateFileTests {
     }
 
     @Test func relativeStateFilesLiveInTheStateDirectory() {
-        #expect(StateKeeper.location(of: "kws.state", environment: ["STATE_DIRECTORY": "/var/lib/grustream"]).path == "/var/lib/grustream/kws.state")
+        #expect(
+            StateKeeper.location(of: "kws.state", environment: ["STATE_DIRECTORY": "/var/lib/grustream"]).path
+                == "/var/lib/grustream/kws.state")
         #expect(StateKeeper.location(of: "kws.state", environment: ["STATE_DIRECTORY": "/a:/b"]).path == "/a/kws.state")
         #expect(StateKeeper.location(of: "kws.state", environment: [:]).path == "/var/lib/grustream/kws.state")
         #expect(StateKeeper.location(of: "/tmp/x.state", environment: ["STATE_DIRECTORY": "/a"]).path == "/tmp/x.state")
@@ -105,7 +112,8 @@ struct StateFileTests {
         let frames = (0..<600).map { i -> (input: [Float], output: [Float]) in
             let burst = (i / 50) % 3 == 1
             let noise = (0..<3).map { _ in Float(generator.next() % 1000) / 1000 }
-            let output: [Float] = kind == "classify" ? [burst ? 0.9 : noise[0] * 0.3, noise[1] * 0.4, 0.2] : noise.map { $0 * 0.1 }
+            let output: [Float] =
+                kind == "classify" ? [burst ? 0.9 : noise[0] * 0.3, noise[1] * 0.4, 0.2] : noise.map { $0 * 0.1 }
             let input: [Float] = kind == "classify" ? noise : noise.map { burst && i > 400 ? $0 * 5 : $0 * 0.1 }
             return (input, output)
         }
@@ -114,7 +122,8 @@ struct StateFileTests {
                 frames[i].input.withUnsafeBufferPointer { input in
                     frames[i].output.withUnsafeBufferPointer { output in
                         let frame = DetectorFrame(
-                            index: i, start: Double(i) * hop, end: Double(i) * hop + 0.025, input: input, output: output)
+                            index: i, start: Double(i) * hop, end: Double(i) * hop + 0.025, input: input, output: output
+                        )
                         detector.process(frame) { events.append($0) }
                     }
                 }
@@ -148,9 +157,13 @@ struct StateFileTests {
         let five = try ClassifyDetector(labels: ["a"], options: options, hopSeconds: 0.01)
         options.smoothMilliseconds = 100
         let ten = try ClassifyDetector(labels: ["a"], options: options, hopSeconds: 0.01)
-        #expect(throws: StateFileError.self) { try ten.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0) }
+        #expect(throws: StateFileError.self) {
+            try ten.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0)
+        }
         let anomaly = try AnomalyDetector(inputSize: 1, outputSize: 1, options: AnomalyOptions(), hopSeconds: 0.01)
-        #expect(throws: StateFileError.self) { try anomaly.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0) }
+        #expect(throws: StateFileError.self) {
+            try anomaly.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0)
+        }
     }
 }
 

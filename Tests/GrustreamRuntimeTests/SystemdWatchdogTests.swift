@@ -59,7 +59,9 @@ struct SystemdWatchdogTests {
         #expect(petsWhileRunning >= 3, "WATCHDOG=1 every 80 ms for WatchdogSec=0.2 s: \(petsWhileRunning) in 0.6 s")
 
         publisher.stall()
-        #expect(waitFor(seconds: 2) { publisher.blocked.load(ordering: .sequentiallyConsistent) }, "the pipeline never published")
+        #expect(
+            waitFor(seconds: 2) { publisher.blocked.load(ordering: .sequentiallyConsistent) },
+            "the pipeline never published")
         let stalledAt = notify.all.count
         usleep(1_000_000)
         let petsWhileStalled = notify.all[stalledAt...].filter { $0.text == "WATCHDOG=1" }.count
@@ -67,7 +69,8 @@ struct SystemdWatchdogTests {
 
         let releasedAt = notify.all.count
         publisher.release()
-        #expect(notify.wait(seconds: 1, after: releasedAt) { $0 == "WATCHDOG=1" } != nil, "pets resume once it runs again")
+        #expect(
+            notify.wait(seconds: 1, after: releasedAt) { $0 == "WATCHDOG=1" } != nil, "pets resume once it runs again")
     }
 
     @Test func statusLineSummarisesRateClientsLastEventAndProblem() {
@@ -90,17 +93,22 @@ struct SystemdWatchdogTests {
     /// scripts/install writes them), and `security --offline` scores the service ≤ 1.5.
     @Test func unitFilesVerifyCleanAndTheServiceScoresAtMost1_5() throws {
         let analyze = try #require(
-            ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+                FileManager.default.isExecutableFile(atPath: $0)
+            },
             "systemd-analyze is missing: install Debian's systemd package to run this test")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grustream-units-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "grustream-units-\(UUID().uuidString)")
         let prefix = folder.appendingPathComponent("prefix")
-        try FileManager.default.createDirectory(at: prefix.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: prefix.appendingPathComponent("bin"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createSymbolicLink(
             at: prefix.appendingPathComponent("bin/grustream"), withDestinationURL: CommandLineTool.executable)
         var instances: [String] = []
         for unit in ["grustream@.service", "grustream@.socket", "grustream-mqtt@.service"] {
-            let text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
+            let text = try String(
+                contentsOf: Fixtures.repositoryRoot.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
             try text.replacingOccurrences(of: "/usr/local", with: prefix.path)
                 .write(to: folder.appendingPathComponent(unit), atomically: true, encoding: .utf8)
             instances.append(folder.appendingPathComponent(unit.replacingOccurrences(of: "@.", with: "@kws.")).path)
@@ -122,7 +130,8 @@ struct SystemdWatchdogTests {
         let verify = try run(["verify", "--man=no"] + instances)
         #expect(verify.status == 0 && verify.err.isEmpty && verify.out.isEmpty, "\(verify.out)\(verify.err)")
         let security = try run(["security", "--offline=yes", instances[0]])
-        let line = (security.out + security.err).split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        let line =
+            (security.out + security.err).split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let score = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
         let value = try #require(score, "no score in: \(security.out)\(security.err)")
         #expect(value <= 1.5, "\(line)")

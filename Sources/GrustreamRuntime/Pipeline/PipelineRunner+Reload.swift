@@ -10,7 +10,11 @@ final class ReloadMailbox: Sendable {
     private let slot = Mutex<Outcome?>(nil)
 
     func post(_ outcome: Outcome) { slot.withLock { $0 = outcome } }
-    func take() -> Outcome? { slot.withLock { outcome in defer { outcome = nil }; return outcome } }
+    func take() -> Outcome? {
+        slot.withLock { outcome in
+            defer { outcome = nil }; return outcome
+        }
+    }
 }
 
 extension PipelineRunner {
@@ -20,7 +24,7 @@ extension PipelineRunner {
     /// error is logged, published as an `ERROR` event and shown in `STATUS=`.
     public func reload(using load: () throws -> (ResolvedPipeline, notes: [String])) {
         notifier.reloading()
-        logger.notice("reloading \(pipeline.config.file?.path ?? pipeline.config.name)")
+        logger.notice("SIGHUP: reloading the pipeline and its model")  // `pipeline` belongs to the processing thread
         do {
             let (resolved, notes) = try load()
             reloads.post(.loaded(resolved, notes: notes))
@@ -52,8 +56,10 @@ extension PipelineRunner {
             stateKeeper?.pipelineChanged(to: new)
             status.problem = nil
             logger.notice(
-                "reloaded \(new.config.name): \(new.model.summary); hidden state kept for \(kept) of \(replaced.count) stream(s)")
-            notifier.ready(status: status.line(pipeline: new.config.name, clients: bus.clientCount, lastEvent: lastEvent))
+                "reloaded \(new.config.name): \(new.model.summary); hidden state kept for \(kept) of \(replaced.count) stream(s)"
+            )
+            notifier.ready(
+                status: status.line(pipeline: new.config.name, clients: bus.clientCount, lastEvent: lastEvent))
         }
     }
 
@@ -61,6 +67,7 @@ extension PipelineRunner {
         logger.error("reload failed, still running the previous pipeline: \(message)")
         bus.publish(.error(stream: pipeline.config.name, t: streamTime, message: "reload failed: \(message)"))
         status.problem = "reload failed: \(message)"
-        notifier.ready(status: status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
+        notifier.ready(
+            status: status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
     }
 }

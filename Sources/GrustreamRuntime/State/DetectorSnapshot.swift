@@ -18,7 +18,9 @@ public struct DetectorSnapshot: Sendable, Equatable {
         if let count, array.count != count {
             throw StateFileError("detector state \"\(key)\" has \(array.count) values, expected \(count)")
         }
-        guard array.allSatisfy(\.isFinite) else { throw StateFileError("detector state \"\(key)\" holds a non-finite value") }
+        guard array.allSatisfy(\.isFinite) else {
+            throw StateFileError("detector state \"\(key)\" holds a non-finite value")
+        }
         return array
     }
 

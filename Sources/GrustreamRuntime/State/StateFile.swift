@@ -2,9 +2,9 @@ import Foundation
 import GrustreamNeural
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// `[runtime] state_file`: the per-stream GRU and detector state of a pipeline, kept across restarts.
@@ -88,7 +88,9 @@ public struct StateFile: Sendable, Equatable {
                 }
                 var values: [String: [Double]] = [:]
                 for (key, value) in raw {
-                    guard let numbers = value as? [Any] else { throw StateFileError("\(name): stream \(stream): detector \"\(key)\" is not a list") }
+                    guard let numbers = value as? [Any] else {
+                        throw StateFileError("\(name): stream \(stream): detector \"\(key)\" is not a list")
+                    }
                     values[key] = try numbers.map {
                         guard let n = $0 as? NSNumber else {
                             throw StateFileError("\(name): stream \(stream): detector \"\(key)\" holds a non-number")
@@ -99,12 +101,14 @@ public struct StateFile: Sendable, Equatable {
                 detector = DetectorSnapshot(kind: kind, values: values)
             }
             streams.append(
-                StreamStateSnapshot(stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector))
+                StreamStateSnapshot(
+                    stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
             throw StateFileError("\(name): checksum mismatch (the file is corrupt)")
         }
-        return StateFile(pipeline: meta["pipeline"] ?? "", model: meta["model"] ?? "", modelHash: modelHash, streams: streams)
+        return StateFile(
+            pipeline: meta["pipeline"] ?? "", model: meta["model"] ?? "", modelHash: modelHash, streams: streams)
     }
 
     static func rfc3339(_ time: WallTime) -> String {
@@ -120,7 +124,10 @@ public struct StateFile: Sendable, Equatable {
                 switch scalar {
                 case "\"": out += "\\\""
                 case "\\": out += "\\\\"
-                case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                case _ where scalar.value < 0x20:
+                    out +=
+                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        + String(scalar.value, radix: 16)
                 default: out.unicodeScalars.append(scalar)
                 }
             }
@@ -130,9 +137,13 @@ public struct StateFile: Sendable, Equatable {
         // which `restore` refuses.
         func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
         let items = streams.map { s -> String in
-            var fields = ["\"name\":\(string(s.stream))", "\"labels\":[\(s.labels.map(string).joined(separator: ","))]"]
+            var fields = [
+                "\"name\":\(string(s.stream))", "\"labels\":[\(s.labels.map(string).joined(separator: ","))]",
+            ]
             if let d = s.detector {
-                let values = d.values.sorted { $0.key < $1.key }.map { "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]" }
+                let values = d.values.sorted { $0.key < $1.key }.map {
+                    "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]"
+                }
                 fields.append("\"detector\":{\"kind\":\(string(d.kind)),\"values\":{\(values.joined(separator: ","))}}")
             }
             return "{" + fields.joined(separator: ",") + "}"
@@ -222,7 +233,9 @@ struct FNV1a64 {
     }
 
     mutating func add(_ word: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { add(CollectionOfOne(UInt8(truncatingIfNeeded: word >> UInt64(shift)))) }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            add(CollectionOfOne(UInt8(truncatingIfNeeded: word >> UInt64(shift))))
+        }
     }
 
     var hex: String {

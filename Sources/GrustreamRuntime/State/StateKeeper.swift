@@ -19,7 +19,9 @@ final class StateKeeper {
     private let writer = StateWriter()
 
     /// nil when the pipeline keeps no state. Throws when the model file cannot be read for its hash.
-    init?(pipeline: ResolvedPipeline, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init?(
+        pipeline: ResolvedPipeline, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let file = pipeline.config.runtime.stateFile
         guard !file.isEmpty else { return nil }
         url = Self.location(of: file, environment: environment)
@@ -34,7 +36,9 @@ final class StateKeeper {
     /// first one if several) or else `/var/lib/grustream`.
     static func location(of file: String, environment: [String: String]) -> URL {
         if file.hasPrefix("/") { return URL(fileURLWithPath: file) }
-        let folder = environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) } ?? "/var/lib/grustream"
+        let folder =
+            environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+            ?? "/var/lib/grustream"
         return URL(fileURLWithPath: folder).appendingPathComponent(file)
     }
 

@@ -24,12 +24,16 @@ final class StatusReporter {
     }
 
     /// `kws: 100 frames/s, 2 clients, last event yes 3 s ago` (+ `; reload failed: …`).
-    func line(pipeline: String, clients: Int, lastEvent event: (label: String, t: Double)?, now: ContinuousClock.Instant = .now) -> String {
+    func line(
+        pipeline: String, clients: Int, lastEvent event: (label: String, t: Double)?,
+        now: ContinuousClock.Instant = .now
+    ) -> String {
         if let event, event.t != lastEvent?.t || event.label != lastEvent?.label {
             lastEvent = event
             lastEventSeen = now
         }
-        var text = "\(pipeline): \(Int(framesPerSecond.rounded())) frames/s, \(clients) client\(clients == 1 ? "" : "s")"
+        var text =
+            "\(pipeline): \(Int(framesPerSecond.rounded())) frames/s, \(clients) client\(clients == 1 ? "" : "s")"
         if let lastEvent, let seen = lastEventSeen {
             let name = lastEvent.label.isEmpty ? "anomaly" : lastEvent.label
             text += ", last event \(name) \((now - seen).components.seconds) s ago"
