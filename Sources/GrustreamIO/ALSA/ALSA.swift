@@ -18,7 +18,9 @@ enum ALSA {
         prepareThread()
         let result = body()
         if result >= 0 { return result }
-        throw ALSAFailure(function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: takeMessage())
+        let messages = takeMessages()
+        throw ALSAFailure(
+            function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: messages.first, messages: messages)
     }
 
     /// Silence stderr on this thread and forget an old message (call before every ALSA call).
@@ -28,16 +30,16 @@ enum ALSA {
         messages.withLock { $0[thread] = nil }
     }
 
-    /// ALSA's last message on this thread, if any.
-    static func takeMessage() -> String? {
+    /// ALSA's messages on this thread since `prepareThread`, oldest (usually the root cause) first.
+    static func takeMessages() -> [String] {
         let thread = UInt(pthread_self())
-        return messages.withLock { $0.removeValue(forKey: thread) }
+        return messages.withLock { $0.removeValue(forKey: thread) } ?? []
     }
 
     static func errorText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
 
-    /// Last message per thread (a handful of entries: one per capture thread).
-    private static let messages = Mutex<[UInt: String]>([:])
+    /// Messages per thread (a handful of entries: one per capture thread; at most 16 messages each).
+    private static let messages = Mutex<[UInt: [String]]>([:])
 
     private static let errorHandler: snd_local_error_handler_t = { _, _, _, _, format, arguments in
         guard let format, let arguments else { return }
@@ -45,7 +47,9 @@ enum ALSA {
         _ = vsnprintf(&text, text.count, format, arguments)
         let message = String(cString: text)
         let thread = UInt(pthread_self())
-        ALSA.messages.withLock { $0[thread] = message }
+        ALSA.messages.withLock { table in
+            if table[thread, default: []].count < 16 { table[thread, default: []].append(message) }
+        }
     }
 }
 
@@ -53,8 +57,10 @@ enum ALSA {
 struct ALSAFailure: Error {
     var function: String
     var code: Int32
-    /// What ALSA printed (e.g. `cannot find card '0'`), nil when it printed nothing.
+    /// What ALSA printed first (the root cause, e.g. `cannot find card '0'`), nil when it printed nothing.
     var detail: String?
+    /// Everything it printed, oldest first (`Unknown PCM default` comes last).
+    var messages: [String] = []
 
     /// `snd_strerror(code)`, plus ALSA's message when it said something more specific.
     var explanation: String {

@@ -1,12 +1,11 @@
 /// The user-facing wording of ALSA failures: what happened, ALSA's own words, what to do.
 enum AlsaMessages {
     static func openError(_ failure: ALSAFailure, source: String, options: AlsaSource.Options) -> CaptureError {
-        let detail = failure.detail ?? ""
-        let lower = detail.lowercased()
+        let lower = failure.messages.joined(separator: "\n").lowercased()
         let what: String
         if lower.contains("cannot find card") || lower.contains("cannot get card index") {
             what = "no sound card found (\(failure.explanation)); list devices with 'arecord -L' or use --source - to read stdin"
-        } else if lower.contains("unknown pcm") {
+        } else if lower.contains("unknown pcm \(options.device.lowercased())") {
             what = "no ALSA device named '\(options.device)' (\(failure.explanation)); list devices with 'arecord -L'"
         } else if failure.isCode(EBUSY) {
             what = "device is busy (\(failure.explanation)); another program is capturing from it ('fuser -v /dev/snd/*' shows which), or use a 'dsnoop' device to share it"

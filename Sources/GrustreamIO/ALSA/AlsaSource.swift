@@ -174,7 +174,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
                     }
                 default:
                     pending = AlsaMessages.readError(
-                        ALSAFailure(function: "snd_pcm_readi", code: code, detail: ALSA.takeMessage()), source: name)
+                        ALSAFailure(function: "snd_pcm_readi", code: code, detail: ALSA.takeMessages().first), source: name)
                     break capturing
                 }
             }

@@ -1,0 +1,102 @@
+import Foundation
+import GrustreamIO
+import Testing
+
+/// Real `snd_pcm_readi` through ALSA's `file` plugin (see TESTING.md), configuration loaded in-process.
+@Suite("ALSA capture")
+struct AlsaSourceTests {
+    static func configuration(input: String, rate: Int = 16000, channels: Int = 1) -> String {
+        """
+        pcm.filecap {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "\(input)"
+            format "raw"
+        }
+        pcm.plugcap { type plug slave { pcm "filecap" format S16_LE rate \(rate) channels \(channels) } }
+        """
+    }
+
+    @Test(arguments: [1, 2])
+    func capturesAFileExactly(channels: Int) throws {
+        let directory = TemporaryDirectory()
+        let frames = 8000
+        var generator = SeededGenerator(seed: 42)
+        let values: [Int16] = (0..<(frames * channels)).map { _ in Int16.random(in: .min ... .max, using: &generator) }
+        let input = directory.file("input.raw")
+        // Longer than what is read: after the end of the file the plugin keeps "reading" stale data.
+        var bytes = values.withUnsafeBytes { Data($0) }
+        bytes.append(Data(count: 4 * 4096 * channels))
+        try bytes.write(to: URL(fileURLWithPath: input))
+
+        var options = AlsaSource.Options(device: "plugcap", sampleRate: 16000, channels: channels, encoding: .s16le)
+        options.configuration = Self.configuration(input: input, channels: channels)
+        options.frameLimit = frames
+        options.ringCapacityFrames = frames * 2
+        let source = try AlsaSource(options: options)
+        try source.open()
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        var drainer = HubDrainer()
+        let finished = drainer.run(hub, timeout: .seconds(10))
+        #expect(finished)
+        let stream = try #require(drainer.byName("alsa:plugcap"))
+        #expect(stream.stream.channels == channels && stream.stream.sampleRate == 16000)
+        #expect(stream.samples.count == frames * channels)
+        #expect(stream.gaps == 0 && stream.stream.droppedFrames == 0 && stream.stream.xruns == 0)
+        #expect(stream.stream.error == nil)
+        #expect(stream.stream.bytesReceived == frames * channels * 2)
+        let expected = values.map { Float($0) / 32768 }
+        let firstDifference = zip(stream.samples, expected).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "first difference at \(firstDifference.map { "\($0.offset): \($0.element)" } ?? "")")
+    }
+
+    @Test func noSoundCardGivesOneClearLine() throws {
+        // A hw device on a card that does not exist: the same path as "default" on a machine without a
+        // sound card, but independent of this machine's cards.
+        var options = AlsaSource.Options(device: "nocard")
+        options.configuration = "pcm.nocard { type hw card 29 }\nctl.nocard { type hw card 29 }\n"
+        let source = try AlsaSource(options: options)
+        let error = #expect(throws: CaptureError.self) { try source.open() }
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("alsa:nocard: cannot open capture device: "), "\(message)")
+        #expect(!message.contains("\n"))
+        print("no card:", message)
+    }
+
+    @Test func defaultDeviceWithoutCardSaysNoSoundCard() throws {
+        // Only meaningful where there is no sound card (CI, this machine): then it is the message users see.
+        guard !FileManager.default.fileExists(atPath: "/dev/snd") else { return }
+        let source = try AlsaSource(options: AlsaSource.Options(device: "default"))
+        let error = #expect(throws: CaptureError.self) { try source.open() }
+        let message = error?.description ?? ""
+        print("default:", message)
+        #expect(message.hasPrefix("alsa:default: cannot open capture device: no sound card found (ALSA: "), "\(message)")
+        #expect(message.hasSuffix("list devices with 'arecord -L' or use --source - to read stdin"))
+    }
+
+    @Test func unknownDeviceIsNamed() throws {
+        var options = AlsaSource.Options(device: "nosuchpcm")
+        options.configuration = "pcm.other { type null }\n"
+        let source = try AlsaSource(options: options)
+        let error = #expect(throws: CaptureError.self) { try source.open() }
+        print("unknown:", error?.description ?? "")
+        #expect(error?.description.contains("no ALSA device named 'nosuchpcm'") == true, "\(error?.description ?? "")")
+    }
+
+    @Test func retryReportsAndStopsCleanly() throws {
+        var options = AlsaSource.Options(device: "nosuchpcm")
+        options.configuration = "pcm.other { type null }\n"
+        options.retry = AlsaSource.RetryPolicy(initialDelay: .milliseconds(20), maximumDelay: .milliseconds(40))
+        let source = try AlsaSource(options: options)
+        try source.open()  // does not throw: the capture thread keeps trying
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        var drainer = HubDrainer()
+        let finished = drainer.run(hub, timeout: .seconds(5), until: { $0.sourceErrors.count >= 3 }, stop: { source.stop() })
+        #expect(finished)
+        #expect(drainer.sourceErrors.count >= 3)
+        #expect(drainer.sourceErrors.first?.description.contains("no ALSA device named") == true)
+    }
+}
