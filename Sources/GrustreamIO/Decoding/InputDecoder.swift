@@ -50,8 +50,8 @@ final class InputDecoder {
         }
     }
 
-    /// The WAV header's format once read (nil for other formats).
-    var wavFormat: PCMFormat? { wav?.format }
+    /// The WAV header's format once read (nil for other formats). Known before the first samples are emitted.
+    private(set) var wavFormat: PCMFormat?
 
     var badFrames: BadFrameLog { binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? BadFrameLog() }
 
@@ -59,8 +59,18 @@ final class InputDecoder {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
-        try wav!.decode(bytes, emit: emit)
-        if channels == nil, let format = wav!.format { channels = format.channels }
+        // Moved out while decoding, so that `emit` may look at this decoder (exclusive access), no copy.
+        var local = wav!
+        wav = nil
+        defer { wav = local }
+        if wavFormat != nil { return try local.decode(bytes, emit: emit) }
+        var early: [Float] = []  // samples in the chunk that completed the header (once per stream)
+        try local.decode(bytes) { early.append(contentsOf: $0) }
+        if let format = local.format {
+            wavFormat = format
+            channels = format.channels
+        }
+        if !early.isEmpty { early.withUnsafeBufferPointer { emit($0) } }
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.

@@ -69,9 +69,12 @@ public final class SourceHub: @unchecked Sendable {
     /// event has already left this list: drain it from the event.
     public var streams: [SourceStream] { lock.withLock { open } }
 
-    /// True once every started source has ended (stopped or end of input) and all of their streams are
-    /// closed: after draining the streams of the last `.closed` events, the pipeline is done.
-    public var isFinished: Bool { lock.withLock { startedSources > 0 && runningSources == 0 && open.isEmpty } }
+    /// True once every started source has ended (stopped or end of input), all of their streams are closed
+    /// and every event has been taken: the streams of the `.closed` events taken so far are all that is
+    /// left to drain, then the pipeline is done.
+    public var isFinished: Bool {
+        lock.withLock { startedSources > 0 && runningSources == 0 && open.isEmpty && events.isEmpty }
+    }
 
     /// Sources started and not yet ended.
     public var runningSourceCount: Int { lock.withLock { runningSources } }

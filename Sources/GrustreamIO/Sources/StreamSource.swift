@@ -135,6 +135,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         defer { buffer.deallocate() }
         var pacer = Pacer(realtime: options.realtime)
         var failure: CaptureError?
+        var bytesRead = 0
         var fds = [
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopSignal.fileDescriptor, events: Int16(POLLIN), revents: 0),
@@ -164,7 +165,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 } catch { failure = CaptureError("\(name): \(error)") }
                 break reading
             }
-            lock.withLock { self.stream }?.addBytes(count)
+            bytesRead += count
             do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let error
                 as CaptureError
             {
@@ -175,6 +176,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 break
             }
             if let stream = lock.withLock({ self.stream }) {
+                stream.setBytesReceived(bytesRead)
                 stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
             }
         }
@@ -183,6 +185,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             descriptor = -1
         }
         if let stream = lock.withLock({ self.stream }) {
+            stream.setBytesReceived(bytesRead)
             stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
             hub.closeStream(stream, error: failure)
         } else if let failure {
