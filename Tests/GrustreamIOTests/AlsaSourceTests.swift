@@ -18,19 +18,13 @@ struct AlsaSourceTests {
         """
     }
 
-    @Test(arguments: [1, 2])
-    func capturesAFileExactly(channels: Int) throws {
+    /// Capture `frames` frames of `values` (already in `encoding`) from `device` with the file plugin.
+    func capture(_ data: Data, device: String, frames: Int, channels: Int, encoding: SampleEncoding) throws -> HubDrainer.Collected {
         let directory = TemporaryDirectory()
-        let frames = 8000
-        var generator = SeededGenerator(seed: 42)
-        let values: [Int16] = (0..<(frames * channels)).map { _ in Int16.random(in: .min ... .max, using: &generator) }
         let input = directory.file("input.raw")
         // Longer than what is read: after the end of the file the plugin keeps "reading" stale data.
-        var bytes = values.withUnsafeBytes { Data($0) }
-        bytes.append(Data(count: 4 * 4096 * channels))
-        try bytes.write(to: URL(fileURLWithPath: input))
-
-        var options = AlsaSource.Options(device: "plugcap", sampleRate: 16000, channels: channels, encoding: .s16le)
+        try (data + Data(count: 4 * 4096 * channels * encoding.bytesPerSample)).write(to: URL(fileURLWithPath: input))
+        var options = AlsaSource.Options(device: device, sampleRate: 16000, channels: channels, encoding: encoding)
         options.configuration = Self.configuration(input: input, channels: channels)
         options.frameLimit = frames
         options.ringCapacityFrames = frames * 2
@@ -41,15 +35,52 @@ struct AlsaSourceTests {
         var drainer = HubDrainer()
         let finished = drainer.run(hub, timeout: .seconds(10))
         #expect(finished)
-        let stream = try #require(drainer.byName("alsa:plugcap"))
+        let stream = try #require(drainer.byName("alsa:\(device)"))
         #expect(stream.stream.channels == channels && stream.stream.sampleRate == 16000)
         #expect(stream.samples.count == frames * channels)
         #expect(stream.gaps == 0 && stream.stream.droppedFrames == 0 && stream.stream.xruns == 0)
         #expect(stream.stream.error == nil)
-        #expect(stream.stream.bytesReceived == frames * channels * 2)
-        let expected = values.map { Float($0) / 32768 }
-        let firstDifference = zip(stream.samples, expected).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(firstDifference == nil, "first difference at \(firstDifference.map { "\($0.offset): \($0.element)" } ?? "")")
+        #expect(stream.stream.bytesReceived == frames * channels * encoding.bytesPerSample)
+        return stream
+    }
+
+    /// S16_LE through a `plug` device (the usual way users open a device).
+    @Test(arguments: [1, 2])
+    func capturesS16ThroughPlugExactly(channels: Int) throws {
+        let frames = 8000
+        var generator = SeededGenerator(seed: 42)
+        let values: [Int16] = (0..<(frames * channels)).map { _ in Int16.random(in: .min ... .max, using: &generator) }
+        let stream = try capture(values.withUnsafeBytes { Data($0) }, device: "plugcap", frames: frames, channels: channels, encoding: .s16le)
+        expectEqual(stream.samples, values.map { Float($0) / 32768 })
+    }
+
+    /// S32_LE and FLOAT_LE straight from the file PCM (its null slave takes any format; the file holds
+    /// samples in that format). Through `plug` with a conversion the file plugin skips ahead by a buffer
+    /// per period (an artefact of `infile` behind a converting plugin), so conversions are not tested here.
+    @Test(arguments: [(1, SampleEncoding.s32le), (2, .s32le), (1, .f32le), (3, .f32le)])
+    func capturesWideFormatsExactly(channels: Int, encoding: SampleEncoding) throws {
+        let frames = 6000
+        var generator = SeededGenerator(seed: 7)
+        let data: Data
+        let expected: [Float]
+        if encoding == .s32le {
+            let values: [Int32] = (0..<(frames * channels)).map { _ in Int32.random(in: .min ... .max, using: &generator) }
+            data = values.withUnsafeBytes { Data($0) }
+            expected = values.map { Float($0) * (1 / 2_147_483_648) }
+        } else {
+            let values: [Float] = (0..<(frames * channels)).map { _ in Float.random(in: -1..<1, using: &generator) }
+            data = values.withUnsafeBytes { Data($0) }
+            expected = values
+        }
+        let stream = try capture(data, device: "filecap", frames: frames, channels: channels, encoding: encoding)
+        expectEqual(stream.samples, expected)
+    }
+
+    func expectEqual(_ samples: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
+        let firstDifference = zip(samples, expected).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(
+            firstDifference == nil, "first difference at \(firstDifference.map { "\($0.offset): \($0.element)" } ?? "")",
+            sourceLocation: sourceLocation)
     }
 
     @Test func noSoundCardGivesOneClearLine() throws {
