@@ -197,3 +197,31 @@ struct UnixSocketSourceTests {
         print("1,000 streams × 100 frames (1 s at 100 Hz) delivered in \(elapsed)")
     }
 }
+
+extension UnixSocketSourceTests {
+    /// A live stream whose reader is away: the ring keeps the newest frames, drops and counts the oldest.
+    @Test func liveStreamDropsTheOldestWhenTheReaderIsAway() throws {
+        let directory = TemporaryDirectory()
+        var options = UnixSocketSource.Options(format: .raw(.f32le), sampleRate: 100, channels: 2)
+        options.ringCapacityFrames = 16
+        let (source, hub) = try startSource(options, in: directory)
+        defer { source.stop() }
+        let values = (0..<2000).map(Float.init)  // 1,000 frames
+        let fd = Self.connectTo(directory.file("s.sock"))
+        writeInChunks(values.withUnsafeBytes { Data($0) }, to: fd, seed: 3, maximumChunk: 500).join()
+        // Do not read until the producer's stream has closed.
+        var closed: SourceStream?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while closed == nil && ContinuousClock.now < deadline {
+            hub.wait(timeout: .milliseconds(50))
+            for case .closed(let stream) in hub.takeEvents() { closed = stream }
+        }
+        let stream = try #require(closed)
+        var buffer = [Float](repeating: 0, count: 100)
+        let read = buffer.withUnsafeMutableBufferPointer { stream.read(into: $0) }
+        #expect(read.sampleCount == 32 && read.firstFrame == 984)
+        #expect(Array(buffer[0..<32]) == Array(values[1968...]))
+        #expect(stream.droppedFrames == 984)
+        #expect(stream.bytesReceived == 8000)
+    }
+}
