@@ -19,7 +19,9 @@ struct AlsaSourceTests {
     }
 
     /// Capture `frames` frames of `values` (already in `encoding`) from `device` with the file plugin.
-    func capture(_ data: Data, device: String, frames: Int, channels: Int, encoding: SampleEncoding) throws -> HubDrainer.Collected {
+    func capture(_ data: Data, device: String, frames: Int, channels: Int, encoding: SampleEncoding) throws
+        -> HubDrainer.Collected
+    {
         let directory = TemporaryDirectory()
         let input = directory.file("input.raw")
         // Longer than what is read: after the end of the file the plugin keeps "reading" stale data.
@@ -50,7 +52,9 @@ struct AlsaSourceTests {
         let frames = 8000
         var generator = SeededGenerator(seed: 42)
         let values: [Int16] = (0..<(frames * channels)).map { _ in Int16.random(in: .min ... .max, using: &generator) }
-        let stream = try capture(values.withUnsafeBytes { Data($0) }, device: "plugcap", frames: frames, channels: channels, encoding: .s16le)
+        let stream = try capture(
+            values.withUnsafeBytes { Data($0) }, device: "plugcap", frames: frames, channels: channels, encoding: .s16le
+        )
         expectEqual(stream.samples, values.map { Float($0) / 32768 })
     }
 
@@ -64,7 +68,9 @@ struct AlsaSourceTests {
         let data: Data
         let expected: [Float]
         if encoding == .s32le {
-            let values: [Int32] = (0..<(frames * channels)).map { _ in Int32.random(in: .min ... .max, using: &generator) }
+            let values: [Int32] = (0..<(frames * channels)).map { _ in
+                Int32.random(in: .min ... .max, using: &generator)
+            }
             data = values.withUnsafeBytes { Data($0) }
             expected = values.map { Float($0) * (1 / 2_147_483_648) }
         } else {
@@ -79,7 +85,8 @@ struct AlsaSourceTests {
     func expectEqual(_ samples: [Float], _ expected: [Float], sourceLocation: SourceLocation = #_sourceLocation) {
         let firstDifference = zip(samples, expected).enumerated().first { $0.element.0 != $0.element.1 }
         #expect(
-            firstDifference == nil, "first difference at \(firstDifference.map { "\($0.offset): \($0.element)" } ?? "")",
+            firstDifference == nil,
+            "first difference at \(firstDifference.map { "\($0.offset): \($0.element)" } ?? "")",
             sourceLocation: sourceLocation)
     }
 
@@ -103,7 +110,8 @@ struct AlsaSourceTests {
         let error = #expect(throws: CaptureError.self) { try source.open() }
         let message = error?.description ?? ""
         print("default:", message)
-        #expect(message.hasPrefix("alsa:default: cannot open capture device: no sound card found (ALSA: "), "\(message)")
+        #expect(
+            message.hasPrefix("alsa:default: cannot open capture device: no sound card found (ALSA: "), "\(message)")
         #expect(message.hasSuffix("list devices with 'arecord -L' or use --source - to read stdin"))
     }
 
@@ -125,7 +133,8 @@ struct AlsaSourceTests {
         let hub = SourceHub()
         try source.start(hub: hub)
         var drainer = HubDrainer()
-        let finished = drainer.run(hub, timeout: .seconds(5), until: { $0.sourceErrors.count >= 3 }, stop: { source.stop() })
+        let finished = drainer.run(
+            hub, timeout: .seconds(5), until: { $0.sourceErrors.count >= 3 }, stop: { source.stop() })
         #expect(finished)
         #expect(drainer.sourceErrors.count >= 3)
         #expect(drainer.sourceErrors.first?.description.contains("no ALSA device named") == true)

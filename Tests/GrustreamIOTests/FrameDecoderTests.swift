@@ -22,17 +22,26 @@ struct FrameDecoderTests {
         return out
     }
 
-    func csv(_ text: String, _ options: CSVOptions, policy: BadFramePolicy = .skip, chunk: Int = 0, partialIsBad: Bool = false, maximumLineBytes: Int = 65536)
+    func csv(
+        _ text: String, _ options: CSVOptions, policy: BadFramePolicy = .skip, chunk: Int = 0,
+        partialIsBad: Bool = false, maximumLineBytes: Int = 65536
+    )
         -> ([Float], BadFrameLog)
     {
         let decoder = CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: maximumLineBytes)
-        let out = run(text, chunk: chunk, decode: { decoder.decode($0, emit: $1) }, finish: { decoder.finish(partialLineIsBad: partialIsBad, emit: $0) })
+        let out = run(
+            text, chunk: chunk, decode: { decoder.decode($0, emit: $1) },
+            finish: { decoder.finish(partialLineIsBad: partialIsBad, emit: $0) })
         return (out, decoder.badFrames)
     }
 
-    func jsonl(_ text: String, channels: Int, policy: BadFramePolicy = .skip, chunk: Int = 0, partialIsBad: Bool = false) -> ([Float], BadFrameLog) {
+    func jsonl(
+        _ text: String, channels: Int, policy: BadFramePolicy = .skip, chunk: Int = 0, partialIsBad: Bool = false
+    ) -> ([Float], BadFrameLog) {
         let decoder = JSONLinesFrameDecoder(channels: channels, policy: policy)
-        let out = run(text, chunk: chunk, decode: { decoder.decode($0, emit: $1) }, finish: { decoder.finish(partialLineIsBad: partialIsBad, emit: $0) })
+        let out = run(
+            text, chunk: chunk, decode: { decoder.decode($0, emit: $1) },
+            finish: { decoder.finish(partialLineIsBad: partialIsBad, emit: $0) })
         return (out, decoder.badFrames)
     }
 

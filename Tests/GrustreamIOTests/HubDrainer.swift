@@ -100,7 +100,8 @@ final class Writer: Sendable {
 
 /// Write `data` to `fd` in random chunk sizes from another thread, then close it.
 @discardableResult
-func writeInChunks(_ data: Data, to fd: Int32, seed: UInt64, maximumChunk: Int = 97, closeAfter: Bool = true) -> Writer {
+func writeInChunks(_ data: Data, to fd: Int32, seed: UInt64, maximumChunk: Int = 97, closeAfter: Bool = true) -> Writer
+{
     let writer = Writer()
     let thread = Thread {
         var generator = SeededGenerator(seed: seed)

@@ -46,7 +46,8 @@ struct StreamSourceTests {
         let options = StreamSource.Options(format: .raw(encoding), sampleRate: 16000, channels: 1)
         let (drainer, _) = try pipeRun(raw, options: options, seed: 9)
         let stream = try #require(drainer.byName("stdin"))
-        var decoder = AudioStreamDecoder(container: .raw(PCMFormat(sampleRate: 16000, channels: 1, encoding: encoding)), name: "x")
+        var decoder = AudioStreamDecoder(
+            container: .raw(PCMFormat(sampleRate: 16000, channels: 1, encoding: encoding)), name: "x")
         var expected: [Float] = []
         try raw.withUnsafeBytes { try decoder.decode($0) { expected += $0 } }
         #expect(stream.samples == expected)
@@ -100,7 +101,8 @@ struct StreamSourceTests {
         try slow.start(hub: hub2)
         var drainer2 = HubDrainer()
         let start = ContinuousClock.now
-        let finished = drainer2.run(hub2, timeout: .seconds(5), until: { ($0.byName(path)?.samples.count ?? 0) > 0 }, stop: { slow.stop() })
+        let finished = drainer2.run(
+            hub2, timeout: .seconds(5), until: { ($0.byName(path)?.samples.count ?? 0) > 0 }, stop: { slow.stop() })
         #expect(finished)
         #expect(ContinuousClock.now - start < .milliseconds(500))
         let count = drainer2.byName(path)?.samples.count ?? 0
@@ -110,11 +112,18 @@ struct StreamSourceTests {
     @Test func errorsAreOneClearLine() throws {
         let missing = try StreamSource(path: "/nonexistent/x.wav", options: StreamSource.Options())
         let error = #expect(throws: CaptureError.self) { try missing.open() }
-        #expect(error?.description == "/nonexistent/x.wav: cannot open input: No such file or directory; check the path, or use --source - to read stdin")
+        #expect(
+            error?.description
+                == "/nonexistent/x.wav: cannot open input: No such file or directory; check the path, or use --source - to read stdin"
+        )
 
         // A bad WAV header arrives as a source error through the hub (the stream never opened).
-        let (drainer, _) = try pipeRun(Data("RIFX1234WAVEfmt ".utf8), options: StreamSource.Options(format: .wav), seed: 1)
-        #expect(drainer.sourceErrors.map(\.description) == ["stdin: not a WAV file (starts with \"RIFX\", expected \"RIFF\")"])
+        let (drainer, _) = try pipeRun(
+            Data("RIFX1234WAVEfmt ".utf8), options: StreamSource.Options(format: .wav), seed: 1)
+        #expect(
+            drainer.sourceErrors.map(\.description) == [
+                "stdin: not a WAV file (starts with \"RIFX\", expected \"RIFF\")"
+            ])
         #expect(drainer.collected.isEmpty)
     }
 }

@@ -14,7 +14,9 @@ struct UnixSocketSourceTests {
             raw[path.utf8.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         if result != 0 {
             close(fd)
@@ -24,7 +26,9 @@ struct UnixSocketSourceTests {
     }
 
     /// Start a source on a fresh path; returns it with its hub.
-    func startSource(_ options: UnixSocketSource.Options, in directory: TemporaryDirectory) throws -> (UnixSocketSource, SourceHub) {
+    func startSource(_ options: UnixSocketSource.Options, in directory: TemporaryDirectory) throws -> (
+        UnixSocketSource, SourceHub
+    ) {
         let source = try UnixSocketSource(path: directory.file("s.sock"), options: options)
         try source.open()
         let hub = SourceHub()
@@ -49,13 +53,16 @@ struct UnixSocketSourceTests {
     static func encode(_ values: [Float], format: String, channels: Int) -> Data {
         switch format {
         case "csv":
-            return Data(stride(from: 0, to: values.count, by: channels).map { i in
-                values[i..<(i + channels)].map { "\($0)" }.joined(separator: ",") + "\n"
-            }.joined().utf8)
+            return Data(
+                stride(from: 0, to: values.count, by: channels).map { i in
+                    values[i..<(i + channels)].map { "\($0)" }.joined(separator: ",") + "\n"
+                }.joined().utf8)
         case "jsonl":
-            return Data(stride(from: 0, to: values.count, by: channels).enumerated().map { n, i in
-                "{\"t\":\(Double(n) / 100),\"v\":[" + values[i..<(i + channels)].map { "\($0)" }.joined(separator: ",") + "]}\n"
-            }.joined().utf8)
+            return Data(
+                stride(from: 0, to: values.count, by: channels).enumerated().map { n, i in
+                    "{\"t\":\(Double(n) / 100),\"v\":["
+                        + values[i..<(i + channels)].map { "\($0)" }.joined(separator: ",") + "]}\n"
+                }.joined().utf8)
         default:
             return values.withUnsafeBytes { Data($0) }
         }
@@ -76,7 +83,10 @@ struct UnixSocketSourceTests {
         for producer in 0..<producers {
             let named = producer % 2 == 0
             let header = producer % 4 == 0 ? "stream pump-\(producer)\n" : "{\"stream\":\"pump-\(producer)\"}\n"
-            let data = (named ? Data(header.utf8) : Data()) + Self.encode(Self.frames(producer, count: count, channels: channels), format: format, channels: channels)
+            let data =
+                (named ? Data(header.utf8) : Data())
+                + Self.encode(
+                    Self.frames(producer, count: count, channels: channels), format: format, channels: channels)
             let fd = Self.connectTo(path)
             #expect(fd >= 0)
             _ = writeInChunks(data, to: fd, seed: UInt64(producer), maximumChunk: 300)
@@ -141,7 +151,9 @@ struct UnixSocketSourceTests {
             raw[path.utf8.count] = 0
         }
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         close(stale)
         #expect(FileManager.default.fileExists(atPath: path))
@@ -150,13 +162,17 @@ struct UnixSocketSourceTests {
         try first.open()  // replaces the stale file
         let second = try UnixSocketSource(path: path, options: options)
         let error = #expect(throws: CaptureError.self) { try second.open() }
-        #expect(error?.description.hasPrefix("unix:\(path): socket is in use by another process") == true, "\(error?.description ?? "")")
+        #expect(
+            error?.description.hasPrefix("unix:\(path): socket is in use by another process") == true,
+            "\(error?.description ?? "")")
         // A regular file is never removed.
         let plain = directory.file("plain")
         FileManager.default.createFile(atPath: plain, contents: Data("keep".utf8))
         let third = try UnixSocketSource(path: plain, options: options)
         let error3 = #expect(throws: CaptureError.self) { try third.open() }
-        #expect(error3?.description == "unix:\(plain): \(plain) exists and is not a socket; remove it or choose another path")
+        #expect(
+            error3?.description
+                == "unix:\(plain): \(plain) exists and is not a socket; remove it or choose another path")
         #expect(FileManager.default.fileExists(atPath: plain))
     }
 
@@ -190,8 +206,12 @@ struct UnixSocketSourceTests {
         let drainer = collect(source, hub, streams: connections)
         let elapsed = ContinuousClock.now - start
         #expect(drainer.collected.count == connections)
-        let wrong = drainer.collected.values.filter { $0.samples.count != 100 || $0.stream.droppedFrames != 0 || $0.gaps != 0 }
-        #expect(wrong.isEmpty, "\(wrong.prefix(5).map { "\($0.stream.name): \($0.samples.count) dropped \($0.stream.droppedFrames)" })")
+        let wrong = drainer.collected.values.filter {
+            $0.samples.count != 100 || $0.stream.droppedFrames != 0 || $0.gaps != 0
+        }
+        #expect(
+            wrong.isEmpty,
+            "\(wrong.prefix(5).map { "\($0.stream.name): \($0.samples.count) dropped \($0.stream.droppedFrames)" })")
         #expect(source.connectionsAccepted == connections)
         #expect(elapsed < .seconds(5), "1,000 × 100 frames took \(elapsed)")
         print("1,000 streams × 100 frames (1 s at 100 Hz) delivered in \(elapsed)")

@@ -2,7 +2,7 @@ import CALSA
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one choke point where libasound return codes become Swift errors (as NIO's `syscall(where:)`).
@@ -20,7 +20,8 @@ enum ALSA {
         if result >= 0 { return result }
         let messages = takeMessages()
         throw ALSAFailure(
-            function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: messages.first, messages: messages)
+            function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: messages.first, messages: messages
+        )
     }
 
     /// Silence stderr on this thread and forget an old message (call before every ALSA call).

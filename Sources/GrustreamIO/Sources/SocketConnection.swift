@@ -94,7 +94,9 @@ final class SocketConnection {
             let position = nameLine.count
             if position < Self.plainPrefix.count { plainPossible = plainPossible && Self.plainPrefix[position] == byte }
             if position < Self.jsonPrefix.count { jsonPossible = jsonPossible && Self.jsonPrefix[position] == byte }
-            if !plainPossible && !jsonPossible { return .noName(rest: UnsafeRawBufferPointer(rebasing: bytes[index...])) }
+            if !plainPossible && !jsonPossible {
+                return .noName(rest: UnsafeRawBufferPointer(rebasing: bytes[index...]))
+            }
             if byte == UInt8(ascii: "\n") {
                 name = Self.parseName(nameLine)
                 return .named(rest: UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...]))
@@ -123,7 +125,8 @@ final class SocketConnection {
         }
         name = name.drop(while: { $0 == " " })
         while name.last == " " { name.removeLast() }
-        guard !name.isEmpty, name.utf8.count <= 128, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        guard !name.isEmpty, name.utf8.count <= 128,
+            !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return nil }
         return String(name)
     }

@@ -14,7 +14,9 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
             self = .alsa(device: device.isEmpty ? "default" : device)
         } else if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
-            guard !path.isEmpty else { throw CaptureError("--source unix: needs a path, e.g. unix:/run/grustream/sensors.sock") }
+            guard !path.isEmpty else {
+                throw CaptureError("--source unix: needs a path, e.g. unix:/run/grustream/sensors.sock")
+            }
             self = .unixSocket(path: path)
         } else if text.isEmpty {
             throw CaptureError("--source is empty; expected alsa:DEVICE, - (stdin), unix:PATH or a file path")

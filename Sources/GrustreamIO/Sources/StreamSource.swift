@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Reads any readable file descriptor: stdin (`--source -`), a file, a FIFO. Raw samples (any
@@ -101,7 +101,9 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     }
 
     private func validate() throws {
-        guard options.sampleRate > 0 else { throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0") }
+        guard options.sampleRate > 0 else {
+            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0")
+        }
         guard options.channels > 0 else { throw CaptureError("\(name): \(options.channels) channels, expected ≥ 1") }
         if case .csv(let csv) = options.format, csv.channels <= 0 {
             throw CaptureError("\(name): CSV with \(csv.channels) value columns, expected ≥ 1")
@@ -166,7 +168,8 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 break reading
             }
             bytesRead += count
-            do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let error
+            do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let
+                error
                 as CaptureError
             {
                 failure = error
@@ -214,7 +217,9 @@ struct Pacer {
 
     init(realtime: Bool) { self.realtime = realtime }
 
-    mutating func deliver(_ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal) {
+    mutating func deliver(
+        _ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal
+    ) {
         guard realtime, let base = samples.baseAddress else {
             stream.write(samples)
             hub.signal()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// `unix:PATH`: sensor producers connect to a Unix stream socket and write frames; every connection is its
@@ -73,7 +73,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     public func open() throws {
         guard listener < 0 else { return }
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
+            throw CaptureError(
+                "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         listener = try UnixSocket.listen(path: path, name: name)
         if let mode = options.mode { chmod(path, mode_t(mode)) }
