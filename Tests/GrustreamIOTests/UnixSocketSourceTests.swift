@@ -121,6 +121,7 @@ struct UnixSocketSourceTests {
             "stream cut\n1,2\n3,4\n5,",  // vanishes mid-line
             "stream bad\n1,2\nx,y\n3\n5,6\n1,nan\n",
             "{\"stream\":\"binary-name-but-csv\"}\n7,8\n",
+            "stream only-bad\nx\ny\n",
         ]
         for (index, text) in inputs.enumerated() {
             let fd = Self.connectTo(path)
@@ -137,6 +138,9 @@ struct UnixSocketSourceTests {
         #expect(bad.stream.lastBadFrame == "line 5: column 2 is not finite: \"nan\"")
         #expect(bad.samples == (policy == .skip ? [1, 2, 5, 6] : [1, 2, 1, 2, 1, 2, 5, 6, 5, 6]))
         #expect(drainer.byName("binary-name-but-csv")?.samples == [7, 8])
+        let onlyBad = try #require(drainer.byName("only-bad"), "a stream with only bad frames still opens")
+        #expect(onlyBad.samples.isEmpty && onlyBad.stream.badFrames == 2)
+        #expect(hub.totalCounters.badFrames == 1 + 3 + 2)
     }
 
     @Test func staleSocketIsReplacedLiveOneRefused() throws {

@@ -51,6 +51,7 @@ final class SocketConnection {
             }
             nameLine = []
             naming = false
+            openIfKnown()  // now, so that a producer sending only bad frames still shows up with its counters
         }
         if !replay.isEmpty { try replay.withUnsafeBytes { try decoder.decode($0, emit: deliver) } }
         try decoder.decode(data, emit: deliver)
@@ -66,14 +67,20 @@ final class SocketConnection {
         }
         naming = false
         try decoder.finish(partialLineIsBad: true, emit: deliver)
+        openIfKnown()
         updateCounters()
     }
 
     private func deliver(_ samples: UnsafeBufferPointer<Float>) {
+        openIfKnown()
+        stream?.write(samples)
+    }
+
+    /// Open the stream once the name and the channel count (WAV: after its header) are known.
+    private func openIfKnown() {
         if stream == nil, let channels = decoder.channels {
             stream = openStream(name ?? defaultName, channels, decoder.wavFormat?.sampleRate)
         }
-        stream?.write(samples)
     }
 
     private func updateCounters() {

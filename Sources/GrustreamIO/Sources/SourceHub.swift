@@ -34,6 +34,7 @@ public final class SourceHub: @unchecked Sendable {
     private var pending = false
     private var events: [SourceEvent] = []
     private var open: [SourceStream] = []  // as the capture side sees them
+    private var closedCounters = SourceCounters()
     private var visible: [SourceStream] = []  // as the processing side has been told
     private var nextID = 1
     private var runningSources = 0
@@ -86,6 +87,12 @@ public final class SourceHub: @unchecked Sendable {
         lock.withLock { startedSources > 0 && runningSources == 0 && open.isEmpty && events.isEmpty }
     }
 
+    /// Counters summed over every stream so far: the closed ones (final at closing) and the open ones.
+    public var totalCounters: SourceCounters {
+        let (closed, streams) = lock.withLock { (closedCounters, open) }
+        return streams.reduce(closed) { $0 + $1.counters }
+    }
+
     /// Sources started and not yet ended.
     public var runningSourceCount: Int { lock.withLock { runningSources } }
 
@@ -125,6 +132,7 @@ public final class SourceHub: @unchecked Sendable {
         lock.withLock {
             guard let index = open.firstIndex(where: { $0 === stream }) else { return }
             open.remove(at: index)
+            closedCounters = closedCounters + stream.counters
             events.append(.closed(stream))
         }
         signal()

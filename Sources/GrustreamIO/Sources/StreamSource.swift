@@ -162,22 +162,14 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 break
             }
             if count == 0 {
-                do { try decoder.finish(partialLineIsBad: false, emit: deliver) } catch let error as CaptureError {
-                    failure = error
-                } catch { failure = CaptureError("\(name): \(error)") }
+                failure = captureErrors { try decoder.finish(partialLineIsBad: false, emit: deliver) }
                 break reading
             }
             bytesRead += count
-            do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let
-                error
-                as CaptureError
-            {
-                failure = error
-                break
-            } catch {
-                failure = CaptureError("\(name): \(error)")
-                break
+            failure = captureErrors {
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver)
             }
+            if failure != nil { break }
             if let stream = lock.withLock({ self.stream }) {
                 stream.setBytesReceived(bytesRead)
                 stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
@@ -193,6 +185,18 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             hub.closeStream(stream, error: failure)
         } else if let failure {
             hub.report(source: name, error: failure)
+        }
+    }
+
+    /// Run `body`; its error as a `CaptureError` naming this source, or nil.
+    private func captureErrors(_ body: () throws -> Void) -> CaptureError? {
+        do {
+            try body()
+            return nil
+        } catch let error as CaptureError {
+            return error
+        } catch {
+            return CaptureError("\(name): \(error)")
         }
     }
 
