@@ -1,7 +1,6 @@
 import Foundation
+import GrustreamIO
 import Testing
-
-@testable import GrustreamIO
 
 /// The wording of ALSA failures that cannot be produced without hardware (busy, unplugged, permissions).
 @Suite("ALSA messages")

@@ -140,3 +140,40 @@ struct AlsaSourceTests {
         #expect(drainer.sourceErrors.first?.description.contains("no ALSA device named") == true)
     }
 }
+
+extension AlsaSourceTests {
+    /// With retry, a device that is missing at start (here: the file PCM's input file does not exist yet)
+    /// is reopened with backoff; once it appears, capture starts and the stream gets every frame.
+    @Test func retryUntilTheDeviceAppears() throws {
+        let directory = TemporaryDirectory()
+        let input = directory.file("late.raw")
+        var options = AlsaSource.Options(device: "filecap", sampleRate: 16000, channels: 1, encoding: .s16le)
+        options.configuration = Self.configuration(input: input)
+        options.retry = AlsaSource.RetryPolicy(initialDelay: .milliseconds(10), maximumDelay: .milliseconds(20))
+        options.frameLimit = 1000
+        let source = try AlsaSource(options: options)
+        try source.open()  // fails inside, kept for the capture thread
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        let values = (0..<1000).map { Int16($0 * 13) }
+        var created = false
+        var drainer = HubDrainer()
+        let finished = drainer.run(
+            hub, timeout: .seconds(10),
+            until: { drainer in
+                if !created && drainer.sourceErrors.count >= 2 {
+                    created = true
+                    let data = values.withUnsafeBytes { Data($0) } + Data(count: 65536)
+                    try? data.write(to: URL(fileURLWithPath: input))
+                }
+                return false
+            })
+        #expect(finished)
+        #expect(drainer.sourceErrors.count >= 2)
+        let message = drainer.sourceErrors.first?.description ?? ""
+        #expect(message.hasPrefix("alsa:filecap: cannot open capture device: "), "\(message)")
+        let stream = try #require(drainer.byName("alsa:filecap"))
+        #expect(stream.samples == values.map { Float($0) / 32768 })
+        #expect(stream.stream.error == nil)
+    }
+}

@@ -55,20 +55,27 @@ enum ALSA {
 }
 
 /// A failed libasound call: the function, its negative return code and the library's own message.
-struct ALSAFailure: Error {
-    var function: String
-    var code: Int32
+package struct ALSAFailure: Error {
+    package var function: String
+    package var code: Int32
     /// What ALSA printed first (the root cause, e.g. `cannot find card '0'`), nil when it printed nothing.
-    var detail: String?
+    package var detail: String?
     /// Everything it printed, oldest first (`Unknown PCM default` comes last).
-    var messages: [String] = []
+    package var messages: [String] = []
+
+    package init(function: String, code: Int32, detail: String? = nil, messages: [String]? = nil) {
+        self.function = function
+        self.code = code
+        self.detail = detail
+        self.messages = messages ?? detail.map { [$0] } ?? []
+    }
 
     /// `snd_strerror(code)`, plus ALSA's message when it said something more specific.
-    var explanation: String {
+    package var explanation: String {
         let text = ALSA.errorText(code)
         guard let detail, !detail.isEmpty else { return "ALSA: \(text)" }
         return "ALSA: \(detail)"
     }
 
-    func isCode(_ errno: Int32) -> Bool { code == -errno }
+    package func isCode(_ errno: Int32) -> Bool { code == -errno }
 }

@@ -1,6 +1,6 @@
 /// The user-facing wording of ALSA failures: what happened, ALSA's own words, what to do.
-enum AlsaMessages {
-    static func openError(_ failure: ALSAFailure, source: String, options: AlsaSource.Options) -> CaptureError {
+package enum AlsaMessages {
+    package static func openError(_ failure: ALSAFailure, source: String, options: AlsaSource.Options) -> CaptureError {
         let lower = failure.messages.joined(separator: "\n").lowercased()
         let what: String
         if lower.contains("cannot find card") || lower.contains("cannot get card index") {
@@ -25,7 +25,7 @@ enum AlsaMessages {
         return CaptureError("\(source): cannot open capture device: \(what)")
     }
 
-    static func readError(_ failure: ALSAFailure, source: String) -> CaptureError {
+    package static func readError(_ failure: ALSAFailure, source: String) -> CaptureError {
         if failure.isCode(ENODEV) || failure.isCode(EBADFD) || failure.isCode(EIO) {
             return CaptureError("\(source): capture device disappeared (\(failure.explanation)); was it unplugged?")
         }
