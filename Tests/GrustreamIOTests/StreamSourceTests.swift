@@ -75,7 +75,7 @@ struct StreamSourceTests {
         #expect(drainer.byName("stdin")?.samples.count == 4000)
         #expect(paced >= .milliseconds(450), "paced: \(paced)")
         #expect(paced < .milliseconds(1500), "paced: \(paced)")
-        #expect(fast < .milliseconds(300), "unpaced: \(fast)")
+        #expect(fast < .milliseconds(400), "unpaced: \(fast)")
     }
 
     @Test func fileSourceAndStop() throws {
@@ -104,7 +104,7 @@ struct StreamSourceTests {
         let finished = drainer2.run(
             hub2, timeout: .seconds(5), until: { ($0.byName(path)?.samples.count ?? 0) > 0 }, stop: { slow.stop() })
         #expect(finished)
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(1))
         let count = drainer2.byName(path)?.samples.count ?? 0
         #expect(count > 0 && count < signal.count)
     }
