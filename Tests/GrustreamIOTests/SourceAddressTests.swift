@@ -15,3 +15,17 @@ struct SourceAddressTests {
         #expect(try SourceAddress(parsing: "-").makeSource(SourceSettings()).name == "stdin")
     }
 }
+
+extension SourceAddressTests {
+    @Test func optionsPrintEveryField() {
+        #expect(
+            AlsaSource.Options().description
+                == "device=default rate=16000Hz channels=1 format=s16le period=320frames buffer=3200frames retry=off ring=2.0s frame_limit=none configuration=system"
+        )
+        #expect(
+            StreamSource.Options(format: .csv(CSVOptions(channels: 3, timestampColumn: true))).description
+                == "format=csv(columns=3 timestamp=true header=false) rate=16000Hz channels=1 realtime=false bad_frames=skip ring=2.0s read_bytes=16384 overflow=wait (back-pressure)"
+        )
+        #expect(UnixSocketSource.Options().description.hasPrefix("format=f32le rate=100Hz channels=1 bad_frames=skip"))
+    }
+}
