@@ -26,6 +26,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         public var ringCapacityFrames: Int? = nil
         /// Finish the stream after this many frames (like `arecord -s`; nil: until stopped).
         public var frameLimit: Int? = nil
+        /// Stream name in events (nil: the source name, `alsa:DEVICE`).
+        public var streamName: String? = nil
         /// ALSA configuration text loaded in-process instead of the system configuration (tests, custom
         /// PCMs without touching `~/.asoundrc` or `ALSA_CONFIG_PATH`).
         public var configuration: String? = nil
@@ -107,7 +109,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         guard first else { throw CaptureError("\(name): started twice") }
         hub.sourceStarted()
         let stream = hub.openStream(
-            name: name, sampleRate: options.sampleRate, channels: options.channels,
+            name: options.streamName ?? name, sampleRate: options.sampleRate, channels: options.channels,
             capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest)
         CaptureThread.spawn(name: "alsa-capture") { [self] in
             let error = run(stream: stream, hub: hub)

@@ -34,11 +34,21 @@ public struct AudioStreamDecoder: Sendable {
     public mutating func decode(
         _ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void
     ) throws {
+        try decode(bytes, onFormat: { _ in }, emit: emit)
+    }
+
+    /// As `decode(_:emit:)`; `onFormat` is called once, when the WAV header has been read and before the first
+    /// samples are emitted (callers that need the format inside `emit` keep it from here: `self` is being
+    /// mutated during the call and cannot be read).
+    public mutating func decode(
+        _ bytes: UnsafeRawBufferPointer, onFormat: (PCMFormat) -> Void, emit: (UnsafeBufferPointer<Float>) -> Void
+    ) throws {
         if pcm == nil {
             header.append(contentsOf: bytes)
             let parsed = try header.withUnsafeBytes { try WAVHeader.parse($0, name: name) }
             guard let parsed else { return }
             format = parsed.format
+            onFormat(parsed.format)
             remainingDataBytes = parsed.dataBytes
             pcm = PCMDecoder(format: parsed.format)
             let rest = Array(header[parsed.dataOffset...])

@@ -50,7 +50,8 @@ final class InputDecoder {
         }
     }
 
-    /// The WAV header's format once read (nil for other formats). Known before the first samples are emitted.
+    /// The WAV header's format once read (nil for other formats). A property of its own, set from inside
+    /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
     private(set) var wavFormat: PCMFormat?
 
     var badFrames: BadFrameLog { binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? BadFrameLog() }
@@ -59,18 +60,10 @@ final class InputDecoder {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
-        // Moved out while decoding, so that `emit` may look at this decoder (exclusive access), no copy.
-        var local = wav!
-        wav = nil
-        defer { wav = local }
-        if wavFormat != nil { return try local.decode(bytes, emit: emit) }
-        var early: [Float] = []  // samples in the chunk that completed the header (once per stream)
-        try local.decode(bytes) { early.append(contentsOf: $0) }
-        if let format = local.format {
+        try wav!.decode(bytes, onFormat: { format in
             wavFormat = format
             channels = format.channels
-        }
-        if !early.isEmpty { early.withUnsafeBufferPointer { emit($0) } }
+        }, emit: emit)
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.
