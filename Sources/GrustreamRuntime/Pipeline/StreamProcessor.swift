@@ -55,15 +55,26 @@ public final class StreamProcessor {
         output.deallocate()
     }
 
-    /// Interleaved samples of this stream, any count.
-    public func accept(_ samples: UnsafeBufferPointer<Float>) {
+    /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
+    /// The features continue across the gap as if the audio were spliced; event times include it.
+    public private(set) var skippedInputFrames = 0
+    /// Input frames received (the next expected `firstFrame`).
+    private var receivedInputFrames = 0
+
+    /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
+    /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
+    public func accept(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
+        if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
+            skippedInputFrames = firstFrame - receivedInputFrames
+        }
+        receivedInputFrames += samples.count / max(1, pipeline.features.channels)
         extractor.accept(samples) { frame in process(frame) }
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
         extractor.finish { frame in process(frame) }
-        let end = Double(max(0, extractor.firstSample(ofFrame: frames) + frameLength)) / sampleRate
+        let end = Double(max(0, extractor.firstSample(ofFrame: frames) + skippedInputFrames + frameLength)) / sampleRate
         detector.finish { event in publish(event, at: end) }
     }
 
@@ -76,7 +87,7 @@ public final class StreamProcessor {
         }
         runner.step(UnsafeBufferPointer(input), output: output)
         pipeline.outputActivation.apply(output.baseAddress!, output.count)
-        let first = extractor.firstSample(ofFrame: frames)
+        let first = extractor.firstSample(ofFrame: frames) + skippedInputFrames
         let start = Double(max(0, first)) / sampleRate
         let end = Double(max(0, first + frameLength)) / sampleRate
         let frame = DetectorFrame(
