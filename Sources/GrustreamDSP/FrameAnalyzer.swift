@@ -82,12 +82,17 @@ final class FrameAnalyzer {
             x[0] -= p * x[0]
         }
         let input = fft.input.baseAddress!
-        for i in 0..<n { input[i] = x[i] * window[i] }
-        for i in n..<fft.length { input[i] = 0 }
+        let used = min(n, fft.length)  // < n only with fft_truncate (numpy rfft(frame, n) keeps the first n)
+        for i in 0..<used { input[i] = x[i] * window[i] }
+        for i in used..<fft.length { input[i] = 0 }
         if !options.energy.rawEnergy { logEnergy = Self.logEnergy(input, n) }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
         fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
+        if options.spectrum.normalise || options.energy.fromSpectrum {
+            logEnergy = SonopySpectrum.finish(spectrum, fftLength: fft.length, options: options, logEnergy: logEnergy)
+            logEnergy = max(logEnergy, logEnergyFloor)
+        }
 
         switch options.kind {
         case .spectrum:
