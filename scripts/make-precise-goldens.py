@@ -21,6 +21,7 @@ Per recording and model it writes:
   `<wav>_features.npy` [frames, 13]           sonopy features of the whole recording (float32 of float64 values)
   `<wav>_<model>_frame_scores.npy` [frames]   raw score of the 29-frame window ending at each feature frame
   `<wav>_<model>_chunk_scores.npy` [chunks, 2] raw and decoded score per 2048-byte chunk (Precise engine path)
+`sonopy_filterbank_16k_20_257.npy` [20, 257] (sonopy.filterbanks(16000, 20, 257)),
 and `manifest.json` with library versions, parameters, peaks and trigger times (chunk ends, seconds).
 Run from the repository root: `python3 scripts/make-precise-goldens.py [--material /work/shared/precise]`.
 """
@@ -210,6 +211,9 @@ def main():
         models={k: {kk: vv for kk, vv in v.items() if kk != "run"} for k, v in models.items()},
         recordings={},
     )
+    import sonopy
+    # sonopy's filter bank as Precise builds it: filterbanks(16000, 20, 257) (power spectrum of n_fft 512).
+    np.save(os.path.join(OUT, "sonopy_filterbank_16k_20_257.npy"), sonopy.filterbanks(RATE, N_FILT, N_FFT // 2 + 1))
     for wav in RECORDINGS:
         src = os.path.join(args.material, wav)
         shutil.copyfile(src, os.path.join(OUT, wav))
