@@ -66,6 +66,24 @@ struct PreciseEngineCommandTests {
         }
     }
 
+    /// Precise's engine refuses a terminal on stdin; `script` gives the command a pseudo-terminal.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func refusesATerminal() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let command = "\(CommandLineTool.executable.path) precise-engine \(Self.model)"
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.currentDirectoryURL = Fixtures.repositoryRoot
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(text)")
+        #expect(text.contains("stdin is a terminal"), "\(text)")
+    }
+
     @Test func pipelineFileParses() throws {
         let url = Fixtures.repositoryRoot.appendingPathComponent("pipelines/hey-mycroft.toml")
         let config = try PipelineConfig.load(url)
@@ -77,6 +95,18 @@ struct PreciseEngineCommandTests {
         let sizesA: [Int] = [a.frameLength, a.hopLength, a.fftLength, a.dimension]
         let sizesB: [Int] = [b.frameLength, b.hopLength, b.fftLength, b.dimension]
         #expect(sizesA == sizesB)
+        // The option table rejects what precise-runner could not do, naming the key.
+        for (text, key) in [
+            ("[detector]\nkind = \"precise\"\nsensitivity = 1.5", "detector.sensitivity"),
+            ("[detector]\nkind = \"precise\"\nthreshold = 0.5", "detector.threshold"),
+            ("[detector]\nkind = \"precise\"\nscore = \"smoothed\"", "detector.score"),
+        ] {
+            #expect {
+                _ = try PipelineConfig.parse(text, file: nil)
+            } throws: { error in
+                "\(error)".contains(key)
+            }
+        }
         let (bankA, bankB) = (FilterBank.mel(a), FilterBank.mel(b))
         #expect(bankA.dense == bankB.dense)
         #expect(a.mel.triangles == MelTriangles.sonopy && b.energy.fromSpectrum)

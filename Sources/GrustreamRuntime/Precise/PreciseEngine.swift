@@ -11,11 +11,15 @@ import GrustreamNeural
 public final class PreciseEngine {
     public let model: PreciseModel
     private let extractor: FeatureExtractor
+    /// The general window runner, used when the fast path does not apply (and for the all-zero window).
     private let runner: GRURunner
+    /// Fast path for Precise's single-layer GRU: input projections computed once per frame.
+    private let window: PreciseWindowNetwork?
     /// [1] the network's output for the newest frame
     private let output: UnsafeMutableBufferPointer<Float>
-    /// [samples] scratch for converted samples of one call
-    private var samples: [Float] = []
+    /// [sampleCapacity] scratch for the samples converted from one block of bytes
+    private let samples: UnsafeMutableBufferPointer<Float>
+    private static let sampleCapacity = 4096
     private var pendingByte: UInt8? = nil
     /// Raw score of the all-zero window (what Precise reports before the first feature frame).
     public let initialRawScore: Float
@@ -28,7 +32,8 @@ public final class PreciseEngine {
 
     public convenience init(modelURL: URL) throws { try self.init(model: PreciseModel.load(modelURL)) }
 
-    public init(model: PreciseModel) throws {
+    /// - generalRunner: always use the GRU engine's `GRURunner` in `window:N` mode (for checking the fast path).
+    public init(model: PreciseModel, generalRunner: Bool = false) throws {
         self.model = model
         extractor = try FeatureExtractor(options: model.features)
         let runner = try GRURunner(model: model.network, mode: .window(model.windowFrames))
@@ -39,38 +44,49 @@ public final class PreciseEngine {
         runner.reset()
         self.runner = runner
         self.output = output
+        window = generalRunner ? nil : PreciseWindowNetwork(model: model.network, windowFrames: model.windowFrames)
+        samples = .allocate(capacity: Self.sampleCapacity)
         initialRawScore = output[0]
         rawScore = initialRawScore
-        samples.reserveCapacity(1 << 16)
     }
 
-    deinit { output.deallocate() }
+    deinit {
+        output.deallocate()
+        samples.deallocate()
+    }
 
     /// The decoded score (Precise's engine output) of `rawScore`.
     public var decodedScore: Double { model.decoder.decode(Double(rawScore)) }
 
     /// Feeds int16 LE bytes; `onFrame(index, raw score)` is called for each feature frame completed by them.
     public func accept(_ bytes: UnsafeRawBufferPointer, onFrame: (Int, Float) -> Void = { _, _ in }) {
-        samples.removeAll(keepingCapacity: true)
         var i = 0
         if let low = pendingByte, bytes.count > 0 {
-            samples.append(Self.sample(low, bytes[0]))
+            samples[0] = Self.sample(low, bytes[0])
             pendingByte = nil
             i = 1
+            feed(count: 1, onFrame: onFrame)
         }
         while i + 1 < bytes.count {
-            samples.append(Self.sample(bytes[i], bytes[i + 1]))
-            i += 2
+            let count = min((bytes.count - i) / 2, Self.sampleCapacity)
+            for k in 0..<count { samples[k] = Self.sample(bytes[i + 2 * k], bytes[i + 2 * k + 1]) }
+            i += 2 * count
+            feed(count: count, onFrame: onFrame)
         }
         if i < bytes.count { pendingByte = bytes[i] }
-        samplesReceived += samples.count
-        samples.withUnsafeBufferPointer { buffer in
-            extractor.accept(buffer) { frame in
+    }
+
+    private func feed(count: Int, onFrame: (Int, Float) -> Void) {
+        samplesReceived += count
+        extractor.accept(UnsafeBufferPointer(rebasing: samples[0..<count])) { frame in
+            if let window {
+                rawScore = window.push(frame.baseAddress!)
+            } else {
                 runner.step(frame, output: output)
                 rawScore = output[0]
-                onFrame(frames, rawScore)
-                frames += 1
             }
+            onFrame(frames, rawScore)
+            frames += 1
         }
     }
 
@@ -82,6 +98,7 @@ public final class PreciseEngine {
     public func reset() {
         extractor.reset()
         runner.reset()
+        window?.reset()
         rawScore = initialRawScore
         pendingByte = nil
         frames = 0
