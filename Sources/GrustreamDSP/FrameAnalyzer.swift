@@ -71,7 +71,7 @@ final class FrameAnalyzer {
             for i in 0..<n { x[i] -= mean }
         }
         var logEnergy: Float = 0
-        if options.energy.rawEnergy { logEnergy = Self.logEnergy(x, n) }
+        if options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(x, n) }
         if f.preemphasis != 0 {
             let p = f.preemphasis
             var i = n - 1
@@ -85,7 +85,7 @@ final class FrameAnalyzer {
         let used = min(n, fft.length)  // < n only with fft_truncate (numpy rfft(frame, n) keeps the first n)
         for i in 0..<used { input[i] = x[i] * window[i] }
         for i in used..<fft.length { input[i] = 0 }
-        if !options.energy.rawEnergy { logEnergy = Self.logEnergy(input, n) }
+        if !options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(input, used) }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
         fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)

@@ -69,7 +69,10 @@ public final class PreciseEngine {
         }
         while i + 1 < bytes.count {
             let count = min((bytes.count - i) / 2, Self.sampleCapacity)
-            for k in 0..<count { samples[k] = Self.sample(bytes[i + 2 * k], bytes[i + 2 * k + 1]) }
+            let base = bytes.baseAddress! + i
+            for k in 0..<count {
+                samples[k] = Float(Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))) / 32768
+            }
             i += 2 * count
             feed(count: count, onFrame: onFrame)
         }
