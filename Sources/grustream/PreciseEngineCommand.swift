@@ -39,10 +39,12 @@ struct PreciseEngineCommand: ParsableCommand {
             guard chunkBytes >= 1 else { throw ValidationError("CHUNK_BYTES \(chunkBytes): expected ≥ 1") }
             if isatty(STDIN_FILENO) != 0 {
                 throw ValidationError(
-                    "stdin is a terminal; pipe raw 16 kHz mono int16 audio in, e.g. grustream precise-engine MODEL < audio.raw")
+                    "stdin is a terminal; pipe raw 16 kHz mono int16 audio in, e.g. grustream precise-engine MODEL < audio.raw"
+                )
             }
             let engine = try PreciseEngine(modelURL: URL(fileURLWithPath: model))
-            try PreciseEngineLoop(engine: engine, chunkBytes: chunkBytes, raw: raw).run(input: STDIN_FILENO, output: STDOUT_FILENO)
+            try PreciseEngineLoop(engine: engine, chunkBytes: chunkBytes, raw: raw).run(
+                input: STDIN_FILENO, output: STDOUT_FILENO)
         }
     }
 }

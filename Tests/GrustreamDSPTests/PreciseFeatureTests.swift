@@ -32,7 +32,8 @@ struct PreciseFeatureTests {
         let expected = try Fixtures.tensor("precise/sonopy_filterbank_16k_20_257.npy")
         let bank = FilterBank.mel(.preset(.precise, kind: .mfcc, sampleRate: 16000))
         #expect(expected.shape == [20, 257])
-        let c = Closeness("sonopy filterbanks(16000, 20, 257)", computed: bank.dense, expected: expected.scalars, tolerance: 1e-7)
+        let c = Closeness(
+            "sonopy filterbanks(16000, 20, 257)", computed: bank.dense, expected: expected.scalars, tolerance: 1e-7)
         print(c)
         #expect(c.passed, "\(c)")
         // Every filter has at least one bin (sonopy's correct_grid).
@@ -42,10 +43,12 @@ struct PreciseFeatureTests {
     @Test(arguments: recordings)
     func mfccEqualsSonopy(_ stem: String) throws {
         let expected = try Fixtures.tensor("precise/\(stem)_features.npy")
-        let got = try FeatureExtractor.extract(Self.audio(stem), options: .preset(.precise, kind: .mfcc, sampleRate: 16000))
+        let got = try FeatureExtractor.extract(
+            Self.audio(stem), options: .preset(.precise, kind: .mfcc, sampleRate: 16000))
         #expect([got.frames, got.dimension] == expected.shape)
-        let c = Closeness("\(stem) sonopy MFCC", computed: got.values, expected: expected.scalars, tolerance: 1e-4,
-                          relative: true, floor: 1)
+        let c = Closeness(
+            "\(stem) sonopy MFCC", computed: got.values, expected: expected.scalars, tolerance: 1e-4,
+            relative: true, floor: 1)
         print(c)
         #expect(c.passed, "\(c)")
     }

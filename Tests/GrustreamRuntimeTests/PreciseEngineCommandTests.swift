@@ -62,7 +62,8 @@ struct PreciseEngineCommandTests {
         ] {
             let r = try CommandLineTool.run(arguments, stdin: Data())
             #expect(r.status == 2, "\(arguments): \(r.status) \(r.stderr)")
-            #expect(r.stderr.contains(fragment) && r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
+            #expect(
+                r.stderr.contains(fragment) && r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
         }
     }
 

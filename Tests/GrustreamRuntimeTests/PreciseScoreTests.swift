@@ -14,7 +14,8 @@ struct PreciseScoreTests {
     static let cases = models.flatMap { m in recordings.map { (m, $0) } }
 
     static func engine(_ model: String) throws -> PreciseEngine {
-        try PreciseEngine(modelURL: Fixtures.repositoryRoot.appendingPathComponent("models/hey-mycroft-\(model).safetensors"))
+        try PreciseEngine(
+            modelURL: Fixtures.repositoryRoot.appendingPathComponent("models/hey-mycroft-\(model).safetensors"))
     }
 
     static func pcm(_ stem: String) throws -> [UInt8] {
@@ -74,8 +75,10 @@ struct PreciseScoreTests {
         // its CDF at 1/200 logit steps. So: ≤ 1e-3 where raw < 0.9999, ≤ 5e-3 above.
         for i in 0..<rows {
             let tolerance: Float = expectedRaw[i] < 0.9999 ? 1e-3 : 5e-3
-            #expect(abs(decoded[i] - expectedDecoded[i]) <= tolerance,
-                    "\(stem) \(model) chunk \(i): decoded \(decoded[i]) vs \(expectedDecoded[i]) (raw \(raw[i]) vs \(expectedRaw[i]))")
+            #expect(
+                abs(decoded[i] - expectedDecoded[i]) <= tolerance,
+                "\(stem) \(model) chunk \(i): decoded \(decoded[i]) vs \(expectedDecoded[i]) (raw \(raw[i]) vs \(expectedRaw[i]))"
+            )
         }
     }
 
@@ -140,7 +143,8 @@ struct PreciseScoreTests {
         let url = Fixtures.repositoryRoot.appendingPathComponent("models/hey-mycroft-\(model).safetensors")
         let bytes = try Self.pcm(stem)
         let fast = Self.frameScores(try Self.engine(model), bytes, chunk: 4096)
-        let general = Self.frameScores(try PreciseEngine(model: PreciseModel.load(url), generalRunner: true), bytes, chunk: 4096)
+        let general = Self.frameScores(
+            try PreciseEngine(model: PreciseModel.load(url), generalRunner: true), bytes, chunk: 4096)
         let c = Closeness("\(stem) \(model) fast vs GRURunner", computed: fast, expected: general, tolerance: 1e-5)
         print(c)
         #expect(c.passed, "\(c)")

@@ -49,11 +49,13 @@ public final class PreciseDetector: Detector {
     private var runStartSample = -1
 
     public init(
-        labels: [String], options: PreciseOptions, decoder: PreciseThresholdDecoder, sampleRate: Double, hopSamples: Int,
+        labels: [String], options: PreciseOptions, decoder: PreciseThresholdDecoder, sampleRate: Double,
+        hopSamples: Int,
         frameSamples: Int, initialRawScore: Float
     ) throws {
         guard options.chunkBytes >= 2, options.chunkBytes % 2 == 0 else {
-            throw PipelineConfigError("detector.chunk_bytes = \(options.chunkBytes): expected an even number ≥ 2 (16-bit samples)")
+            throw PipelineConfigError(
+                "detector.chunk_bytes = \(options.chunkBytes): expected an even number ≥ 2 (16-bit samples)")
         }
         self.labels = labels.isEmpty ? ["wake-word"] : labels
         self.options = options
@@ -62,7 +64,8 @@ public final class PreciseDetector: Detector {
         self.hopSamples = hopSamples
         self.frameSamples = frameSamples
         self.initialRawScore = initialRawScore
-        trigger = PreciseTrigger(sensitivity: options.sensitivity, triggerLevel: options.triggerLevel, chunkBytes: options.chunkBytes)
+        trigger = PreciseTrigger(
+            sensitivity: options.sensitivity, triggerLevel: options.triggerLevel, chunkBytes: options.chunkBytes)
         chunkSamples = options.chunkBytes / 2
         scores = [initialRawScore, Float(decoder.decode(Double(initialRawScore)))]
         nextChunkEnd = chunkSamples
@@ -98,9 +101,11 @@ public final class PreciseDetector: Detector {
                 runStartSample = -1
             }
             if trigger.update(currentScore) {
-                emit(DetectorEvent(
-                    kind: .detection, label: 0, score: Float(currentScore), threshold: Float(1 - options.sensitivity),
-                    start: Double(max(runStartSample, 0)) / sampleRate, end: Double(nextChunkEnd) / sampleRate))
+                emit(
+                    DetectorEvent(
+                        kind: .detection, label: 0, score: Float(currentScore),
+                        threshold: Float(1 - options.sensitivity),
+                        start: Double(max(runStartSample, 0)) / sampleRate, end: Double(nextChunkEnd) / sampleRate))
                 runStartSample = -1
             }
             nextChunkEnd += chunkSamples

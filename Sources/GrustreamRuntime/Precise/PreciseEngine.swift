@@ -71,7 +71,8 @@ public final class PreciseEngine {
             let count = min((bytes.count - i) / 2, Self.sampleCapacity)
             let base = bytes.baseAddress! + i
             for k in 0..<count {
-                samples[k] = Float(Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))) / 32768
+                samples[k] =
+                    Float(Int16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * k, as: Int16.self))) / 32768
             }
             i += 2 * count
             feed(count: count, onFrame: onFrame)

@@ -20,7 +20,8 @@ public struct PreciseModel: Sendable {
         let name = network.name
         guard case .window(let n) = network.mode else {
             throw ModelLoadError(
-                "\(name): mode is \"\(network.mode)\", a Precise model runs \"window:N\" (convert it with scripts/convert-precise)")
+                "\(name): mode is \"\(network.mode)\", a Precise model runs \"window:N\" (convert it with scripts/convert-precise)"
+            )
         }
         guard network.outputSize == 1 else {
             throw ModelLoadError("\(name): \(network.outputSize) outputs, a Precise model has one (Dense(1, sigmoid))")
@@ -28,7 +29,8 @@ public struct PreciseModel: Sendable {
         let metadata = network.grustreamMetadata ?? [:]
         guard let featureObject = metadata["features"] else {
             throw ModelLoadError(
-                "\(name): no \"features\" object in __metadata__[\"grustream\"]; convert the model with scripts/convert-precise")
+                "\(name): no \"features\" object in __metadata__[\"grustream\"]; convert the model with scripts/convert-precise"
+            )
         }
         let table = try ConfigValue(json: featureObject, path: "features")
         do {
@@ -38,14 +40,17 @@ public struct PreciseModel: Sendable {
         }
         guard features.dimension == network.inputSize else {
             throw ModelLoadError(
-                "\(name): the features give \(features.dimension) values per frame, the network takes \(network.inputSize)")
+                "\(name): the features give \(features.dimension) values per frame, the network takes \(network.inputSize)"
+            )
         }
         let precise = metadata["precise"] as? [String: Any] ?? [:]
         var config = PreciseThresholdDecoder.preciseDefaults.config
         var center = PreciseThresholdDecoder.preciseDefaults.center
         if let list = precise["threshold_config"] {
-            guard let pairs = list as? [[Double]], !pairs.isEmpty, pairs.allSatisfy({ $0.count == 2 && $0[1] >= 0 }) else {
-                throw ModelLoadError("\(name): precise.threshold_config is \(list), expected [[mean, std], …] with std ≥ 0")
+            guard let pairs = list as? [[Double]], !pairs.isEmpty, pairs.allSatisfy({ $0.count == 2 && $0[1] >= 0 })
+            else {
+                throw ModelLoadError(
+                    "\(name): precise.threshold_config is \(list), expected [[mean, std], …] with std ≥ 0")
             }
             config = pairs.map { (mean: $0[0], std: $0[1]) }
         }

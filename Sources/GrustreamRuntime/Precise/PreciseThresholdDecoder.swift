@@ -42,7 +42,8 @@ public struct PreciseThresholdDecoder: Sendable {
                 let x = i == count - 1 ? stop : start + Double(i) * step
                 var density = 0.0
                 for (mu, std) in meanStds where std != 0 {
-                    density += (1.0 / (std * (2 * Double.pi).squareRoot())) * exp(-((x - mu) * (x - mu)) / (2 * std * std))
+                    density +=
+                        (1.0 / (std * (2 * Double.pi).squareRoot())) * exp(-((x - mu) * (x - mu)) / (2 * std * std))
                 }
                 total += density / Double(resolution * meanStds.count)
                 cd[i] = total

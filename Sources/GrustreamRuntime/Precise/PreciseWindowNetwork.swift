@@ -142,7 +142,8 @@ final class PreciseWindowNetwork {
                 for k in 0..<(16 * b) { g[k] = 1 / (1 + expf(-g[k])) }
             }
             for v in 0..<b { resetHidden[v] = gates[v] * hidden[v] }
-            Self.multiplyAdd(into: candidate, from: p + 2 * b, width: b, rows: recurrentN, scalars: resetScalars, count: h)
+            Self.multiplyAdd(
+                into: candidate, from: p + 2 * b, width: b, rows: recurrentN, scalars: resetScalars, count: h)
             if tanhCandidate {
                 let c = UnsafeMutableRawPointer(candidate).assumingMemoryBound(to: Float.self)
                 for k in 0..<h { c[k] = tanhf(c[k]) }
