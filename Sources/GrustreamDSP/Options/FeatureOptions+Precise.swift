@@ -32,7 +32,7 @@ extension FeatureOptions {
         mel.scale = .htk
         mel.triangles = .sonopy
         mel.norm = MelNorm.none
-        log.scale = .natural
+        log.scale = kind == .spectrum ? .none : .natural  // sonopy's power_spec is linear; mel energies are logged
         log.floor = Float(Double.ulpOfOne)
         cepstrum.coefficients = 13
         cepstrum.lifter = 0
