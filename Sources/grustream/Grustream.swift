@@ -18,6 +18,7 @@ struct Grustream: ParsableCommand {
             InferCommand.self,
             InspectCommand.self,
             SubscribeCommand.self,
+            PreciseEngineCommand.self,
         ]
     )
 

@@ -14,6 +14,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public let labels: [String]
     public let mode: InferenceMode
     public let outputActivation: OutputActivation
+    /// `precise` detector: the model's ThresholdDecoder and the raw score of the all-zero window.
+    public let preciseDecoder: PreciseThresholdDecoder?
+    public let initialRawScore: Float
 
     /// Load the model named by `[model] path` and check it against the pipeline.
     public init(config: PipelineConfig) throws {
@@ -104,6 +107,19 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var detector = DetectorOptions()
         try DetectorOptions.apply(.table(detectorTable), to: &detector, path: "detector")
         self.detector = detector
+        if detector.kind == .precise {
+            preciseDecoder = try PreciseModel(network: model).decoder
+            let runner = try GRURunner(model: model, mode: mode)
+            var output = [Float](repeating: 0, count: model.outputSize)
+            let zeros = [Float](repeating: 0, count: model.inputSize)
+            zeros.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { runner.step(x, output: $0) } }
+            var activated = output
+            outputActivation.apply(&activated[0], activated.count)
+            initialRawScore = activated[0]
+        } else {
+            preciseDecoder = nil
+            initialRawScore = 0
+        }
         if detector.kind == .classify {
             guard !labels.isEmpty else {
                 throw PipelineConfigError(
@@ -125,6 +141,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
         case .classify: return try ClassifyDetector(labels: labels, options: detector.classify, hopSeconds: hopSeconds)
         case .anomaly:
             return try AnomalyDetector(inputSize: model.inputSize, outputSize: model.outputSize, options: detector.anomaly, hopSeconds: hopSeconds)
+        case .precise:
+            return try PreciseDetector(
+                labels: labels, options: detector.precise, decoder: preciseDecoder!,
+                sampleRate: features.sampleRate, hopSamples: features.hopLength, frameSamples: features.frameLength,
+                initialRawScore: initialRawScore)
         }
     }
 

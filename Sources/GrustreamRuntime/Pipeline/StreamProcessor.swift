@@ -74,8 +74,8 @@ public final class StreamProcessor {
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
         extractor.finish { frame in process(frame) }
-        let end = Double(max(0, extractor.firstSample(ofFrame: frames) + skippedInputFrames + frameLength)) / sampleRate
-        detector.finish { event in publish(event, at: end) }
+        let endSample = receivedInputFrames + skippedInputFrames
+        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate) }
     }
 
     private func process(_ features: UnsafeBufferPointer<Float>) {
