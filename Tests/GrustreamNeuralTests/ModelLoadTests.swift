@@ -24,6 +24,16 @@ struct ModelLoadTests {
         #expect(model.summary.contains("pytorch GRU 5 → 1×8 → head 3"))
     }
 
+    @Test func namesThePipelineWhenTheInputWidthDiffers() throws {
+        let model = try Self.load(try Self.tensors().0)
+        try model.requireInputSize(5, source: "unused")
+        expectMessage(
+            ModelLoadError.self,
+            containing: #"kws.safetensors: "gru.weight_ih_l0" is [24, 5], expected [24, 13] "#
+                + "(pipelines/kws.toml: features.mfcc.coefficients = 13)"
+        ) { try model.requireInputSize(13, source: "pipelines/kws.toml: features.mfcc.coefficients = 13") }
+    }
+
     @Test func refusesMissingTensor() throws {
         let tensors = try Self.tensors().0.filter { $0.0 != "gru.bias_hh_l0" }
         expectMessage(ModelLoadError.self, containing: "kws.safetensors: missing tensor \"gru.bias_hh_l0\" [24]") {
