@@ -13,8 +13,10 @@ struct GRUStreamingTests {
         let model = try GRUGoldens.model(name)
         let input = try #require(try GRUGoldens.tensor(name, "input"))
         let h0 = try GRUGoldens.tensor(name, "h0")
-        let whole = try model.infer(input, chunk: nil, h0: h0, mode: .carry)
-        for chunk in [1, 7, 100, input.rows] {
+        // Chunk T (and 100 ≥ T, the goldens being shorter) is the whole input in one `run`.
+        #expect(input.rows <= 100)
+        let whole = try model.infer(input, chunk: input.rows, h0: h0, mode: .carry)
+        for chunk in [1, 7] {
             let chunked = try model.infer(input, chunk: chunk, h0: h0, mode: .carry)
             #expect(chunked.outputs == whole.outputs, "\(name): outputs differ with chunk \(chunk)")
             #expect(chunked.hidden == whole.hidden, "\(name): top hidden differs with chunk \(chunk)")
@@ -46,11 +48,11 @@ struct GRUStreamingTests {
         let model = try GRUGoldens.model(name)
         let input = try #require(try GRUGoldens.tensor(name, "input"))
         let streams = 3
-        let frames = input.rows
+        let frames = min(input.rows, 16)  // debug-mode time; the reset at frame 11 is inside
         let n = model.inputSize
         let o = model.outputSize
         // Stream s sees the input shifted by s frames (wrapping), so streams differ.
-        func frame(_ s: Int, _ t: Int) -> ArraySlice<Float> { input.row((t + 5 * s) % frames) }
+        func frame(_ s: Int, _ t: Int) -> ArraySlice<Float> { input.row((t + 5 * s) % input.rows) }
         var h0 = [Float]()
         for s in 0..<streams {
             h0 += (0..<(model.layerCount * model.hiddenSize)).map { Float(($0 + s) % 7) * 0.1 - 0.3 }
