@@ -46,7 +46,7 @@ enum FastMath {
     }
 
     /// values[i] = f(values[i]) for i in 0..<count, eight at a time (the tail through a zero-padded vector).
-   
+    @inline(__always)
     static func map(
         _ values: UnsafeMutablePointer<Float>, _ count: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>
     ) {

@@ -58,7 +58,6 @@ enum GRUKernels {
     /// - hidden: [batch, hiddenStride] with stride `hiddenStride` between streams, updated in place
     /// - gates: scratch [batch, 3*hidden]; recurrent: scratch [batch, 3*hidden]; resetHidden: scratch
     ///   [batch, layer.hiddenStride] whose padding columns are zero (used when `resetAfter` is false)
-   
     static func layerStep(
         _ layer: PackedGRULayer, gate: GateActivation, candidate: CandidateActivation,
         inputs: UnsafePointer<Float>, inputStride: Int, hidden: UnsafeMutablePointer<Float>, hiddenStride: Int,
@@ -127,7 +126,6 @@ enum GRUKernels {
 
     /// outputs[b*O ..< +O] = activation(W x_b + bias) for b in 0..<batch.
     /// - inputs: [batch, head.inputStride] with stride `inputStride` between streams
-   
     static func headStep(
         _ head: PackedHead, activation: OutputActivation, inputs: UnsafePointer<Float>, inputStride: Int,
         batch: Int, outputs: UnsafeMutablePointer<Float>
