@@ -20,6 +20,24 @@ func normalisedEvents(_ text: String, dropping kinds: Set<String> = []) -> [NSDi
     }
 }
 
+/// Events equal field by field; numbers within 1e-5 relative: FFTW picks SIMD codelets by CPU at run time, so the
+/// last bits of a score may differ between machines while every class, label and sample-count time stays exact.
+func sameEvents(_ a: [NSDictionary], _ b: [NSDictionary]) -> Bool {
+    guard a.count == b.count else { return false }
+    for (x, y) in zip(a, b) {
+        guard Set(x.allKeys.map { "\($0)" }) == Set(y.allKeys.map { "\($0)" }) else { return false }
+        for case let key as String in x.allKeys {
+            let (u, v) = (x[key]!, y[key]!)
+            if let p = u as? Double, let q = v as? Double, !(u is String) {
+                if abs(p - q) > 1e-5 * max(abs(p), abs(q), 1e-3) { return false }
+            } else if !(u as AnyObject).isEqual(v) {
+                return false
+            }
+        }
+    }
+    return true
+}
+
 /// The regression pairs (gpsd style): a recording and its expected events, through every kind of source.
 @Suite("pipeline end to end", .serialized)
 struct PipelineEndToEndTests {
@@ -38,7 +56,7 @@ struct PipelineEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
         #expect(events.count == (try expected.count))
-        #expect(events == (try expected), "\(result.stdoutText)")
+        #expect(sameEvents(events, try expected), "\(result.stdoutText)")
     }
 
     @Test func stdinInRandomChunksGivesTheSameEvents() throws {
@@ -54,7 +72,7 @@ struct PipelineEndToEndTests {
         }
         let result = process.finish()
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(normalisedEvents(result.stdoutText) == (try expected))
+        #expect(sameEvents(normalisedEvents(result.stdoutText), try expected))
     }
 
     @Test func alsaCaptureThroughTheFilePluginGivesTheSameEvents() throws {
@@ -77,7 +95,7 @@ struct PipelineEndToEndTests {
             ["run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level", "error"],
             environment: ["ALSA_CONFIG_PATH": config.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(normalisedEvents(result.stdoutText) == (try expected), "\(result.stderr)")
+        #expect(sameEvents(normalisedEvents(result.stdoutText), try expected), "\(result.stderr)")
     }
 
     @Test func missingSoundCardIsOneClearLine() throws {
