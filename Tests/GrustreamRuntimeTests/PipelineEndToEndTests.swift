@@ -30,7 +30,7 @@ func sameEvents(_ a: [NSDictionary], _ b: [NSDictionary]) -> Bool {
             let (u, v) = (x[key]!, y[key]!)
             if let p = u as? Double, let q = v as? Double, !(u is String) {
                 if abs(p - q) > 1e-5 * max(abs(p), abs(q), 1e-3) { return false }
-            } else if !(u as AnyObject).isEqual(v) {
+            } else if !((u as? NSObject)?.isEqual(v) ?? false) {
                 return false
             }
         }
