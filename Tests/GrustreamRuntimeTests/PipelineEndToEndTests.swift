@@ -51,12 +51,29 @@ struct PipelineEndToEndTests {
         get throws { normalisedEvents(try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8)) }
     }
 
-    @Test func fileSourceGivesTheRecordedEvents() throws {
-        let result = try CommandLineTool.run(["run", pipeline, "--log-level", "error"])
+    @Test(arguments: ["e2e-classify", "e2e-precise"])
+    func fileSourceGivesTheRecordedEvents(_ name: String) throws {
+        let result = try CommandLineTool.run(["run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error"])
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
-        #expect(events.count == (try expected.count))
-        #expect(sameEvents(events, try expected), "\(result.stdoutText)")
+        let recorded = normalisedEvents(
+            try String(contentsOf: Fixtures.url("pipelines/\(name).expected.jsonl"), encoding: .utf8))
+        #expect(events.count == recorded.count)
+        #expect(sameEvents(events, recorded), "\(result.stdoutText)")
+    }
+
+    /// The README's first command: `grustream run` with no pipeline runs the embedded demo, from any folder.
+    @Test(arguments: [true, false])
+    func theEmbeddedDemoDetectsBothHeyMycrofts(fromRepository: Bool) throws {
+        let folder = fromRepository ? Fixtures.repositoryRoot : temp
+        let result = try CommandLineTool.run(["run"], currentDirectory: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let detections = normalisedEvents(result.stdoutText).filter { ($0["class"] as? String) == "DETECTION" }
+        #expect(detections.count == 2, "\(result.stdoutText)")
+        #expect(detections.allSatisfy { ($0["label"] as? String) == "hey-mycroft" })
+        // "hey mycroft" is spoken at 1.30–2.25 s and 6.00–6.95 s of samples/hey-mycroft-demo.wav.
+        let ends = detections.compactMap { $0["end"] as? Double }
+        #expect(ends.count == 2 && ends[0] > 1.3 && ends[0] < 2.4 && ends[1] > 6.0 && ends[1] < 7.1, "\(ends)")
     }
 
     @Test func stdinInRandomChunksGivesTheSameEvents() throws {

@@ -82,7 +82,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// Stream time of the longest-running stream (for `STATS`).
     private var streamTime: Double {
         let frames = max(longestClosedStream, processors.values.map(\.frames).max() ?? 0)
-        return Double(frames) * pipeline.hopSeconds
+        return Double(frames * pipeline.features.hopLength) / pipeline.features.sampleRate
     }
 
     private func handle(_ event: SourceEvent) {

@@ -13,6 +13,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public let detector: DetectorOptions
     public let labels: [String]
     public let mode: InferenceMode
+    /// Activation the pipeline applies after the network: the runner already applies the model's own
+    /// (`output_activation` in its metadata), so this is `none` unless the pipeline asks for one that a model
+    /// without an output activation lacks (a PyTorch state_dict with a plain linear head, say).
     public let outputActivation: OutputActivation
     /// `precise` detector: the model's ThresholdDecoder and the raw score of the all-zero window.
     public let preciseDecoder: PreciseThresholdDecoder?
@@ -80,11 +83,21 @@ public struct ResolvedPipeline: @unchecked Sendable {
             throw PipelineConfigError(
                 "\(modelURL.lastPathComponent): a bidirectional GRU cannot run in carry mode (its reverse direction needs future frames); set [model] mode = \"window:N\"")
         }
+        let wanted: OutputActivation?
         switch config.model.outputActivation {
-        case .fromModel: outputActivation = model.outputActivation
-        case .none: outputActivation = .none
-        case .sigmoid: outputActivation = .sigmoid
-        case .softmax: outputActivation = .softmax
+        case .fromModel: wanted = nil
+        case .none: wanted = OutputActivation.none
+        case .sigmoid: wanted = .sigmoid
+        case .softmax: wanted = .softmax
+        }
+        if let wanted, wanted != model.outputActivation {
+            guard model.outputActivation == .none else {
+                throw PipelineConfigError(
+                    "\(pipelineFile): model.output_activation = \"\(wanted.rawValue)\", but \(modelURL.lastPathComponent) already applies \(model.outputActivation.rawValue) (its metadata); remove the override")
+            }
+            outputActivation = wanted
+        } else {
+            outputActivation = .none
         }
 
         // Detector: kind from the pipeline, else from the model's task; the model's calibration under the pipeline's keys.
@@ -165,6 +178,6 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var resolved = config
         resolved.features = features
         resolved.detector = detector
-        return resolved.describe() + "\n" + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(outputActivation.rawValue)"
+        return resolved.describe() + "\n" + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
     }
 }
