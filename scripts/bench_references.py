@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Reference libraries measured in the same run as `grustream bench --json`, on the same inputs.
+
+  prepare DIR     write DIR/audio.wav (60 s of speech: espeak-ng + sox when present, else a generated
+                  speech-like signal) and DIR/gru-i40-h{64,128,256}-l{1,2}.safetensors (PyTorch nn.GRU weights,
+                  fixed seed), which `grustream bench --audio --models` then loads.
+  run DIR         measure kaldi-native-fbank (OnlineMfcc/OnlineFbank streamed in 10 ms chunks and whole-file),
+                  librosa (melspectrogram + power_to_db, mfcc; whole-file), PyTorch and onnxruntime GRU (batch 1,
+                  one frame per call with the state fed back; chunks of 100 frames) and numpy float32 matmul
+                  (the machine's single-core sgemm peak); read DIR/grustream.json; print grustream vs reference
+                  with ratios; write DIR/references.json; update the generated section of BENCHMARKS.md.
+
+Every reference runs on one thread (torch.set_num_threads(1), onnxruntime intra/inter_op_num_threads=1,
+threadpoolctl limit 1). scripts/bench sets OMP_NUM_THREADS=1 and unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for
+this command only; the BLAS kernel that threadpoolctl reports is written into the report.
+Timing: calibrated rounds, median of 7 (as grustream's BenchClock).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+SAMPLE_RATE = 16000
+AUDIO_SECONDS = 60
+CHUNK = 160  # 10 ms at 16 kHz
+SHAPES = [(40, h, l) for h in (64, 128, 256) for l in (1, 2)]
+CHUNK_FRAMES = 100
+ROUNDS = 7
+SECONDS = float(os.environ.get("BENCH_SECONDS", "1.0"))
+
+
+def shape_id(i, h, l):
+    return f"i{i}-h{h}-l{l}"
+
+
+def measure(body, seconds=None, rounds=ROUNDS):
+    """Nanoseconds per iteration of body(n) for each round (calibrated like BenchClock.measure)."""
+    seconds = SECONDS if seconds is None else seconds
+    round_ns = seconds / rounds * 1e9
+    n = 1
+    while True:
+        t = time.perf_counter_ns()
+        body(n)
+        elapsed = time.perf_counter_ns() - t
+        if elapsed >= round_ns / 8 or n >= 1 << 30:
+            break
+        n *= 2
+    iterations = max(1, int(round_ns / max(elapsed / n, 1)))
+    body(iterations)
+    samples = []
+    for _ in range(rounds):
+        t = time.perf_counter_ns()
+        body(iterations)
+        samples.append((time.perf_counter_ns() - t) / iterations)
+    return samples
+
+
+def result(name, description, samples, items, flops=0.0, audio_seconds=0.0):
+    med = float(np.median(samples)) / items
+    return {
+        "name": name, "description": description, "samples_ns_per_iteration": samples,
+        "items_per_iteration": items, "median_ns_per_item": med, "items_per_second": 1e9 / med,
+        "us_per_item": med / 1000, "gflops": flops / med if flops else 0.0,
+        "real_time_factor": (med / 1e9) / audio_seconds if audio_seconds else 0.0,
+        "spread": (max(samples) - min(samples)) / float(np.median(samples)),
+    }
+
+
+# ---------------------------------------------------------------- prepare
+
+def speech_like(seconds, rate, seed=1):
+    """Fallback when espeak-ng/sox are missing: pulse-train vowels through formants, fricative noise, pauses."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    syllable = (t * 4).astype(int)
+    env = np.sin(np.pi * ((t * 4) % 1.0))
+    pitch = 90 + 130 * (0.5 + 0.5 * np.sin(syllable * 1.7))
+    phase = np.cumsum(pitch / rate)
+    pulses = (np.diff(np.floor(phase), prepend=0) > 0).astype(np.float64)
+    from scipy.signal import lfilter
+    voiced = np.zeros(n)
+    for f, bw, g in ((700, 110, 0.05), (1220, 120, 0.03), (2600, 160, 0.03)):
+        r = np.exp(-np.pi * bw / rate)
+        voiced += g * lfilter([1], [1, -2 * r * np.cos(2 * np.pi * f / rate), r * r], pulses)
+    noise = rng.uniform(-1, 1, n)
+    fricative = 0.15 * np.append(noise[:1], noise[1:] - 0.9 * noise[:-1])
+    kind = syllable % 4
+    y = np.where((kind == 0) | (kind == 2), voiced, np.where(kind == 1, fricative, 0.0)) * env
+    return np.clip(y + 0.002 * rng.uniform(-1, 1, n), -0.99, 0.99).astype(np.float32)
+
+
+def prepare(out):
+    os.makedirs(out, exist_ok=True)
+    wav = os.path.join(out, "audio.wav")
+    text = ("The quick brown fox jumps over the lazy dog. Turn the lights on in the kitchen. "
+            "Yes, no, up, down, left, right, on, off, stop, go. ") * 3
+    source = "generated speech-like signal (numpy)"
+    if shutil.which("espeak-ng") and shutil.which("sox"):
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = os.path.join(tmp, "speech.wav")
+            subprocess.run(["espeak-ng", "-s", "160", "-w", raw, text], check=True)
+            subprocess.run(["sox", raw, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", wav, "repeat", "20",
+                            "trim", "0", str(AUDIO_SECONDS)], check=True)
+        source = "espeak-ng speech, sox → 16 kHz mono int16, repeated to 60 s"
+    else:
+        import wave
+        y = (speech_like(AUDIO_SECONDS, SAMPLE_RATE) * 32767).astype("<i2")
+        with wave.open(wav, "wb") as w:
+            w.setnchannels(1), w.setsampwidth(2), w.setframerate(SAMPLE_RATE), w.writeframes(y.tobytes())
+    import torch
+    import safetensors.torch
+    for i, h, l in SHAPES:
+        torch.manual_seed(1000 + h * 10 + l)
+        gru = torch.nn.GRU(i, h, l)
+        tensors = {f"gru.{k}": v.detach().contiguous() for k, v in gru.state_dict().items()}
+        safetensors.torch.save_file(tensors, os.path.join(out, f"gru-{shape_id(i, h, l)}.safetensors"))
+    with open(os.path.join(out, "inputs.json"), "w") as f:
+        json.dump({"audio": source, "models": "torch.nn.GRU default init, seed 1000 + 10·H + L"}, f)
+    print(f"bench inputs in {out}: audio.wav ({source}), {len(SHAPES)} GRU models", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- references
+
+def read_audio(out):
+    import wave
+    with wave.open(os.path.join(out, "audio.wav")) as w:
+        assert w.getframerate() == SAMPLE_RATE and w.getnchannels() == 1 and w.getsampwidth() == 2
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def feature_references(y):
+    import kaldi_native_fbank as knf
+    import librosa
+    out = []
+    audio_seconds = len(y) / SAMPLE_RATE
+    scaled = y * 32768  # Kaldi works on int16-range values (grustream's kaldi preset: input_scale 32768)
+    chunks = [scaled[s:s + CHUNK] for s in range(0, len(scaled), CHUNK)]
+
+    def knf_options(kind):
+        o = knf.MfccOptions() if kind == "mfcc" else knf.FbankOptions()
+        o.frame_opts.dither = 0.0
+        o.frame_opts.samp_freq = SAMPLE_RATE
+        o.use_energy = kind == "mfcc"
+        return o
+
+    for kind in ("mfcc", "fbank"):
+        make = (lambda: knf.OnlineMfcc(knf_options("mfcc"))) if kind == "mfcc" else (lambda: knf.OnlineFbank(knf_options("fbank")))
+        probe = make()
+        probe.accept_waveform(SAMPLE_RATE, scaled)
+        probe.input_finished()
+        frames = probe.num_frames_ready
+
+        def streamed(n, make=make):
+            for _ in range(n):
+                f = make()
+                for c in chunks:
+                    f.accept_waveform(SAMPLE_RATE, c)
+                    ready = f.num_frames_ready
+                    if ready:  # a capture loop takes its frames as they come
+                        f.get_frame(ready - 1)
+                f.input_finished()
+
+        def whole(n, make=make):
+            for _ in range(n):
+                f = make()
+                f.accept_waveform(SAMPLE_RATE, scaled)
+                f.input_finished()
+                f.get_frame(f.num_frames_ready - 1)
+
+        out.append(result(f"knf-{kind}-stream-10ms", f"kaldi-native-fbank Online{kind.capitalize()}, 10 ms chunks",
+                          measure(streamed), frames, audio_seconds=audio_seconds / frames))
+        out.append(result(f"knf-{kind}-whole", f"kaldi-native-fbank Online{kind.capitalize()}, whole file",
+                          measure(whole), frames, audio_seconds=audio_seconds / frames))
+
+    kw = dict(sr=SAMPLE_RATE, n_fft=2048, hop_length=512, n_mels=128, center=True, pad_mode="constant")
+    frames = 1 + len(y) // 512
+
+    def logmel(n):
+        for _ in range(n):
+            librosa.power_to_db(librosa.feature.melspectrogram(y=y, **kw), ref=1.0, amin=1e-10, top_db=None)
+
+    def mfcc(n):
+        for _ in range(n):
+            librosa.feature.mfcc(y=y, n_mfcc=20, **kw)
+
+    assert librosa.feature.melspectrogram(y=y, **kw).shape[1] == frames
+    out.append(result("librosa-logmel-whole", "librosa melspectrogram + power_to_db, whole file", measure(logmel),
+                      frames, audio_seconds=audio_seconds / frames))
+    out.append(result("librosa-mfcc-whole", "librosa mfcc, whole file", measure(mfcc), frames,
+                      audio_seconds=audio_seconds / frames))
+    return out
+
+
+def onnx_gru_model(sd, i, h, layers):
+    """ONNX GRU ops (one per layer, linear_before_reset=1), PyTorch weights reordered r,z,n → z,r,h."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    def zrn(w):
+        r, z, n = np.split(w, 3, axis=0)
+        return np.concatenate([z, r, n], axis=0)
+
+    nodes, inits = [], []
+    x = "X"
+    hs = []
+    nodes.append(helper.make_node("Split", ["H0", "split"], [f"h0_{k}" for k in range(layers)], axis=0))
+    inits.append(numpy_helper.from_array(np.ones(layers, dtype=np.int64), "split"))
+    for k in range(layers):
+        w = zrn(sd[f"gru.weight_ih_l{k}"])[None]
+        r = zrn(sd[f"gru.weight_hh_l{k}"])[None]
+        b = np.concatenate([zrn(sd[f"gru.bias_ih_l{k}"]), zrn(sd[f"gru.bias_hh_l{k}"])])[None]
+        for name, v in ((f"W{k}", w), (f"R{k}", r), (f"B{k}", b)):
+            inits.append(numpy_helper.from_array(v.astype(np.float32), name))
+        nodes.append(helper.make_node("GRU", [x, f"W{k}", f"R{k}", f"B{k}", "", f"h0_{k}"], [f"Y{k}", f"hN{k}"],
+                                      hidden_size=h, linear_before_reset=1))
+        nodes.append(helper.make_node("Squeeze", [f"Y{k}", "axis1"], [f"Ys{k}"]))
+        x = f"Ys{k}"
+        hs.append(f"hN{k}")
+    inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"))
+    nodes.append(helper.make_node("Concat", hs, ["HN"], axis=0))
+    nodes.append(helper.make_node("Identity", [x], ["Y"]))
+    graph = helper.make_graph(
+        nodes, "gru",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["T", 1, i]),
+         helper.make_tensor_value_info("H0", TensorProto.FLOAT, [layers, 1, h])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["T", 1, h]),
+         helper.make_tensor_value_info("HN", TensorProto.FLOAT, [layers, 1, h])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def gru_references(out_dir):
+    import onnxruntime as ort
+    import safetensors.numpy
+    import torch
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    rng = np.random.default_rng(7)
+    out = []
+    for i, h, layers in SHAPES:
+        sid = shape_id(i, h, layers)
+        flops = sum(2 * 3 * h * ((i if k == 0 else h) + h) for k in range(layers))
+        sd = safetensors.numpy.load_file(os.path.join(out_dir, f"gru-{sid}.safetensors"))
+        frames = rng.uniform(-2, 2, (CHUNK_FRAMES, 1, i)).astype(np.float32)
+
+        # PyTorch
+        gru = torch.nn.GRU(i, h, layers)
+        gru.load_state_dict({k[len("gru."):]: torch.from_numpy(v) for k, v in sd.items()})
+        gru.eval()
+        xt = torch.from_numpy(frames)
+        with torch.inference_mode():
+            state = {"h": torch.zeros(layers, 1, h)}
+
+            def torch_step(n, state=state):
+                hcur = state["h"]
+                for s in range(n):
+                    t = s % CHUNK_FRAMES
+                    _, hcur = gru(xt[t:t + 1], hcur)
+                state["h"] = hcur
+
+            def torch_chunk(n, state=state):
+                hcur = state["h"]
+                for _ in range(n):
+                    _, hcur = gru(xt, hcur)
+                state["h"] = hcur
+
+            out.append(result(f"torch-step-{sid}", f"PyTorch step {layers}×{h}", measure(torch_step), 1, flops))
+            out.append(result(f"torch-chunk100-{sid}", f"PyTorch chunks of 100 {layers}×{h}", measure(torch_chunk),
+                              CHUNK_FRAMES, flops))
+            y_ref, h_ref = gru(xt, torch.zeros(layers, 1, h))
+
+        # onnxruntime, IO binding: two bindings swap the state buffers, so the state never leaves the session.
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        sess = ort.InferenceSession(onnx_gru_model(sd, i, h, layers), so, providers=["CPUExecutionProvider"])
+        y_chk, h_chk = sess.run(None, {"X": frames, "H0": np.zeros((layers, 1, h), np.float32)})
+        assert np.allclose(y_chk, y_ref.numpy(), atol=1e-4) and np.allclose(h_chk, h_ref.numpy(), atol=1e-4), \
+            f"onnx GRU differs from torch for {sid}"
+
+        def bindings(x):
+            ha = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
+            hb = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
+            xv = ort.OrtValue.ortvalue_from_numpy(x)
+            y = ort.OrtValue.ortvalue_from_numpy(np.zeros((x.shape[0], 1, h), np.float32))
+            out = []
+            for src, dst in ((ha, hb), (hb, ha)):
+                b = sess.io_binding()
+                b.bind_ortvalue_input("X", xv)
+                b.bind_ortvalue_input("H0", src)
+                b.bind_ortvalue_output("Y", y)
+                b.bind_ortvalue_output("HN", dst)
+                out.append(b)
+            return out
+
+        step_bindings = bindings(frames[0:1].copy())
+        chunk_bindings = bindings(frames.copy())
+        ro = ort.RunOptions()
+
+        def ort_run(bs):
+            def body(n):
+                for s in range(n):
+                    sess.run_with_iobinding(bs[s & 1], ro)
+            return body
+
+        out.append(result(f"ort-step-{sid}", f"onnxruntime step {layers}×{h}", measure(ort_run(step_bindings)), 1, flops))
+        out.append(result(f"ort-chunk100-{sid}", f"onnxruntime chunks of 100 {layers}×{h}",
+                          measure(ort_run(chunk_bindings)), CHUNK_FRAMES, flops))
+    return out
+
+
+def sgemm_peak():
+    from threadpoolctl import threadpool_info, threadpool_limits
+    out = []
+    with threadpool_limits(limits=1):
+        info = [{k: d.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")}
+                for d in threadpool_info()]
+        for n in (256, 1024):
+            a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+            b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
+            c = np.empty((n, n), np.float32)
+
+            def body(k, a=a, b=b, c=c):
+                for _ in range(k):
+                    np.matmul(a, b, out=c)
+
+            out.append(result(f"numpy-sgemm-{n}", f"numpy float32 matmul {n}×{n}×{n}, 1 thread", measure(body), 1,
+                              2.0 * n ** 3))
+    return out, info
+
+
+# ---------------------------------------------------------------- comparison
+
+def versions():
+    import importlib.metadata as md
+    names = ["numpy", "torch", "onnxruntime", "onnx", "kaldi-native-fbank", "librosa", "threadpoolctl"]
+    return {n: md.version(n) for n in names}
+
+
+def run(out_dir, markdown, command):
+    from bench_report import compare, render_markdown, render_table, update_markdown
+    with open(os.path.join(out_dir, "grustream.json")) as f:
+        ours = json.load(f)
+    y = read_audio(out_dir)
+    refs = feature_references(y)
+    refs += gru_references(out_dir)
+    peak, blas = sgemm_peak()
+    refs += peak
+    with open(os.path.join(out_dir, "inputs.json")) as f:
+        inputs = json.load(f)
+    meta = {"versions": versions(), "blas": blas, "inputs": inputs, "command": command,
+            "environment": ours["environment"], "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "build_flags": os.environ.get("GRUSTREAM_BUILD_FLAGS", "?")}
+    with open(os.path.join(out_dir, "references.json"), "w") as f:
+        json.dump({"meta": meta, "results": refs}, f, indent=1)
+    rows, goals = compare({r["name"]: r for r in ours["results"]}, {r["name"]: r for r in refs})
+    print(render_table(rows, goals, meta))
+    if markdown:
+        update_markdown(markdown, render_markdown(rows, goals, meta))
+        print(f"updated {markdown}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
+        prepare(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None, os.environ.get("BENCH_COMMAND", "scripts/bench"))
+    else:
+        sys.exit(__doc__)
