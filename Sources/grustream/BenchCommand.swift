@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Directory with gru-i40-h128-l2.safetensors etc. (default: weights generated in process).")
     var models: String?
 
+    @Option(help: "Only the cases whose id contains this text (e.g. kaldi-mfcc, step-i40-h128-l2).")
+    var filter: String?
+
     func run() throws {
         try runReportingErrors("bench") {
             guard ["features", "gru", "all"].contains(what) else {
@@ -43,11 +46,12 @@ struct BenchCommand: ParsableCommand {
                 what == "gru" ? ([], 16000, "none") : try BenchAudio.input(path: audio)
             var results: [BenchMeasurement] = []
             if what != "gru" {
-                results += try FeatureBench(samples: signal.samples, sampleRate: signal.sampleRate, clock: clock).measureAll()
+                results += try FeatureBench(samples: signal.samples, sampleRate: signal.sampleRate, clock: clock)
+                    .measureAll(filter: filter)
             }
             if what != "features" {
                 let dir = models.map { URL(fileURLWithPath: $0) }
-                results += try GRUBench(clock: clock, modelDirectory: dir).measureAll()
+                results += try GRUBench(clock: clock, modelDirectory: dir).measureAll(filter: filter)
             }
             let report = BenchReport(
                 measurements: results, environment: BenchReport.environment(input: signal.description, seconds: seconds, rounds: rounds))

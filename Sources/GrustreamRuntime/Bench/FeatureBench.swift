@@ -75,7 +75,8 @@ public struct FeatureBench {
             audioSecondsPerItem: Double(samples.count) / sampleRate / Double(perPass))
     }
 
-    public func measureAll() throws -> [BenchMeasurement] {
-        try Self.cases(sampleRate: sampleRate).map { try measure($0) }
+    /// Every case, or those whose name contains `filter`.
+    public func measureAll(filter: String? = nil) throws -> [BenchMeasurement] {
+        try Self.cases(sampleRate: sampleRate).filter { filter == nil || $0.name.contains(filter!) }.map { try measure($0) }
     }
 }

@@ -9,6 +9,11 @@ public struct GRUBench {
         public var input: Int
         public var hidden: Int
         public var layers: Int
+        public init(input: Int, hidden: Int, layers: Int) {
+            self.input = input
+            self.hidden = hidden
+            self.layers = layers
+        }
         public var id: String { "i\(input)-h\(hidden)-l\(layers)" }
         /// File name used by `--models DIR` and by scripts/bench_references.py.
         public var fileName: String { "gru-\(id).safetensors" }
@@ -59,7 +64,7 @@ public struct GRUBench {
     }
 
     /// Deterministic input frames [count, input] in about [-2, 2] (normalised MFCC-like levels).
-    static func frames(count: Int, input: Int) -> [Float] {
+    public static func frames(count: Int, input: Int) -> [Float] {
         var state: UInt64 = 7
         return (0..<(count * input)).map { _ in
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -127,10 +132,12 @@ public struct GRUBench {
             audioSecondsPerItem: 0)
     }
 
-    public func measureAll() throws -> [BenchMeasurement] {
-        var out = try Self.stepShapes.map { try measureStep($0) }
-        out += try Self.stepShapes.map { try measureChunk($0) }
-        out += try Self.batchShapes.map { try measureBatch($0) }
+    /// Every case, or those whose name contains `filter`.
+    public func measureAll(filter: String? = nil) throws -> [BenchMeasurement] {
+        func keep(_ name: String) -> Bool { filter == nil || name.contains(filter!) }
+        var out = try Self.stepShapes.filter { keep("gru-step-\($0.id)") }.map { try measureStep($0) }
+        out += try Self.stepShapes.filter { keep("gru-chunk100-\($0.id)") }.map { try measureChunk($0) }
+        out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map { try measureBatch($0) }
         return out
     }
 }
