@@ -98,9 +98,10 @@ def _meta_lines(meta):
     return [
         f"date: {meta['date']}; CPU: {env.get('cpu')} ({env.get('cores')} cores); command: `{meta['command']}`",
         f"grustream: {env.get('build')} build, flags `{meta['build_flags']}`; median of {env.get('rounds')} rounds, "
-        f"{env.get('seconds_per_case')} s per case",
+        f"{env.get('seconds_per_case')} s per case; times are process CPU time (see 'Timing' above)",
         f"input: {meta['inputs']['audio']}; GRU weights: {meta['inputs']['models']}",
         f"references: {v}; numpy BLAS (threadpoolctl): {blas}",
+        f"load average (1/5/15 min; 2 cores shared with other builds): {meta.get('load', '?')}",
     ]
 
 

@@ -1,8 +1,11 @@
 import Foundation
 
-/// Repeated wall-clock timing for `grustream bench`: a body that runs `n` iterations is calibrated so that one
-/// round lasts about `seconds / rounds`, warmed up once, then timed `rounds` times. Medians, not means: the
-/// machines this runs on are noisy (other processes, frequency changes), and a median of rounds ignores spikes.
+/// Repeated timing for `grustream bench`: a body that runs `n` iterations is calibrated so that one round lasts
+/// about `seconds / rounds`, warmed up once, then timed `rounds` times. Medians, not means: the machines this runs
+/// on are noisy, and a median of rounds ignores spikes. Each round records the process CPU time
+/// (CLOCK_PROCESS_CPUTIME_ID, all threads) and the wall time: on a shared machine the wall time counts the time
+/// other processes held the core, the CPU time does not, so the CPU time is the figure reported (single-threaded
+/// code: CPU time = wall time on an idle core). scripts/bench_references.py times the references the same way.
 public struct BenchClock: Sendable {
     /// Total time budget of one measurement, in seconds (warm-up and calibration not included).
     public var seconds: Double
@@ -14,16 +17,16 @@ public struct BenchClock: Sendable {
         self.rounds = max(1, rounds)
     }
 
-    /// Monotonic nanoseconds.
+    /// Nanoseconds of `clock` (CLOCK_MONOTONIC or CLOCK_PROCESS_CPUTIME_ID).
     @inline(__always)
-    static func now() -> UInt64 {
+    static func now(_ clock: clockid_t = CLOCK_PROCESS_CPUTIME_ID) -> UInt64 {
         var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
+        clock_gettime(clock, &t)
         return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
-    /// Nanoseconds per iteration for each timed round. `body(n)` must run n iterations.
-    public func measure(_ body: (Int) -> Void) -> [Double] {
+    /// CPU and wall nanoseconds per iteration for each timed round. `body(n)` must run n iterations.
+    public func measure(_ body: (Int) -> Void) -> (cpu: [Double], wall: [Double]) {
         let roundNanoseconds = seconds / Double(rounds) * 1e9
         // Calibrate: double n until one call takes ≥ 1/8 of a round (this also warms caches and branch predictors).
         var n = 1
@@ -38,13 +41,16 @@ public struct BenchClock: Sendable {
         let perIteration = max(Double(elapsed) / Double(n), 1)
         let iterations = max(1, Int(roundNanoseconds / perIteration))
         body(iterations)  // warm-up at the measured size
-        var samples: [Double] = []
+        var cpu: [Double] = []
+        var wall: [Double] = []
         for _ in 0..<rounds {
+            let startWall = Self.now(CLOCK_MONOTONIC)
             let start = Self.now()
             body(iterations)
-            samples.append(Double(Self.now() - start) / Double(iterations))
+            cpu.append(Double(Self.now() - start) / Double(iterations))
+            wall.append(Double(Self.now(CLOCK_MONOTONIC) - startWall) / Double(iterations))
         }
-        return samples
+        return (cpu, wall)
     }
 }
 
@@ -65,8 +71,10 @@ public struct BenchMeasurement: Codable, Sendable {
     public var description: String
     /// Items (frames or steps) per timed iteration.
     public var itemsPerIteration: Double
-    /// Nanoseconds per iteration, one value per round.
+    /// CPU nanoseconds per iteration, one value per round (the reported figure).
     public var samplesNanoseconds: [Double]
+    /// Wall nanoseconds per iteration, one value per round (includes time other processes held the core).
+    public var wallNanoseconds: [Double]
     /// Floating-point operations per item (matrix products only), 0 for features.
     public var flopsPerItem: Double
     /// Seconds of audio per item (hop / sample rate), 0 for GRU cases.
@@ -80,6 +88,8 @@ public struct BenchMeasurement: Codable, Sendable {
     public var realTimeFactor: Double {
         audioSecondsPerItem > 0 ? medianNanosecondsPerItem / 1e9 / audioSecondsPerItem : 0
     }
+    /// Median wall time per item ÷ median CPU time per item: ≈ 1 on an idle core, 2 when the core was shared.
+    public var wallOverCPU: Double { median(wallNanoseconds) / median(samplesNanoseconds) }
     public var gflops: Double { flopsPerItem > 0 ? flopsPerItem / medianNanosecondsPerItem : 0 }
     /// Relative spread of the rounds: (max − min) / median.
     public var spread: Double {

@@ -38,7 +38,7 @@ public struct BenchReport: Sendable {
                 + "median of \(environment["rounds"] ?? "?") rounds",
             "input: \(environment["input"] ?? "?")",
         ]
-        let header = ["case", "frames/s", "µs/item", "RTF / GFLOP/s", "spread"]
+        let header = ["case", "frames/s", "µs/item", "RTF / GFLOP/s", "spread", "wall/CPU"]
         var rows: [[String]] = []
         for m in measurements {
             let perItem = String(format: "%.3f", m.microsecondsPerItem)
@@ -46,7 +46,8 @@ public struct BenchReport: Sendable {
             let derived =
                 m.group == "features"
                 ? String(format: "RTF %.2e", m.realTimeFactor) : String(format: "%.2f GFLOP/s", m.gflops)
-            rows.append([m.description, rate, perItem, derived, String(format: "%.0f%%", 100 * m.spread)])
+            rows.append([m.description, rate, perItem, derived, String(format: "%.0f%%", 100 * m.spread),
+                String(format: "%.2f", m.wallOverCPU)])
         }
         let widths = header.indices.map { i in max(header[i].count, rows.map { $0[i].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
@@ -65,6 +66,7 @@ public struct BenchReport: Sendable {
             }
             lines.append(line(row))
         }
+        lines.append("Times are process CPU time (wall/CPU > 1: other processes shared the core during the run).")
         lines.append("µs/item: per frame (features), per step of one stream (GRU; 64 streams: per stream-step).")
         lines.append("RTF = compute time / audio time. GFLOP/s counts the GRU matrix products (2·3·H·(I+H) per layer).")
         return lines.joined(separator: "\n")
@@ -79,6 +81,7 @@ public struct BenchReport: Sendable {
                 "median_ns_per_item": m.medianNanosecondsPerItem, "items_per_second": m.itemsPerSecond,
                 "us_per_item": m.microsecondsPerItem, "real_time_factor": m.realTimeFactor, "gflops": m.gflops,
                 "flops_per_item": m.flopsPerItem, "spread": m.spread,
+                "wall_ns_per_iteration": m.wallNanoseconds, "wall_over_cpu": m.wallOverCPU,
             ]
         }
         let object: [String: Any] = ["environment": environment, "results": results]

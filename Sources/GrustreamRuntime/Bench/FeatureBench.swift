@@ -71,7 +71,7 @@ public struct FeatureBench {
         precondition(checksum.isFinite && frames > 0, "feature bench: no frames or non-finite features")
         return BenchMeasurement(
             group: "features", name: c.name, description: c.description, itemsPerIteration: Double(perPass),
-            samplesNanoseconds: timings, flopsPerItem: 0,
+            samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: 0,
             audioSecondsPerItem: Double(samples.count) / sampleRate / Double(perPass))
     }
 

@@ -92,7 +92,7 @@ public struct GRUBench {
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
             group: "gru", name: "gru-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
-            itemsPerIteration: 1, samplesNanoseconds: timings, flopsPerItem: Double(model.flopsPerStep),
+            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
     }
 
@@ -110,7 +110,7 @@ public struct GRUBench {
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
             group: "gru", name: "gru-chunk100-\(shape.id)", description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
-            itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings,
+            itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep), audioSecondsPerItem: 0)
     }
 
@@ -128,7 +128,7 @@ public struct GRUBench {
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
             group: "gru", name: "gru-batch\(streams)-\(shape.id)", description: "\(streams) streams \(shape.layers)×\(shape.hidden)",
-            itemsPerIteration: Double(streams), samplesNanoseconds: timings, flopsPerItem: Double(model.flopsPerStep),
+            itemsPerIteration: Double(streams), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
     }
 
