@@ -327,6 +327,31 @@ def gru_references(out_dir):
     return out
 
 
+def ort_call_overhead():
+    """onnxruntime's fixed cost of one run_with_iobinding from Python: an Identity graph on a [1, 1, 128] tensor,
+    bound like the GRU's inputs and outputs. Part of every reference step time; the GRU's own work is the rest."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("Identity", ["X"], ["Y"])], "identity",
+                              [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, 128])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 1, 128])])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString(),
+                                so, providers=["CPUExecutionProvider"])
+    b = sess.io_binding()
+    b.bind_ortvalue_input("X", ort.OrtValue.ortvalue_from_numpy(np.zeros((1, 1, 128), np.float32)))
+    b.bind_ortvalue_output("Y", ort.OrtValue.ortvalue_from_numpy(np.zeros((1, 1, 128), np.float32)))
+
+    def body(n):
+        for _ in range(n):
+            sess.run_with_iobinding(b)
+
+    return [result("ort-identity-call", "onnxruntime Identity graph, one run_with_iobinding (call overhead)",
+                   measure(body), 1)]
+
+
 def sgemm_peak():
     from threadpoolctl import threadpool_info, threadpool_limits
     out = []
@@ -363,6 +388,7 @@ def run(out_dir, markdown, command):
     y = read_audio(out_dir)
     refs = feature_references(y)
     refs += gru_references(out_dir)
+    refs += ort_call_overhead()
     peak, blas = sgemm_peak()
     refs += peak
     with open(os.path.join(out_dir, "inputs.json")) as f:

@@ -41,6 +41,10 @@ def compare(ours, refs):
         sid = f"i40-h{h}-l{l}"
         speed("gru chunk", f"{l}×{h} chunks of 100", f"gru-chunk100-{sid}", f"ort-chunk100-{sid}")
         speed("gru chunk", f"{l}×{h} chunks of 100", f"gru-chunk100-{sid}", f"torch-chunk100-{sid}")
+    if "ort-identity-call" in refs:
+        r = refs["ort-identity-call"]
+        rows.append(("gru step", "(onnxruntime per-call overhead, for reference)", float("nan"), r["description"],
+                     r["us_per_item"], "µs/call", "", float("nan")))
     peak = max((r["gflops"] for n, r in refs.items() if n.startswith("numpy-sgemm")), default=None)
     for name, r in ours.items():
         if name.startswith("gru-batch") and peak:
@@ -83,11 +87,17 @@ def compare(ours, refs):
 
 
 def _fmt(v):
+    if v != v:
+        return "—"
     if v >= 1e5:
         return f"{v:,.0f}"
     if v >= 100:
         return f"{v:.0f}"
     return f"{v:.3g}" if v < 10 else f"{v:.1f}"
+
+
+def _ratio(ratio, label):
+    return "" if ratio != ratio else f"{ratio:.3g} {label}"
 
 
 def _meta_lines(meta):
@@ -115,7 +125,7 @@ def render_table(rows, goals, meta):
         if s != section:
             out.append(f"-- {s}")
             section = s
-        out.append(f"{what:<{w}}  {_fmt(g):>12}  {ref:<{rw}}  {_fmt(r):>12}  {unit:<9} {ratio:.3g} {label}")
+        out.append(f"{what:<{w}}  {_fmt(g):>12}  {ref:<{rw}}  {_fmt(r):>12}  {unit:<9} {_ratio(ratio, label)}")
     out.append("")
     out.append("goals:")
     for text, value, target, met, _ in goals:
@@ -131,7 +141,7 @@ def render_markdown(rows, goals, meta):
     out += ["", "### grustream vs references", "",
             "| case | grustream | reference | reference value | unit | ratio |", "| --- | ---: | --- | ---: | --- | ---: |"]
     for s, what, g, ref, r, unit, label, ratio in rows:
-        out.append(f"| {what} | {_fmt(g)} | {ref} | {_fmt(r)} | {unit} | {ratio:.3g} {label} |")
+        out.append(f"| {what} | {_fmt(g)} | {ref} | {_fmt(r)} | {unit} | {_ratio(ratio, label)} |")
     out += ["", "Ratios: `speed-up` = grustream frames/s ÷ reference frames/s (higher is better); `time ratio` = "
             "grustream µs ÷ reference µs (lower is better); `of peak` = GFLOP/s ÷ numpy's single-thread sgemm GFLOP/s.",
             "", END]
