@@ -4,7 +4,8 @@
   prepare DIR     write DIR/audio.wav (60 s of speech: espeak-ng + sox when present, else a generated
                   speech-like signal) and DIR/gru-i40-h{64,128,256}-l{1,2}.safetensors (PyTorch nn.GRU weights,
                   fixed seed), which `grustream bench --audio --models` then loads.
-  run DIR         measure kaldi-native-fbank (OnlineMfcc/OnlineFbank streamed in 10 ms chunks and whole-file),
+  render DIR [MD] print the comparison (and update MD) again from DIR/grustream.json and DIR/references.json.
+  run DIR [MD]    measure kaldi-native-fbank (OnlineMfcc/OnlineFbank streamed in 10 ms chunks and whole-file),
                   librosa (melspectrogram + power_to_db, mfcc; whole-file), PyTorch and onnxruntime GRU (batch 1,
                   one frame per call with the state fed back; chunks of 100 frames) and numpy float32 matmul
                   (the machine's single-core sgemm peak); read DIR/grustream.json; print grustream vs reference
@@ -410,6 +411,16 @@ if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
         prepare(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "render":  # table and BENCHMARKS.md again from DIR's JSON files
+        from bench_report import compare, render_markdown, render_table, update_markdown
+        with open(os.path.join(sys.argv[2], "grustream.json")) as f:
+            ours = {r["name"]: r for r in json.load(f)["results"]}
+        with open(os.path.join(sys.argv[2], "references.json")) as f:
+            saved = json.load(f)
+        rows, goals = compare(ours, {r["name"]: r for r in saved["results"]})
+        print(render_table(rows, goals, saved["meta"]))
+        if len(sys.argv) > 3:
+            update_markdown(sys.argv[3], render_markdown(rows, goals, saved["meta"]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None, os.environ.get("BENCH_COMMAND", "scripts/bench"))
     else:
