@@ -4,6 +4,7 @@
   prepare DIR     write DIR/audio.wav (60 s of speech: espeak-ng + sox when present, else a generated
                   speech-like signal) and DIR/gru-i40-h{64,128,256}-l{1,2}.safetensors (PyTorch nn.GRU weights,
                   fixed seed), which `grustream bench --audio --models` then loads.
+  combine DIR MD|- RUN...  median over the runs' DIRs (each with grustream.json, references.json) into DIR.
   render DIR [MD] print the comparison (and update MD) again from DIR/grustream.json and DIR/references.json.
   run DIR [MD]    measure kaldi-native-fbank (OnlineMfcc/OnlineFbank streamed in 10 ms chunks and whole-file),
                   librosa (melspectrogram + power_to_db, mfcc; whole-file), PyTorch and onnxruntime GRU (batch 1,
@@ -262,10 +263,49 @@ def run(out_dir, markdown, command):
         print(f"updated {markdown}", file=sys.stderr)
 
 
+def combine(run_dirs, out_dir, markdown):
+    """Median over several runs of scripts/bench (each run: grustream, then the references): for each case the
+    median of the runs' medians. Load on a shared machine changes from minute to minute; repeating the whole
+    comparison and taking medians keeps one bad minute from deciding a ratio."""
+    from bench_report import compare, render_markdown, render_table, update_markdown
+
+    def merged(kind):
+        runs = []
+        for d in run_dirs:
+            with open(os.path.join(d, kind)) as f:
+                runs.append(json.load(f))
+        out = json.loads(json.dumps(runs[-1]))
+        for r in out["results"]:
+            per_run = [next(x for x in run["results"] if x["name"] == r["name"])["median_ns_per_item"] for run in runs]
+            med = float(np.median(per_run))
+            scale = r["median_ns_per_item"] / med
+            r.update(median_ns_per_item=med, items_per_second=1e9 / med, us_per_item=med / 1000,
+                     gflops=r["gflops"] * scale, real_time_factor=r["real_time_factor"] / scale,
+                     runs_median_ns_per_item=per_run, spread=(max(per_run) - min(per_run)) / med)
+        return runs, out
+
+    _, ours = merged("grustream.json")
+    runs, refs = merged("references.json")
+    meta = refs["meta"]
+    meta["command"] += f" (median of {len(run_dirs)} runs)"
+    meta["load"] = " | ".join(run["meta"].get("load", "?") for run in runs)
+    meta["date"] = runs[0]["meta"]["date"] + " … " + meta["date"]
+    for name, data in (("grustream.json", ours), ("references.json", refs)):
+        with open(os.path.join(out_dir, name), "w") as f:
+            json.dump(data, f, indent=1)
+    rows, goals = compare({r["name"]: r for r in ours["results"]}, {r["name"]: r for r in refs["results"]})
+    print(render_table(rows, goals, meta))
+    if markdown:
+        update_markdown(markdown, render_markdown(rows, goals, meta))
+        print(f"updated {markdown}", file=sys.stderr)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
         prepare(sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "combine":  # combine OUT MD|- RUN_DIR...
+        combine(sys.argv[4:], sys.argv[2], None if sys.argv[3] == "-" else sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == "render":  # table and BENCHMARKS.md again from DIR's JSON files
         from bench_report import compare, render_markdown, render_table, update_markdown
         with open(os.path.join(sys.argv[2], "grustream.json")) as f:
