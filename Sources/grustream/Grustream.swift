@@ -19,6 +19,7 @@ struct Grustream: ParsableCommand {
             InspectCommand.self,
             SubscribeCommand.self,
             PreciseEngineCommand.self,
+            BenchCommand.self,
         ]
     )
 
