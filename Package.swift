@@ -30,7 +30,7 @@ let package = Package(
         // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
         .target(name: "GrustreamDSP", dependencies: ["CFFTW"], swiftSettings: optimisedEvenInDebug),
         // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
-        .target(name: "GrustreamNeural", swiftSettings: optimisedEvenInDebug),
+        .target(name: "GrustreamNeural", exclude: ["README.md"], swiftSettings: optimisedEvenInDebug),
         // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
         .target(name: "GrustreamIO", dependencies: ["CALSA"]),
         // Pipeline config, detectors, events, publishers, systemd glue.

@@ -72,6 +72,7 @@ public struct FilterBank: Sendable, Equatable {
     ///   max(0, min((f − left)/(centre − left), (right − f)/(right − centre))) in Hz; `slaney` norm multiplies
     ///   filter m by 2 / (right − left).
     public static func mel(_ options: FeatureOptions) -> FilterBank {
+        if options.mel.triangles == .sonopy { return sonopy(options) }
         let m = options.mel
         let fft = options.fftLength
         let bins = fft / 2 + 1
@@ -96,6 +97,8 @@ public struct FilterBank: Sendable, Equatable {
                     }
                 }
             }
+        case .sonopy:
+            break  // handled above
         case .librosa:
             let edgesHz = edgesMel.map { MelScale.hertz($0, m.scale) }
             for f in 0..<m.bins {

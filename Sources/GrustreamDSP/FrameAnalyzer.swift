@@ -73,7 +73,7 @@ final class FrameAnalyzer {
         }
         let useEnergy = options.energy.useEnergy && options.kind != .bands
         var logEnergy: Float = 0
-        if useEnergy && options.energy.rawEnergy { logEnergy = Self.logEnergy(x, n) }
+        if useEnergy && options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(x, n) }
         if f.preemphasis != 0 {
             let p = f.preemphasis
             var i = n - 1
@@ -84,12 +84,17 @@ final class FrameAnalyzer {
             x[0] -= p * x[0]
         }
         let input = fft.input.baseAddress!
-        for i in 0..<n { input[i] = x[i] * window[i] }
-        for i in n..<fft.length { input[i] = 0 }
-        if useEnergy && !options.energy.rawEnergy { logEnergy = Self.logEnergy(input, n) }
+        let used = min(n, fft.length)  // < n only with fft_truncate (numpy rfft(frame, n) keeps the first n)
+        for i in 0..<used { input[i] = x[i] * window[i] }
+        for i in used..<fft.length { input[i] = 0 }
+        if useEnergy && !options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(input, used) }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
         fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
+        if options.spectrum.normalise || options.energy.fromSpectrum {
+            logEnergy = SonopySpectrum.finish(spectrum, fftLength: fft.length, options: options, logEnergy: logEnergy)
+            logEnergy = max(logEnergy, logEnergyFloor)
+        }
 
         switch options.kind {
         case .spectrum:

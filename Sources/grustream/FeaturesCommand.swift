@@ -10,10 +10,10 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Compute the feature matrix of a recording and write it as a float32 .npy [frames, dims].",
         discussion: """
-            Features come from a pipeline's [features] section (--pipeline), a preset (--preset kaldi|librosa with \
+            Features come from a pipeline's [features] section (--pipeline), a preset (--preset kaldi|librosa|precise with \
             --kind), and --set KEY=VALUE overrides, in that order; --print-options lists every key with its value.
             The kaldi preset reproduces kaldi-native-fbank / torchaudio.compliance.kaldi; librosa reproduces \
-            librosa.feature.mfcc / melspectrogram + power_to_db.
+            librosa.feature.mfcc / melspectrogram + power_to_db; precise reproduces Mycroft Precise's sonopy MFCCs.
 
             Examples:
               grustream features --input speech.wav --output mfcc.npy
@@ -30,7 +30,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Take the [features] section of this pipeline (a path or a name in ./pipelines, /etc/grustream/pipelines).")
     var pipeline: String?
 
-    @Option(help: "Feature convention: kaldi | librosa (default kaldi).")
+    @Option(help: "Feature convention: kaldi | librosa | precise (default kaldi).")
     var preset: String?
 
     @Option(help: "Feature kind: mfcc | fbank | spectrum | bands | raw (default mfcc).")

@@ -18,6 +18,8 @@ struct Grustream: ParsableCommand {
             InferCommand.self,
             InspectCommand.self,
             SubscribeCommand.self,
+            PreciseEngineCommand.self,
+            BenchCommand.self,
         ]
     )
 

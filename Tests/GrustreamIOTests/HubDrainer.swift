@@ -32,6 +32,7 @@ struct HubDrainer {
             for event in hub.takeEvents() {
                 switch event {
                 case .opened(let stream):
+                    precondition(collected[stream.id] == nil, "samples read before .opened")
                     collected[stream.id] = Collected(stream: stream)
                     order.append(stream.id)
                 case .closed(let stream):
@@ -91,8 +92,17 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
+/// A writer thread that can be waited for.
+final class Writer: Sendable {
+    let done = DispatchSemaphore(value: 0)
+    func join() { done.wait() }
+}
+
 /// Write `data` to `fd` in random chunk sizes from another thread, then close it.
-func writeInChunks(_ data: Data, to fd: Int32, seed: UInt64, maximumChunk: Int = 97, closeAfter: Bool = true) -> Thread {
+@discardableResult
+func writeInChunks(_ data: Data, to fd: Int32, seed: UInt64, maximumChunk: Int = 97, closeAfter: Bool = true) -> Writer
+{
+    let writer = Writer()
     let thread = Thread {
         var generator = SeededGenerator(seed: seed)
         var offset = 0
@@ -105,7 +115,8 @@ func writeInChunks(_ data: Data, to fd: Int32, seed: UInt64, maximumChunk: Int =
             }
         }
         if closeAfter { close(fd) }
+        writer.done.signal()
     }
     thread.start()
-    return thread
+    return writer
 }

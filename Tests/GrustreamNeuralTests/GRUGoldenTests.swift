@@ -16,7 +16,9 @@ enum GRUGoldens {
         return cases[name] as! [String: Any]
     }
 
-    static func model(_ name: String) throws -> GRUModel { try GRUModel.load(Fixtures.url("gru/\(name)/model.safetensors")) }
+    static func model(_ name: String) throws -> GRUModel {
+        try GRUModel.load(Fixtures.url("gru/\(name)/model.safetensors"))
+    }
 
     static func tensor(_ name: String, _ file: String) throws -> Tensor? {
         let url = Fixtures.url("gru/\(name)/\(file).npy")

@@ -24,6 +24,16 @@ struct ModelLoadTests {
         #expect(model.summary.contains("pytorch GRU 5 → 1×8 → head 3"))
     }
 
+    @Test func namesThePipelineWhenTheInputWidthDiffers() throws {
+        let model = try Self.load(try Self.tensors().0)
+        try model.requireInputSize(5, source: "unused")
+        expectMessage(
+            ModelLoadError.self,
+            containing: #"kws.safetensors: "gru.weight_ih_l0" is [24, 5], expected [24, 13] "#
+                + "(pipelines/kws.toml: features.mfcc.coefficients = 13)"
+        ) { try model.requireInputSize(13, source: "pipelines/kws.toml: features.mfcc.coefficients = 13") }
+    }
+
     @Test func refusesMissingTensor() throws {
         let tensors = try Self.tensors().0.filter { $0.0 != "gru.bias_hh_l0" }
         expectMessage(ModelLoadError.self, containing: "kws.safetensors: missing tensor \"gru.bias_hh_l0\" [24]") {
@@ -36,7 +46,9 @@ struct ModelLoadTests {
 
     @Test func refusesExtraTensor() throws {
         let tensors = try Self.tensors().0 + [("gru.weight_ih_l0_extra", Tensor(zeros: [2]))]
-        expectMessage(ModelLoadError.self, containing: "kws.safetensors: unexpected tensor \"gru.weight_ih_l0_extra\" [2]") {
+        expectMessage(
+            ModelLoadError.self, containing: "kws.safetensors: unexpected tensor \"gru.weight_ih_l0_extra\" [2]"
+        ) {
             _ = try Self.load(tensors)
         }
     }
@@ -45,7 +57,9 @@ struct ModelLoadTests {
         let tensors = try Self.tensors().0.map { name, t in
             name == "gru.weight_hh_l0" ? (name, Tensor(zeros: [24, 7])) : (name, t)
         }
-        expectMessage(ModelLoadError.self, containing: "kws.safetensors: \"gru.weight_hh_l0\" is [24, 7], expected [24, 8]") {
+        expectMessage(
+            ModelLoadError.self, containing: "kws.safetensors: \"gru.weight_hh_l0\" is [24, 7], expected [24, 8]"
+        ) {
             _ = try Self.load(tensors)
         }
         let head = try Self.tensors().0.map { name, t in
@@ -79,7 +93,10 @@ struct ModelLoadTests {
             _ = try Self.load(tensors, metadata: ["grustream": #"{"labels": ["a", "b"]}"#])
         }
         let model = try Self.load(
-            tensors, metadata: ["grustream": #"{"mode": "window:20", "features": {"kind": "mfcc"}, "detector": {"threshold": 0.5}}"#])
+            tensors,
+            metadata: [
+                "grustream": #"{"mode": "window:20", "features": {"kind": "mfcc"}, "detector": {"threshold": 0.5}}"#
+            ])
         #expect(model.mode == .window(20))
         #expect((model.grustreamMetadata?["features"] as? [String: Any])?["kind"] as? String == "mfcc")
     }
@@ -99,8 +116,13 @@ struct ModelLoadTests {
         for row in 0..<i { for c in 0..<(3 * h) { kernel.scalars[row * 3 * h + c] = Float(c / h + 1) } }
         let recurrent = Tensor(zeros: [h, 3 * h])
         let model = try Self.load(
-            [("gru.kernel_l0", kernel), ("gru.recurrent_kernel_l0", recurrent), ("gru.bias_l0", Tensor(zeros: [3 * h]))],
-            metadata: ["grustream": #"{"form": "keras", "gate_activation": "hard_sigmoid", "candidate_activation": "linear"}"#])
+            [
+                ("gru.kernel_l0", kernel), ("gru.recurrent_kernel_l0", recurrent),
+                ("gru.bias_l0", Tensor(zeros: [3 * h])),
+            ],
+            metadata: [
+                "grustream": #"{"form": "keras", "gate_activation": "hard_sigmoid", "candidate_activation": "linear"}"#
+            ])
         // x = [1, 0]: z = r = clip(0.2·pre + 0.5), n = 3 (linear, h = 0): h' = (1 − z)·3 with z = clip(0.2·1 + 0.5) = 0.7.
         let out = try model.infer(Tensor(shape: [1, 2], scalars: [1, 0]))
         #expect(out.outputs.scalars.map { ($0 * 1e5).rounded() / 1e5 } == [0.9, 0.9])

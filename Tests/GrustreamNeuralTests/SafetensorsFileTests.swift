@@ -17,7 +17,8 @@ func expectMessage<E: Error & CustomStringConvertible>(
 ) {
     do {
         try body()
-        Issue.record("expected \(E.self) containing \"\(fragment)\", nothing was thrown", sourceLocation: sourceLocation)
+        Issue.record(
+            "expected \(E.self) containing \"\(fragment)\", nothing was thrown", sourceLocation: sourceLocation)
     } catch let error as E {
         #expect(error.description.contains(fragment), "message: \(error.description)", sourceLocation: sourceLocation)
         #expect(!error.description.contains("\n"), "one line: \(error.description)", sourceLocation: sourceLocation)
@@ -48,7 +49,8 @@ struct SafetensorsFileTests {
         try SafetensorsFile.write([("x", Tensor(shape: [1], scalars: [2]))], metadata: [:], to: url)
         #expect(try SafetensorsFile(contentsOf: url).tensor("x").scalars == [2])
         // The golden models were written by safetensors.torch and read back here.
-        #expect(try SafetensorsFile(contentsOf: Fixtures.url("gru/torch_l1_h8/model.safetensors")).tensorNames.count == 6)
+        #expect(
+            try SafetensorsFile(contentsOf: Fixtures.url("gru/torch_l1_h8/model.safetensors")).tensorNames.count == 6)
     }
 
     @Test("F32, F16, BF16, F64 and I64 are converted to Float")
@@ -59,14 +61,17 @@ struct SafetensorsFileTests {
         for (i, name) in ["f32", "f16", "bf16", "f64", "i64"].enumerated() {
             let t = try file.tensor(name)
             #expect(t.shape == [2, 4])
-            #expect(t.scalars == Array(expected.scalars[(i * 8)..<((i + 1) * 8)]), "\(name) (\(file.info(name)!.dtype))")
+            #expect(
+                t.scalars == Array(expected.scalars[(i * 8)..<((i + 1) * 8)]), "\(name) (\(file.info(name)!.dtype))")
         }
     }
 
     @Test func refusesTruncatedFile() throws {
         var data = try Data(contentsOf: Fixtures.url("gru/torch_l1_h8/model.safetensors"))
         data.removeLast(10)
-        expectMessage(TensorFileError.self, containing: "lie outside the") { _ = try SafetensorsFile(data: data, name: "cut.safetensors") }
+        expectMessage(TensorFileError.self, containing: "lie outside the") {
+            _ = try SafetensorsFile(data: data, name: "cut.safetensors")
+        }
         expectMessage(TensorFileError.self, containing: "too short") {
             _ = try SafetensorsFile(data: Data([1, 0, 0]), name: "tiny.safetensors")
         }
@@ -83,27 +88,33 @@ struct SafetensorsFileTests {
     }
 
     @Test func refusesOverlappingOffsets() {
-        let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+        let header =
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
         expectMessage(TensorFileError.self, containing: "overlap") {
-            _ = try SafetensorsFile(data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 12)), name: "o")
+            _ = try SafetensorsFile(
+                data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 12)), name: "o")
         }
     }
 
     @Test func refusesOutOfRangeOffsets() {
         let header = #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#
-        expectMessage(TensorFileError.self, containing: "\"a\" data_offsets [0, 16] lie outside the 8-byte data buffer") {
-            _ = try SafetensorsFile(data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 8)), name: "r")
+        expectMessage(TensorFileError.self, containing: "\"a\" data_offsets [0, 16] lie outside the 8-byte data buffer")
+        {
+            _ = try SafetensorsFile(
+                data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 8)), name: "r")
         }
         let reversed = #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}}"#
         expectMessage(TensorFileError.self, containing: "malformed data_offsets") {
-            _ = try SafetensorsFile(data: safetensorsBytes(header: reversed, data: [UInt8](repeating: 0, count: 8)), name: "r")
+            _ = try SafetensorsFile(
+                data: safetensorsBytes(header: reversed, data: [UInt8](repeating: 0, count: 8)), name: "r")
         }
     }
 
     @Test func refusesByteCountMismatch() {
         let header = #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
         expectMessage(TensorFileError.self, containing: "is F32 [3] (12 bytes) but data_offsets [0, 8] hold 8 bytes") {
-            _ = try SafetensorsFile(data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 8)), name: "m")
+            _ = try SafetensorsFile(
+                data: safetensorsBytes(header: header, data: [UInt8](repeating: 0, count: 8)), name: "m")
         }
     }
 

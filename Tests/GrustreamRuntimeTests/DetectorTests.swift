@@ -16,7 +16,7 @@ func run(_ detector: Detector, outputs: [[Float]], inputs: [[Float]]? = nil, hop
             }
         }
     }
-    detector.finish { events.append($0) }
+    detector.finish(endSample: Int((Double(outputs.count) * hop + frameLength) * 16000)) { events.append($0) }
     return events
 }
 

@@ -20,6 +20,24 @@ func normalisedEvents(_ text: String, dropping kinds: Set<String> = []) -> [NSDi
     }
 }
 
+/// Events equal field by field; numbers within 1e-5 relative: FFTW picks SIMD codelets by CPU at run time, so the
+/// last bits of a score may differ between machines while every class, label and sample-count time stays exact.
+func sameEvents(_ a: [NSDictionary], _ b: [NSDictionary]) -> Bool {
+    guard a.count == b.count else { return false }
+    for (x, y) in zip(a, b) {
+        guard Set(x.allKeys.map { "\($0)" }) == Set(y.allKeys.map { "\($0)" }) else { return false }
+        for case let key as String in x.allKeys {
+            let (u, v) = (x[key]!, y[key]!)
+            if let p = u as? Double, let q = v as? Double, !(u is String) {
+                if abs(p - q) > 1e-5 * max(abs(p), abs(q), 1e-3) { return false }
+            } else if !((u as? NSObject)?.isEqual(v) ?? false) {
+                return false
+            }
+        }
+    }
+    return true
+}
+
 /// The regression pairs (gpsd style): a recording and its expected events, through every kind of source.
 @Suite("pipeline end to end", .serialized)
 struct PipelineEndToEndTests {
@@ -33,12 +51,29 @@ struct PipelineEndToEndTests {
         get throws { normalisedEvents(try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8)) }
     }
 
-    @Test func fileSourceGivesTheRecordedEvents() throws {
-        let result = try CommandLineTool.run(["run", pipeline, "--log-level", "error"])
+    @Test(arguments: ["e2e-classify", "e2e-precise"])
+    func fileSourceGivesTheRecordedEvents(_ name: String) throws {
+        let result = try CommandLineTool.run(["run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error"])
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
-        #expect(events.count == (try expected.count))
-        #expect(events == (try expected), "\(result.stdoutText)")
+        let recorded = normalisedEvents(
+            try String(contentsOf: Fixtures.url("pipelines/\(name).expected.jsonl"), encoding: .utf8))
+        #expect(events.count == recorded.count)
+        #expect(sameEvents(events, recorded), "\(result.stdoutText)")
+    }
+
+    /// The README's first command: `grustream run` with no pipeline runs the embedded demo, from any folder.
+    @Test(arguments: [true, false])
+    func theEmbeddedDemoDetectsBothHeyMycrofts(fromRepository: Bool) throws {
+        let folder = fromRepository ? Fixtures.repositoryRoot : temp
+        let result = try CommandLineTool.run(["run"], currentDirectory: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let detections = normalisedEvents(result.stdoutText).filter { ($0["class"] as? String) == "DETECTION" }
+        #expect(detections.count == 2, "\(result.stdoutText)")
+        #expect(detections.allSatisfy { ($0["label"] as? String) == "hey-mycroft" })
+        // "hey mycroft" is spoken at 1.30–2.25 s and 6.00–6.95 s of samples/hey-mycroft-demo.wav.
+        let ends = detections.compactMap { $0["end"] as? Double }
+        #expect(ends.count == 2 && ends[0] > 1.3 && ends[0] < 2.4 && ends[1] > 6.0 && ends[1] < 7.1, "\(ends)")
     }
 
     @Test func stdinInRandomChunksGivesTheSameEvents() throws {
@@ -54,7 +89,7 @@ struct PipelineEndToEndTests {
         }
         let result = process.finish()
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(normalisedEvents(result.stdoutText) == (try expected))
+        #expect(sameEvents(normalisedEvents(result.stdoutText), try expected))
     }
 
     @Test func alsaCaptureThroughTheFilePluginGivesTheSameEvents() throws {
@@ -77,7 +112,7 @@ struct PipelineEndToEndTests {
             ["run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level", "error"],
             environment: ["ALSA_CONFIG_PATH": config.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(normalisedEvents(result.stdoutText) == (try expected), "\(result.stderr)")
+        #expect(sameEvents(normalisedEvents(result.stdoutText), try expected), "\(result.stderr)")
     }
 
     @Test func missingSoundCardIsOneClearLine() throws {

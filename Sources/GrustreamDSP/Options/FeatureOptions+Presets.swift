@@ -10,6 +10,8 @@ extension FeatureOptions {
     /// - `librosa` (`mfcc`, `fbank` = log-mel in dB, `spectrum` = power spectrum in dB): periodic Hann,
     ///   n_fft 2048 / hop 512, `center`, Slaney mel scale and norm, 128 mel bins, 0 Hz … Nyquist,
     ///   power 2, `power_to_db(ref=1, amin=1e-10, top_db=None)`, 20 cepstra (DCT-II ortho), no lifter.
+    /// - `precise` (`mfcc`, `fbank` = sonopy `mel_spec`, `spectrum` = `power_spec`): Mycroft Precise / sonopy, see
+    ///   `applyPrecise()` (FeatureOptions+Precise.swift).
     /// - `bands` and `raw` (sensor kinds; the convention is ignored): 3 channels; bands: 256-sample frames,
     ///   hop 128, DC removed, periodic Hann, 16 linear bands 0 … Nyquist, ln(max(E, 1e-10)); raw: pass-through.
     public static func preset(_ convention: FeatureConvention, kind: FeatureKind, sampleRate: Double) -> FeatureOptions
@@ -17,7 +19,7 @@ extension FeatureOptions {
         var o = FeatureOptions()
         o.kind = kind
         o.sampleRate = sampleRate
-        if kind == .bands || kind == .raw || convention == .librosa { o.frame.inputScale = 1 }
+        if kind == .bands || kind == .raw || convention != .kaldi { o.frame.inputScale = 1 }
         switch kind {
         case .bands:
             o.channels = 3
@@ -61,6 +63,8 @@ extension FeatureOptions {
             o.cepstrum.coefficients = 20
             o.cepstrum.lifter = 0
             o.energy.useEnergy = false
+        case .precise:
+            o.applyPrecise()
         }
         return o
     }

@@ -38,8 +38,8 @@ extension FeatureOptions {
                 throw fail("window_samples", "must be <= the frame length \(frameLength), got \(windowLength)")
             }
             try positive("fft_length", spectrum.fftLength, orZero: true)
-            if fftLength < frameLength {
-                throw fail("fft_length", "must be >= the frame length \(frameLength), got \(fftLength)")
+            if fftLength < frameLength && !spectrum.truncate {
+                throw fail("fft_length", "must be >= the frame length \(frameLength), got \(fftLength) (or set fft_truncate)")
             }
             if fftLength % 2 != 0 { throw fail("fft_length", "must be even, got \(fftLength)") }
             if !(0...1).contains(frame.preemphasis) {
@@ -53,7 +53,8 @@ extension FeatureOptions {
             try positive("mel_bins", mel.bins)
             try positive("mel_low_hz", mel.lowHertz, orZero: true)
             let high = resolvedMelHighHertz
-            if high <= mel.lowHertz || high > nyquist {
+            // sonopy spans its grid up to the sample rate (Precise: 0 … 16 kHz at 16 kHz).
+            if high <= mel.lowHertz || high > (mel.triangles == .sonopy ? sampleRate : nyquist) {
                 throw fail(
                     "mel_high_hz",
                     "gives \(high) Hz, must be in (mel_low_hz = \(mel.lowHertz), Nyquist = \(nyquist)]; got \(mel.highHertz)"

@@ -92,4 +92,6 @@ public enum FeatureConvention: String, Sendable, CaseIterable {
     case kaldi
     /// `librosa.feature.melspectrogram` / `mfcc` / `power_to_db`.
     case librosa
+    /// Mycroft Precise's sonopy vectoriser (`vectorizer: 2`, `sonopy.mfcc_spec`); see `FeatureOptions.preset`.
+    case precise
 }

@@ -60,6 +60,11 @@ public struct SpectrumOptions: Sendable, Equatable {
     public var fftLength: Int = 0
     /// `power` (|X|²) or `magnitude` (|X|). `features.spectrum`.
     public var scale: SpectrumScale = .power
+    /// A frame longer than `fft_length` is truncated to its first `fft_length` samples (numpy
+    /// `rfft(frame, n)`, as sonopy / Mycroft Precise do); false: `fft_length` must be ≥ the frame. `features.fft_truncate`.
+    public var truncate: Bool = false
+    /// Divide the spectrum by the FFT length (sonopy: |X|² / n_fft). `features.spectrum_normalise`.
+    public var normalise: Bool = false
     public init() {}
 }
 
@@ -87,7 +92,8 @@ public struct MelOptions: Sendable, Equatable {
 }
 
 public enum MelScaleKind: String, Sendable, CaseIterable { case htk, slaney }
-public enum MelTriangles: String, Sendable, CaseIterable { case kaldi, librosa }
+/// `sonopy`: Mycroft Precise's bank (`sonopy.filterbanks`, see `FilterBank.sonopy`).
+public enum MelTriangles: String, Sendable, CaseIterable { case kaldi, librosa, sonopy }
 public enum MelNorm: String, Sendable, CaseIterable { case none, slaney }
 
 /// Compression of filterbank, spectrum and band energies.
@@ -125,6 +131,9 @@ public struct EnergyOptions: Sendable, Equatable {
     public var rawEnergy: Bool = true
     /// Energy floor (linear); 0 = none beyond FLT_EPSILON. `features.energy_floor`.
     public var energyFloor: Float = 0
+    /// The energy is ln(max(Σ spectrum bins, log_floor)) of the (normalised) spectrum (sonopy's c0) instead of
+    /// the frame's Σx². `features.energy_from_spectrum`.
+    public var fromSpectrum: Bool = false
     public init() {}
 }
 

@@ -2,7 +2,7 @@ import CALSA
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one choke point where libasound return codes become Swift errors (as NIO's `syscall(where:)`).
@@ -18,7 +18,10 @@ enum ALSA {
         prepareThread()
         let result = body()
         if result >= 0 { return result }
-        throw ALSAFailure(function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: takeMessage())
+        let messages = takeMessages()
+        throw ALSAFailure(
+            function: "\(function)", code: Int32(truncatingIfNeeded: result), detail: messages.first, messages: messages
+        )
     }
 
     /// Silence stderr on this thread and forget an old message (call before every ALSA call).
@@ -28,16 +31,16 @@ enum ALSA {
         messages.withLock { $0[thread] = nil }
     }
 
-    /// ALSA's last message on this thread, if any.
-    static func takeMessage() -> String? {
+    /// ALSA's messages on this thread since `prepareThread`, oldest (usually the root cause) first.
+    static func takeMessages() -> [String] {
         let thread = UInt(pthread_self())
-        return messages.withLock { $0.removeValue(forKey: thread) }
+        return messages.withLock { $0.removeValue(forKey: thread) } ?? []
     }
 
     static func errorText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
 
-    /// Last message per thread (a handful of entries: one per capture thread).
-    private static let messages = Mutex<[UInt: String]>([:])
+    /// Messages per thread (a handful of entries: one per capture thread; at most 16 messages each).
+    private static let messages = Mutex<[UInt: [String]]>([:])
 
     private static let errorHandler: snd_local_error_handler_t = { _, _, _, _, format, arguments in
         guard let format, let arguments else { return }
@@ -45,23 +48,34 @@ enum ALSA {
         _ = vsnprintf(&text, text.count, format, arguments)
         let message = String(cString: text)
         let thread = UInt(pthread_self())
-        ALSA.messages.withLock { $0[thread] = message }
+        ALSA.messages.withLock { table in
+            if table[thread, default: []].count < 16 { table[thread, default: []].append(message) }
+        }
     }
 }
 
 /// A failed libasound call: the function, its negative return code and the library's own message.
-struct ALSAFailure: Error {
-    var function: String
-    var code: Int32
-    /// What ALSA printed (e.g. `cannot find card '0'`), nil when it printed nothing.
-    var detail: String?
+package struct ALSAFailure: Error {
+    package var function: String
+    package var code: Int32
+    /// What ALSA printed first (the root cause, e.g. `cannot find card '0'`), nil when it printed nothing.
+    package var detail: String?
+    /// Everything it printed, oldest first (`Unknown PCM default` comes last).
+    package var messages: [String] = []
+
+    package init(function: String, code: Int32, detail: String? = nil, messages: [String]? = nil) {
+        self.function = function
+        self.code = code
+        self.detail = detail
+        self.messages = messages ?? detail.map { [$0] } ?? []
+    }
 
     /// `snd_strerror(code)`, plus ALSA's message when it said something more specific.
-    var explanation: String {
+    package var explanation: String {
         let text = ALSA.errorText(code)
         guard let detail, !detail.isEmpty else { return "ALSA: \(text)" }
         return "ALSA: \(detail)"
     }
 
-    func isCode(_ errno: Int32) -> Bool { code == -errno }
+    package func isCode(_ errno: Int32) -> Bool { code == -errno }
 }

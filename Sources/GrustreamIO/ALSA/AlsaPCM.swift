@@ -1,7 +1,7 @@
 import CALSA
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open ALSA capture PCM configured for interleaved reads. Internal: C types stay in this file.
@@ -13,7 +13,9 @@ final class AlsaPCM {
 
     /// Open `device` for capture and set its hardware parameters. `configuration`: ALSA configuration text
     /// used instead of the system configuration (the PCM is looked up in it).
-    init(device: String, format: PCMFormat, periodFrames: Int, bufferFrames: Int, configuration: String?) throws(ALSAFailure) {
+    init(device: String, format: PCMFormat, periodFrames: Int, bufferFrames: Int, configuration: String?)
+        throws(ALSAFailure)
+    {
         var pcm: OpaquePointer?
         if let configuration {
             var top: OpaquePointer?
@@ -50,8 +52,12 @@ final class AlsaPCM {
         try ALSA.call("snd_pcm_hw_params_set_access") {
             snd_pcm_hw_params_set_access(pcm, params, SND_PCM_ACCESS_RW_INTERLEAVED)
         }
-        try ALSA.call("snd_pcm_hw_params_set_format") { snd_pcm_hw_params_set_format(pcm, params, alsaFormat(format.encoding)) }
-        try ALSA.call("snd_pcm_hw_params_set_channels") { snd_pcm_hw_params_set_channels(pcm, params, UInt32(format.channels)) }
+        try ALSA.call("snd_pcm_hw_params_set_format") {
+            snd_pcm_hw_params_set_format(pcm, params, alsaFormat(format.encoding))
+        }
+        try ALSA.call("snd_pcm_hw_params_set_channels") {
+            snd_pcm_hw_params_set_channels(pcm, params, UInt32(format.channels))
+        }
         var rate = UInt32(format.sampleRate)
         try ALSA.call("snd_pcm_hw_params_set_rate_near") { snd_pcm_hw_params_set_rate_near(pcm, params, &rate, nil) }
         guard rate == UInt32(format.sampleRate) else {
@@ -64,7 +70,9 @@ final class AlsaPCM {
             snd_pcm_hw_params_set_period_size_near(pcm, params, &period, nil)
         }
         var buffer = snd_pcm_uframes_t(max(bufferFrames, Int(period) * 2))
-        try ALSA.call("snd_pcm_hw_params_set_buffer_size_near") { snd_pcm_hw_params_set_buffer_size_near(pcm, params, &buffer) }
+        try ALSA.call("snd_pcm_hw_params_set_buffer_size_near") {
+            snd_pcm_hw_params_set_buffer_size_near(pcm, params, &buffer)
+        }
         try ALSA.call("snd_pcm_hw_params") { snd_pcm_hw_params(pcm, params) }
         return (Int(period), Int(buffer))
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `alsa:DEVICE`: live capture through libasound. One capture thread does blocking `snd_pcm_readi` of one
@@ -78,7 +78,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     /// is kept and reported through the hub once started, and the capture thread keeps trying.
     public func open() throws {
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
+            throw CaptureError(
+                "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         do {
             let pcm = try openDevice()
@@ -176,7 +177,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
                     }
                 default:
                     pending = AlsaMessages.readError(
-                        ALSAFailure(function: "snd_pcm_readi", code: code, detail: ALSA.takeMessage()), source: name)
+                        ALSAFailure(function: "snd_pcm_readi", code: code, detail: ALSA.takeMessages().first),
+                        source: name)
                     break capturing
                 }
             }

@@ -60,7 +60,8 @@ struct CSVLineParser: LineFrameParser {
         headerPending = options.header
     }
 
-    mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse {
+    mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse
+    {
         guard let base = line.baseAddress else { return .ignore }
         var start = base
         var end = base + line.count

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Streaming JSON Lines → frames: one object per line, `{"t": 12.5, "v": [0.1, 0.2, 0.3]}`.
@@ -41,7 +41,8 @@ struct JSONLineParser: LineFrameParser {
 
     private struct Failure: Error { var reason: String }
 
-    mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse {
+    mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse
+    {
         guard let base = line.baseAddress else { return .ignore }
         var cursor = Cursor(p: base, end: base + line.count)
         cursor.skipSpace()
@@ -99,7 +100,9 @@ struct JSONLineParser: LineFrameParser {
         var peek: UInt8 { p < end ? p.pointee : 0 }
 
         mutating func skipSpace() {
-            while p < end && (p.pointee == 0x20 || p.pointee == 0x09 || p.pointee == 0x0D || p.pointee == 0x0A) { p += 1 }
+            while p < end && (p.pointee == 0x20 || p.pointee == 0x09 || p.pointee == 0x0D || p.pointee == 0x0A) {
+                p += 1
+            }
         }
 
         mutating func expect(_ byte: UInt8, _ reason: String) throws {
@@ -129,7 +132,8 @@ struct JSONLineParser: LineFrameParser {
             func name() -> String { index < 0 ? "\"t\"" : "v[\(index)]" }
             let start = p
             guard peek == UInt8(ascii: "-") || (peek >= UInt8(ascii: "0") && peek <= UInt8(ascii: "9")) else {
-                let word = p < end && (peek == UInt8(ascii: "n") || peek == UInt8(ascii: "N")) ? "null or NaN" : "not a number"
+                let word =
+                    p < end && (peek == UInt8(ascii: "n") || peek == UInt8(ascii: "N")) ? "null or NaN" : "not a number"
                 throw Failure(reason: "\(name()) is \(word)")
             }
             while p < end, case let c = p.pointee,

@@ -51,6 +51,7 @@ final class SocketConnection {
             }
             nameLine = []
             naming = false
+            openIfKnown()  // now, so that a producer sending only bad frames still shows up with its counters
         }
         if !replay.isEmpty { try replay.withUnsafeBytes { try decoder.decode($0, emit: deliver) } }
         try decoder.decode(data, emit: deliver)
@@ -66,14 +67,20 @@ final class SocketConnection {
         }
         naming = false
         try decoder.finish(partialLineIsBad: true, emit: deliver)
+        openIfKnown()
         updateCounters()
     }
 
     private func deliver(_ samples: UnsafeBufferPointer<Float>) {
+        openIfKnown()
+        stream?.write(samples)
+    }
+
+    /// Open the stream once the name and the channel count (WAV: after its header) are known.
+    private func openIfKnown() {
         if stream == nil, let channels = decoder.channels {
             stream = openStream(name ?? defaultName, channels, decoder.wavFormat?.sampleRate)
         }
-        stream?.write(samples)
     }
 
     private func updateCounters() {
@@ -94,7 +101,9 @@ final class SocketConnection {
             let position = nameLine.count
             if position < Self.plainPrefix.count { plainPossible = plainPossible && Self.plainPrefix[position] == byte }
             if position < Self.jsonPrefix.count { jsonPossible = jsonPossible && Self.jsonPrefix[position] == byte }
-            if !plainPossible && !jsonPossible { return .noName(rest: UnsafeRawBufferPointer(rebasing: bytes[index...])) }
+            if !plainPossible && !jsonPossible {
+                return .noName(rest: UnsafeRawBufferPointer(rebasing: bytes[index...]))
+            }
             if byte == UInt8(ascii: "\n") {
                 name = Self.parseName(nameLine)
                 return .named(rest: UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...]))
@@ -123,7 +132,8 @@ final class SocketConnection {
         }
         name = name.drop(while: { $0 == " " })
         while name.last == " " { name.removeLast() }
-        guard !name.isEmpty, name.utf8.count <= 128, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        guard !name.isEmpty, name.utf8.count <= 128,
+            !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return nil }
         return String(name)
     }

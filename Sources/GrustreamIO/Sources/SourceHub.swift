@@ -33,7 +33,9 @@ public final class SourceHub: @unchecked Sendable {
     private let lock = ConditionLock()
     private var pending = false
     private var events: [SourceEvent] = []
-    private var open: [SourceStream] = []
+    private var open: [SourceStream] = []  // as the capture side sees them
+    private var closedCounters = SourceCounters()
+    private var visible: [SourceStream] = []  // as the processing side has been told
     private var nextID = 1
     private var runningSources = 0
     private var startedSources = 0
@@ -57,21 +59,39 @@ public final class SourceHub: @unchecked Sendable {
     }
 
     /// Events since the last call, in order. Returns an empty array (no allocation) when there are none.
+    /// Also updates `streams` to match the events returned.
     public func takeEvents() -> [SourceEvent] {
         lock.withLock {
             if events.isEmpty { return [] }
+            for event in events {
+                switch event {
+                case .opened(let stream): visible.append(stream)
+                case .closed(let stream): visible.removeAll { $0 === stream }
+                case .sourceError: break
+                }
+            }
             defer { events = [] }
             return events
         }
     }
 
-    /// The streams open now (opened and not yet closed), in opening order. A stream in a `.closed`
-    /// event has already left this list: drain it from the event.
-    public var streams: [SourceStream] { lock.withLock { open } }
+    /// The open streams as of the last `takeEvents()` (opened, not closed), in opening order: every stream
+    /// here has been announced by an `.opened` event, and a stream in a `.closed` event has left the list
+    /// (drain it from the event).
+    public var streams: [SourceStream] { lock.withLock { visible } }
 
-    /// True once every started source has ended (stopped or end of input) and all of their streams are
-    /// closed: after draining the streams of the last `.closed` events, the pipeline is done.
-    public var isFinished: Bool { lock.withLock { startedSources > 0 && runningSources == 0 && open.isEmpty } }
+    /// True once every started source has ended (stopped or end of input), all of their streams are closed
+    /// and every event has been taken: the streams of the `.closed` events taken so far are all that is
+    /// left to drain, then the pipeline is done.
+    public var isFinished: Bool {
+        lock.withLock { startedSources > 0 && runningSources == 0 && open.isEmpty && events.isEmpty }
+    }
+
+    /// Counters summed over every stream so far: the closed ones (final at closing) and the open ones.
+    public var totalCounters: SourceCounters {
+        let (closed, streams) = lock.withLock { (closedCounters, open) }
+        return streams.reduce(closed) { $0 + $1.counters }
+    }
 
     /// Sources started and not yet ended.
     public var runningSourceCount: Int { lock.withLock { runningSources } }
@@ -112,6 +132,7 @@ public final class SourceHub: @unchecked Sendable {
         lock.withLock {
             guard let index = open.firstIndex(where: { $0 === stream }) else { return }
             open.remove(at: index)
+            closedCounters = closedCounters + stream.counters
             events.append(.closed(stream))
         }
         signal()

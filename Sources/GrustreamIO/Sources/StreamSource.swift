@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Reads any readable file descriptor: stdin (`--source -`), a file, a FIFO. Raw samples (any
@@ -101,7 +101,9 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     }
 
     private func validate() throws {
-        guard options.sampleRate > 0 else { throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0") }
+        guard options.sampleRate > 0 else {
+            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0")
+        }
         guard options.channels > 0 else { throw CaptureError("\(name): \(options.channels) channels, expected ≥ 1") }
         if case .csv(let csv) = options.format, csv.channels <= 0 {
             throw CaptureError("\(name): CSV with \(csv.channels) value columns, expected ≥ 1")
@@ -135,6 +137,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         defer { buffer.deallocate() }
         var pacer = Pacer(realtime: options.realtime)
         var failure: CaptureError?
+        var bytesRead = 0
         var fds = [
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopSignal.fileDescriptor, events: Int16(POLLIN), revents: 0),
@@ -159,22 +162,16 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 break
             }
             if count == 0 {
-                do { try decoder.finish(partialLineIsBad: false, emit: deliver) } catch let error as CaptureError {
-                    failure = error
-                } catch { failure = CaptureError("\(name): \(error)") }
+                failure = captureErrors { try decoder.finish(partialLineIsBad: false, emit: deliver) }
                 break reading
             }
-            lock.withLock { self.stream }?.addBytes(count)
-            do { try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver) } catch let error
-                as CaptureError
-            {
-                failure = error
-                break
-            } catch {
-                failure = CaptureError("\(name): \(error)")
-                break
+            bytesRead += count
+            failure = captureErrors {
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver)
             }
+            if failure != nil { break }
             if let stream = lock.withLock({ self.stream }) {
+                stream.setBytesReceived(bytesRead)
                 stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
             }
         }
@@ -183,10 +180,23 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             descriptor = -1
         }
         if let stream = lock.withLock({ self.stream }) {
+            stream.setBytesReceived(bytesRead)
             stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
             hub.closeStream(stream, error: failure)
         } else if let failure {
             hub.report(source: name, error: failure)
+        }
+    }
+
+    /// Run `body`; its error as a `CaptureError` naming this source, or nil.
+    private func captureErrors(_ body: () throws -> Void) -> CaptureError? {
+        do {
+            try body()
+            return nil
+        } catch let error as CaptureError {
+            return error
+        } catch {
+            return CaptureError("\(name): \(error)")
         }
     }
 
@@ -211,7 +221,9 @@ struct Pacer {
 
     init(realtime: Bool) { self.realtime = realtime }
 
-    mutating func deliver(_ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal) {
+    mutating func deliver(
+        _ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal
+    ) {
         guard realtime, let base = samples.baseAddress else {
             stream.write(samples)
             hub.signal()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Unix-domain socket plumbing for `UnixSocketSource`.
@@ -21,9 +21,15 @@ enum UnixSocket {
         }
         let length = socklen_t(MemoryLayout<sockaddr_un>.size)
         func attempt() throws -> Int32 {
-            let fd = try call("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+            let fd = try call("socket") {
+                socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            }
             do {
-                try call("bind") { withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } } }
+                try call("bind") {
+                    withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+                    }
+                }
                 try call("listen") { Glibc.listen(fd, 1024) }
                 return fd
             } catch {
@@ -34,11 +40,13 @@ enum UnixSocket {
         func call(_ function: StaticString, _ body: () -> Int32) throws -> Int32 {
             do { return try POSIX.call(function, context: name, body) } catch let failure as POSIXFailure {
                 if failure.code == EADDRINUSE { throw failure }
-                throw CaptureError("\(name): cannot listen: \(function) failed: \(POSIX.message(failure.code))\(hint(failure.code))")
+                throw CaptureError(
+                    "\(name): cannot listen: \(function) failed: \(POSIX.message(failure.code))\(hint(failure.code))")
             }
         }
         func hint(_ code: Int32) -> String {
-            code == EACCES ? " (check the permissions of the directory, or use a path under /run/grustream)"
+            code == EACCES
+                ? " (check the permissions of the directory, or use a path under /run/grustream)"
                 : code == ENOENT ? " (the directory does not exist)" : ""
         }
         do { return try attempt() } catch let failure as POSIXFailure where failure.code == EADDRINUSE {
@@ -47,7 +55,9 @@ enum UnixSocket {
                 throw CaptureError("\(name): \(path) exists and is not a socket; remove it or choose another path")
             }
             if isAlive(&address, length: length) {
-                throw CaptureError("\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path")
+                throw CaptureError(
+                    "\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path"
+                )
             }
             unlink(path)  // stale: left behind by a process that died
             return try attempt()
@@ -74,8 +84,8 @@ enum UnixSocket {
     }
 
     #if canImport(Glibc)
-    private static let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        private static let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     #else
-    private static let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+        private static let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
     #endif
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// `unix:PATH`: sensor producers connect to a Unix stream socket and write frames; every connection is its
@@ -73,7 +73,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     public func open() throws {
         guard listener < 0 else { return }
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
+            throw CaptureError(
+                "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         listener = try UnixSocket.listen(path: path, name: name)
         if let mode = options.mode { chmod(path, mode_t(mode)) }
@@ -131,7 +132,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             if fds[0].revents != 0 { return }
             var index = 2
             while index < fds.count {
-                if fds[index].revents != 0 && !serve(connections[index - 2], buffer: buffer) {
+                if fds[index].revents != 0 && !serve(connections[index - 2], buffer: buffer, hub: hub) {
                     let connection = connections[index - 2]
                     close(connection.fileDescriptor)
                     if let stream = connection.stream { hub.closeStream(stream) }
@@ -153,19 +154,23 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     }
 
     /// Read what a connection has; false when it is finished (end of input or an error).
-    private func serve(_ connection: SocketConnection, buffer: UnsafeMutableRawBufferPointer) -> Bool {
+    private func serve(_ connection: SocketConnection, buffer: UnsafeMutableRawBufferPointer, hub: SourceHub) -> Bool {
         while true {
             let count = read(connection.fileDescriptor, buffer.baseAddress, buffer.count)
             if count > 0 {
                 do { try connection.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch {
-                    return false  // only a malformed WAV header can throw: drop the producer
+                    // Only a malformed WAV header throws: tell the pipeline, drop this producer.
+                    hub.report(source: name, error: error as? CaptureError ?? CaptureError("\(name): \(error)"))
+                    return false
                 }
                 if count < buffer.count { return true }
                 continue
             }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
-            try? connection.finish()  // EOF or ECONNRESET: the producer has gone
+            do { try connection.finish() } catch {  // EOF or ECONNRESET: the producer has gone
+                hub.report(source: name, error: error as? CaptureError ?? CaptureError("\(name): \(error)"))
+            }
             return false
         }
     }

@@ -51,7 +51,8 @@ public struct SafetensorsFile: Sendable {
         self.name = name
         self.data = data
         guard data.count >= 8 else {
-            throw TensorFileError("\(name): \(data.count) bytes, too short for a safetensors file (8-byte header length)")
+            throw TensorFileError(
+                "\(name): \(data.count) bytes, too short for a safetensors file (8-byte header length)")
         }
         let base = data.startIndex
         var length: UInt64 = 0
@@ -158,14 +159,21 @@ public struct SafetensorsFile: Sendable {
 
     private static func converter(_ dtype: String) -> Convert? {
         switch dtype {
-        case "F32": return { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self))) }
+        case "F32":
+            return { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self))) }
         case "F64":
-            return { Float(Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self)))) }
+            return {
+                Float(Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self))))
+            }
         case "F16":
-            return { Float(Float16(bitPattern: UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self)))) }
+            return {
+                Float(Float16(bitPattern: UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self))))
+            }
         case "BF16":
             return {
-                Float(bitPattern: UInt32(UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self))) << 16)
+                Float(
+                    bitPattern: UInt32(UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self)))
+                        << 16)
             }
         case "I64": return { Float(Int64(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: Int64.self))) }
         case "I32": return { Float(Int32(littleEndian: $0.loadUnaligned(fromByteOffset: $1, as: Int32.self))) }
@@ -193,7 +201,9 @@ extension SafetensorsFile {
         for (name, tensor) in tensors {
             let bytes = tensor.scalars.count * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            fields.append(
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)

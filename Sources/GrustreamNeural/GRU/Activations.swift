@@ -14,7 +14,7 @@ public enum GateActivation: String, Sendable, CaseIterable {
     func apply(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
         case .sigmoid:
-            for i in 0..<count { values[i] = 1 / (1 + expf(-values[i])) }
+            FastMath.map(values, count, FastMath.sigmoid)
         case .hardSigmoid:
             for i in 0..<count { values[i] = min(max(0.2 * values[i] + 0.5, 0), 1) }
         case .hardSigmoidV3:
@@ -32,7 +32,7 @@ public enum CandidateActivation: String, Sendable, CaseIterable {
     @inline(__always)
     func apply(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
         switch self {
-        case .tanh: for i in 0..<count { values[i] = tanhf(values[i]) }
+        case .tanh: FastMath.map(values, count, FastMath.tanh)
         case .linear: break
         }
     }

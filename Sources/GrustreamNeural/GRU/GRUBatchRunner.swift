@@ -47,10 +47,15 @@ public final class GRUBatchRunner {
             let perStream = initialState.shape == [streams, l, h]
             let one = perStream ? Tensor(zeros: [l, h]) : initialState
             for b in 0..<streams {
-                let t = perStream ? Tensor(shape: [l, h], scalars: Array(initialState.scalars[(b * l * h)..<((b + 1) * l * h)])) : one
-                do { try GRURunner.copyState(t, model: model, to: initial + b * streamStride, stride: hiddenStride) } catch {
+                let t =
+                    perStream
+                    ? Tensor(shape: [l, h], scalars: Array(initialState.scalars[(b * l * h)..<((b + 1) * l * h)])) : one
+                do {
+                    try GRURunner.copyState(t, model: model, to: initial + b * streamStride, stride: hiddenStride)
+                } catch {
                     throw ModelLoadError(
-                        "\(model.name): initial state is \(initialState.shapeDescription), expected [\(l), \(h)] or [\(streams), \(l), \(h)]")
+                        "\(model.name): initial state is \(initialState.shapeDescription), expected [\(l), \(h)] or [\(streams), \(l), \(h)]"
+                    )
                 }
             }
         }

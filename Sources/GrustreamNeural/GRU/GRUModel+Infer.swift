@@ -32,7 +32,8 @@ extension GRUModel {
             }
             let final = try inferWholeSequence(input, h0: h0, applyNormalisation: applyNormalisation, &outputs, &hidden)
             return (
-                Tensor(shape: [frames, outputSize], scalars: outputs), Tensor(shape: [frames, topSize], scalars: hidden),
+                Tensor(shape: [frames, outputSize], scalars: outputs),
+                Tensor(shape: [frames, topSize], scalars: hidden),
                 final
             )
         }

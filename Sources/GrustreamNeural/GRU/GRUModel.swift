@@ -124,6 +124,24 @@ public final class GRUModel: Sendable {
         }
     }
 
+    /// Check the model against the width a pipeline will feed it; `source` says where that width comes from.
+    /// `kws.safetensors: "gru.weight_ih_l0" is [384, 40], expected [384, 13] (pipelines/kws.toml: ...)`.
+    public func requireInputSize(_ expected: Int, source: String) throws {
+        guard expected != inputSize else { return }
+        let tensor: String
+        let found: String
+        let wanted: String
+        switch form {
+        case .pytorch:
+            tensor = "\(metadataFields.gruPrefix)weight_ih_l0"
+            (found, wanted) = ("[\(3 * hiddenSize), \(inputSize)]", "[\(3 * hiddenSize), \(expected)]")
+        case .keras:
+            tensor = "\(metadataFields.gruPrefix)kernel_l0"
+            (found, wanted) = ("[\(inputSize), \(3 * hiddenSize)]", "[\(expected), \(3 * hiddenSize)]")
+        }
+        throw ModelLoadError("\(name): \"\(tensor)\" is \(found), expected \(wanted) (\(source))")
+    }
+
     /// One line: "kws.safetensors: pytorch GRU 40 → 2×128 → head 12 (softmax), carry, 123456 parameters".
     public var summary: String {
         let head = headSize.map { "head \($0) (\(outputActivation.rawValue))" } ?? "no head"

@@ -68,7 +68,8 @@ public struct GRUModelMetadata: Sendable, Equatable {
         if let o = try choice("output_activation", OutputActivation.self) { outputActivation = o }
         if let m = try string("mode") {
             guard let parsed = InferenceMode(m) else {
-                throw ModelLoadError("\(file): grustream metadata \"mode\" is \"\(m)\", expected \"carry\" or \"window:N\"")
+                throw ModelLoadError(
+                    "\(file): grustream metadata \"mode\" is \"\(m)\", expected \"carry\" or \"window:N\"")
             }
             mode = parsed
         }

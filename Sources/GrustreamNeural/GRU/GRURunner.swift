@@ -78,7 +78,8 @@ public final class GRURunner {
         let h = model.hiddenSize
         guard t.shape == [rows, h] || t.shape == [rows, 1, h] else {
             throw ModelLoadError(
-                "\(model.name): initial state is \(t.shapeDescription), expected [\(rows), \(h)] (layers × directions, hidden)")
+                "\(model.name): initial state is \(t.shapeDescription), expected [\(rows), \(h)] (layers × directions, hidden)"
+            )
         }
         guard t.scalars.allSatisfy(\.isFinite) else {
             throw ModelLoadError("\(model.name): initial state holds a non-finite value")
@@ -91,6 +92,7 @@ public final class GRURunner {
     /// Back to the initial state (and, in window mode, a window of zero frames).
     public func reset() {
         hiddenState.update(from: initial, count: model.stateRows * hiddenStride)
+        sequence?.final.update(from: initial, count: model.stateRows * hiddenStride)
         frames.update(repeating: 0, count: windowLength * inputStride)
     }
 
@@ -105,7 +107,8 @@ public final class GRURunner {
 
     /// One frame: input [input] → output [outputSize].
     public func step(_ input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>) {
-        precondition(input.count == model.inputSize, "GRURunner.step: \(input.count) inputs, expected \(model.inputSize)")
+        precondition(
+            input.count == model.inputSize, "GRURunner.step: \(input.count) inputs, expected \(model.inputSize)")
         precondition(output.count >= model.outputSize, "GRURunner.step: output has room for \(output.count)")
         step(input.baseAddress!, output: output.baseAddress!, top: nil)
     }
@@ -123,11 +126,15 @@ public final class GRURunner {
         precondition((topHidden?.count ?? count * top) >= count * top, "GRURunner.run: topHidden too small")
         guard count > 0 else { return }
         for t in 0..<count {
-            step(frames.baseAddress! + t * i, output: outputs.baseAddress! + t * o, top: topHidden?.baseAddress.map { $0 + t * top })
+            step(
+                frames.baseAddress! + t * i, output: outputs.baseAddress! + t * o,
+                top: topHidden?.baseAddress.map { $0 + t * top })
         }
     }
 
-    private func step(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, top: UnsafeMutablePointer<Float>?) {
+    private func step(
+        _ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, top: UnsafeMutablePointer<Float>?
+    ) {
         let n = model.inputSize
         // The new frame goes to the end of the window (carry: the window is that one frame).
         if windowLength > 1 { frames.update(from: frames + inputStride, count: (windowLength - 1) * inputStride) }
@@ -180,7 +187,8 @@ public final class GRURunner {
         guard let window = snapshot.window else { return }
         guard window.shape == [windowLength, model.inputSize] else {
             throw ModelLoadError(
-                "\(model.name): window snapshot is \(window.shapeDescription), expected [\(windowLength), \(model.inputSize)]")
+                "\(model.name): window snapshot is \(window.shapeDescription), expected [\(windowLength), \(model.inputSize)]"
+            )
         }
         for t in 0..<windowLength {
             for j in 0..<model.inputSize { frames[t * inputStride + j] = window.scalars[t * model.inputSize + j] }

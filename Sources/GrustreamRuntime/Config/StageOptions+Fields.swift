@@ -114,7 +114,7 @@ extension DetectorOptions {
     /// `kind` is read first; the other keys are those of that kind (plus `scores`).
     public static func apply(_ value: ConfigValue, to options: inout DetectorOptions, path: String) throws {
         guard let entries = value.tableEntries else { throw OptionField<DetectorOptions>.mismatch(path, value, "a table") }
-        let kindField: [OptionField<DetectorOptions>] = [.choice("kind", \.kind, "classify | anomaly")]
+        let kindField: [OptionField<DetectorOptions>] = [.choice("kind", \.kind, "classify | anomaly | precise")]
         if let kind = value["kind"] { try OptionTable.apply(.table([("kind", kind)]), to: &options, fields: kindField, path: path) }
         let rest = ConfigValue.table(entries.filter { $0.0 != "kind" && $0.0 != "scores" })
         if case .bool(let scores)? = value["scores"] { options.scores = scores } else if let s = value["scores"] {
@@ -123,16 +123,18 @@ extension DetectorOptions {
         switch options.kind {
         case .classify: try OptionTable.apply(rest, to: &options.classify, fields: ClassifyOptions.fields, path: path)
         case .anomaly: try OptionTable.apply(rest, to: &options.anomaly, fields: AnomalyOptions.fields, path: path)
+        case .precise: try OptionTable.apply(rest, to: &options.precise, fields: PreciseOptions.fields, path: path)
         }
     }
 
     public func describe() -> [(key: String, value: String, help: String)] {
         var rows: [(key: String, value: String, help: String)] = [
-            ("kind", "\"\(kind.rawValue)\"", "classify | anomaly"), ("scores", String(scores), "publish SCORES per frame"),
+            ("kind", "\"\(kind.rawValue)\"", "classify | anomaly | precise"), ("scores", String(scores), "publish SCORES per frame"),
         ]
         switch kind {
         case .classify: rows += OptionTable.describe(classify, fields: ClassifyOptions.fields)
         case .anomaly: rows += OptionTable.describe(anomaly, fields: AnomalyOptions.fields)
+        case .precise: rows += OptionTable.describe(precise, fields: PreciseOptions.fields)
         }
         return rows
     }

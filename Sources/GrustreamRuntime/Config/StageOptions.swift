@@ -57,12 +57,13 @@ public struct ModelOptions: Sendable, Equatable {
 
 /// `[detector]`: how outputs become events.
 public struct DetectorOptions: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case classify, anomaly }
+    public enum Kind: String, Sendable, CaseIterable { case classify, anomaly, precise }
     public var kind: Kind = .classify
     /// Publish a `SCORES` event for every frame (clients still opt in with WATCH).
     public var scores: Bool = false
     public var classify = ClassifyOptions()
     public var anomaly = AnomalyOptions()
+    public var precise = PreciseOptions()
 
     public init() {}
 }

@@ -135,7 +135,7 @@ public final class AnomalyDetector: Detector {
         emit(DetectorEvent(kind: .anomaly, label: -1, score: spanPeak, threshold: options.threshold, start: spanStart, end: spanEnd))
     }
 
-    public func finish(emit: (DetectorEvent) -> Void) {
+    public func finish(endSample: Int, emit: (DetectorEvent) -> Void) {
         if spanOpen { close(at: Int.max / 2, emit: emit) }
     }
 

@@ -94,7 +94,7 @@ public final class ClassifyDetector: Detector {
         framesSeen += 1
     }
 
-    public func finish(emit: (DetectorEvent) -> Void) {}
+    public func finish(endSample: Int, emit: (DetectorEvent) -> Void) {}
 
     public func reset() {
         for i in history.indices { history[i] = 0 }

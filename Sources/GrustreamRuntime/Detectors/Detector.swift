@@ -42,8 +42,9 @@ public protocol Detector: AnyObject {
     /// Labels named in events (classify); empty for anomaly detectors.
     var labels: [String] { get }
     func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void)
-    /// End of stream: close what is open (an anomaly span still above threshold).
-    func finish(emit: (DetectorEvent) -> Void)
+    /// End of stream after `endSample` input samples (per channel): close what is open (an anomaly span still
+    /// above threshold; Precise's chunks that end by then).
+    func finish(endSample: Int, emit: (DetectorEvent) -> Void)
     /// Forget everything (a new stream, or a model swap that resets state).
     func reset()
     /// Lends the per-frame scores that `SCORES` events report: the smoothed posteriors (classify, one per label)

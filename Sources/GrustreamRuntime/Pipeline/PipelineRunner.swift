@@ -29,7 +29,6 @@ public final class PipelineRunner: @unchecked Sendable {
     private var latency = LatencyHistogram()
     private var framesOfClosedStreams = 0
     private var eventsOfClosedStreams = 0
-    private var countersOfClosedStreams = (dropped: 0, xruns: 0, bad: 0)
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
     public private(set) var inputError: Error?
 
@@ -126,7 +125,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// Stream time of the longest-running stream (for `STATS`).
     var streamTime: Double {
         let frames = max(longestClosedStream, processors.values.map(\.frames).max() ?? 0)
-        return Double(frames) * pipeline.hopSeconds
+        return Double(frames * pipeline.features.hopLength) / pipeline.features.sampleRate
     }
 
     private func handle(_ event: SourceEvent) {
@@ -164,9 +163,6 @@ public final class PipelineRunner: @unchecked Sendable {
                 eventsOfClosedStreams += processor.events
                 longestClosedStream = max(longestClosedStream, processor.frames)
             }
-            countersOfClosedStreams.dropped += stream.droppedFrames * stream.channels
-            countersOfClosedStreams.xruns += stream.xruns
-            countersOfClosedStreams.bad += stream.badFrames
             refused.remove(stream.id)
             if let error = stream.error {
                 logger.error("\(error)")
@@ -191,7 +187,7 @@ public final class PipelineRunner: @unchecked Sendable {
             guard read.sampleCount > 0 else { return }
             guard let processor else { continue }  // refused stream: discard
             let started = DispatchTime.now().uptimeNanoseconds
-            processor.accept(UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount]))
+            processor.accept(UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount]), firstFrame: read.firstFrame)
             latency.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
         }
     }
@@ -201,10 +197,10 @@ public final class PipelineRunner: @unchecked Sendable {
         var s = Event.Stats()
         s.frames = framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames }
         s.events = eventsOfClosedStreams + processors.values.reduce(0) { $0 + $1.events }
-        let open = hub.streams
-        s.droppedSamples = countersOfClosedStreams.dropped + open.reduce(0) { $0 + $1.droppedFrames * $1.channels }
-        s.xruns = countersOfClosedStreams.xruns + open.reduce(0) { $0 + $1.xruns }
-        s.badFrames = countersOfClosedStreams.bad + open.reduce(0) { $0 + $1.badFrames }
+        let counters = hub.totalCounters
+        s.droppedSamples = counters.droppedFrames * pipeline.features.channels
+        s.xruns = counters.xruns
+        s.badFrames = counters.badFrames
         s.clients = bus.clientCount
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)

@@ -13,7 +13,13 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public let detector: DetectorOptions
     public let labels: [String]
     public let mode: InferenceMode
+    /// Activation the pipeline applies after the network: the runner already applies the model's own
+    /// (`output_activation` in its metadata), so this is `none` unless the pipeline asks for one that a model
+    /// without an output activation lacks (a PyTorch state_dict with a plain linear head, say).
     public let outputActivation: OutputActivation
+    /// `precise` detector: the model's ThresholdDecoder and the raw score of the all-zero window.
+    public let preciseDecoder: PreciseThresholdDecoder?
+    public let initialRawScore: Float
 
     /// Load the model named by `[model] path` and check it against the pipeline.
     public init(config: PipelineConfig) throws {
@@ -77,11 +83,21 @@ public struct ResolvedPipeline: @unchecked Sendable {
             throw PipelineConfigError(
                 "\(modelURL.lastPathComponent): a bidirectional GRU cannot run in carry mode (its reverse direction needs future frames); set [model] mode = \"window:N\"")
         }
+        let wanted: OutputActivation?
         switch config.model.outputActivation {
-        case .fromModel: outputActivation = model.outputActivation
-        case .none: outputActivation = .none
-        case .sigmoid: outputActivation = .sigmoid
-        case .softmax: outputActivation = .softmax
+        case .fromModel: wanted = nil
+        case .none: wanted = OutputActivation.none
+        case .sigmoid: wanted = .sigmoid
+        case .softmax: wanted = .softmax
+        }
+        if let wanted, wanted != model.outputActivation {
+            guard model.outputActivation == .none else {
+                throw PipelineConfigError(
+                    "\(pipelineFile): model.output_activation = \"\(wanted.rawValue)\", but \(modelURL.lastPathComponent) already applies \(model.outputActivation.rawValue) (its metadata); remove the override")
+            }
+            outputActivation = wanted
+        } else {
+            outputActivation = .none
         }
 
         // Detector: kind from the pipeline, else from the model's task; the model's calibration under the pipeline's keys.
@@ -104,6 +120,19 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var detector = DetectorOptions()
         try DetectorOptions.apply(.table(detectorTable), to: &detector, path: "detector")
         self.detector = detector
+        if detector.kind == .precise {
+            preciseDecoder = try PreciseModel(network: model).decoder
+            let runner = try GRURunner(model: model, mode: mode)
+            var output = [Float](repeating: 0, count: model.outputSize)
+            let zeros = [Float](repeating: 0, count: model.inputSize)
+            zeros.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { runner.step(x, output: $0) } }
+            var activated = output
+            outputActivation.apply(&activated[0], activated.count)
+            initialRawScore = activated[0]
+        } else {
+            preciseDecoder = nil
+            initialRawScore = 0
+        }
         if detector.kind == .classify {
             guard !labels.isEmpty else {
                 throw PipelineConfigError(
@@ -125,6 +154,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
         case .classify: return try ClassifyDetector(labels: labels, options: detector.classify, hopSeconds: hopSeconds)
         case .anomaly:
             return try AnomalyDetector(inputSize: model.inputSize, outputSize: model.outputSize, options: detector.anomaly, hopSeconds: hopSeconds)
+        case .precise:
+            return try PreciseDetector(
+                labels: labels, options: detector.precise, decoder: preciseDecoder!,
+                sampleRate: features.sampleRate, hopSamples: features.hopLength, frameSamples: features.frameLength,
+                initialRawScore: initialRawScore)
         }
     }
 
@@ -144,6 +178,6 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var resolved = config
         resolved.features = features
         resolved.detector = detector
-        return resolved.describe() + "\n" + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(outputActivation.rawValue)"
+        return resolved.describe() + "\n" + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
     }
 }

@@ -26,8 +26,6 @@ public final class StreamProcessor {
     public private(set) var frames = 0
     /// `DETECTION`/`ANOMALY` events published for this stream.
     public private(set) var events = 0
-    /// Samples per channel accepted so far.
-    public private(set) var samplesAccepted = 0
     /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
     public private(set) var lastEvent: (label: String, t: Double)?
     /// Whether the GRU / detector state of the replaced processor was carried over (`replacing:`).
@@ -55,11 +53,12 @@ public final class StreamProcessor {
         } else {
             extractor = try FeatureExtractor(options: pipeline.features)
             extractorFirstFrame = previous?.frames ?? 0
-            extractorFirstSample = previous?.samplesAccepted ?? 0
+            extractorFirstSample = previous?.receivedInputFrames ?? 0
         }
         frames = previous?.frames ?? 0
         events = previous?.events ?? 0
-        samplesAccepted = previous?.samplesAccepted ?? 0
+        receivedInputFrames = previous?.receivedInputFrames ?? 0
+        skippedInputFrames = previous?.skippedInputFrames ?? 0
         lastEvent = previous?.lastEvent
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
@@ -99,17 +98,27 @@ public final class StreamProcessor {
         output.deallocate()
     }
 
-    /// Interleaved samples of this stream, any count.
-    public func accept(_ samples: UnsafeBufferPointer<Float>) {
-        samplesAccepted += samples.count / channels
+    /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
+    /// The features continue across the gap as if the audio were spliced; event times include it.
+    public private(set) var skippedInputFrames = 0
+    /// Input frames received (the next expected `firstFrame`).
+    public private(set) var receivedInputFrames = 0
+
+    /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
+    /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
+    public func accept(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
+        if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
+            skippedInputFrames = firstFrame - receivedInputFrames
+        }
+        receivedInputFrames += samples.count / channels
         extractor.accept(samples) { frame in process(frame) }
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
         extractor.finish { frame in process(frame) }
-        let end = Double(max(0, firstSample(ofFrame: frames) + frameLength)) / sampleRate
-        detector.finish { event in publish(event, at: end) }
+        let endSample = receivedInputFrames + skippedInputFrames
+        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate) }
     }
 
     private func process(_ features: UnsafeBufferPointer<Float>) {
@@ -135,9 +144,9 @@ public final class StreamProcessor {
         frames += 1
     }
 
-    /// First sample of the stream's frame `frame` (negative with centre padding).
+    /// First sample of the stream's frame `frame` (negative with centre padding), skipped input included.
     private func firstSample(ofFrame frame: Int) -> Int {
-        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame)
+        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame) + skippedInputFrames
     }
 
     /// Stream time at which the next frame starts (the reference of detector snapshots).

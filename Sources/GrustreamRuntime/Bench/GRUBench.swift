@@ -1,0 +1,143 @@
+import Foundation
+import GrustreamNeural
+
+/// GRU throughput: one stream stepped frame by frame (state carried), chunks of 100 frames, and many streams
+/// stepped together. Models are PyTorch-layout GRUs without a head, input 40, hidden 64/128/256, 1 or 2 layers.
+public struct GRUBench {
+    /// One network shape.
+    public struct Shape: Sendable, Hashable {
+        public var input: Int
+        public var hidden: Int
+        public var layers: Int
+        public init(input: Int, hidden: Int, layers: Int) {
+            self.input = input
+            self.hidden = hidden
+            self.layers = layers
+        }
+        public var id: String { "i\(input)-h\(hidden)-l\(layers)" }
+        /// File name used by `--models DIR` and by scripts/bench_references.py.
+        public var fileName: String { "gru-\(id).safetensors" }
+    }
+
+    public static let stepShapes: [Shape] = [64, 128, 256].flatMap { h in [1, 2].map { Shape(input: 40, hidden: h, layers: $0) } }
+    public static let chunkFrames = 100
+    public static let batchStreams = 64
+    public static let batchShapes = [Shape(input: 40, hidden: 128, layers: 2), Shape(input: 40, hidden: 256, layers: 1)]
+
+    public let clock: BenchClock
+    /// Directory with `gru-i40-h128-l2.safetensors` etc. (the reference script's weights); nil = generate.
+    public let modelDirectory: URL?
+
+    public init(clock: BenchClock, modelDirectory: URL?) {
+        self.clock = clock
+        self.modelDirectory = modelDirectory
+    }
+
+    /// PyTorch `nn.GRU` tensors with PyTorch's init range U(−1/√H, 1/√H), from a fixed seed.
+    public static func tensors(_ shape: Shape, seed: UInt64 = 42) -> [(String, Tensor)] {
+        var state = seed &+ UInt64(shape.hidden * 10 + shape.layers)
+        let bound = 1 / Float(shape.hidden).squareRoot()
+        func values(_ n: Int) -> [Float] {
+            (0..<n).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return bound * Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+            }
+        }
+        var out: [(String, Tensor)] = []
+        for k in 0..<shape.layers {
+            let width = k == 0 ? shape.input : shape.hidden
+            let h3 = 3 * shape.hidden
+            out.append(("gru.weight_ih_l\(k)", Tensor(shape: [h3, width], scalars: values(h3 * width))))
+            out.append(("gru.weight_hh_l\(k)", Tensor(shape: [h3, shape.hidden], scalars: values(h3 * shape.hidden))))
+            out.append(("gru.bias_ih_l\(k)", Tensor(shape: [h3], scalars: values(h3))))
+            out.append(("gru.bias_hh_l\(k)", Tensor(shape: [h3], scalars: values(h3))))
+        }
+        return out
+    }
+
+    public func model(_ shape: Shape) throws -> GRUModel {
+        if let dir = modelDirectory {
+            return try GRUModel.load(dir.appendingPathComponent(shape.fileName))
+        }
+        let data = SafetensorsFile.encode(Self.tensors(shape), metadata: [:])
+        return try GRUModel(file: SafetensorsFile(data: data, name: "generated " + shape.fileName))
+    }
+
+    /// Deterministic input frames [count, input] in about [-2, 2] (normalised MFCC-like levels).
+    public static func frames(count: Int, input: Int) -> [Float] {
+        var state: UInt64 = 7
+        return (0..<(count * input)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return 2 * Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+        }
+    }
+
+    /// Frame-by-frame `step`, state carried: µs per step.
+    public func measureStep(_ shape: Shape) throws -> BenchMeasurement {
+        let model = try model(shape)
+        let runner = try GRURunner(model: model)
+        let x = Self.frames(count: Self.chunkFrames, input: shape.input)
+        var y = [Float](repeating: 0, count: model.outputSize)
+        let timings = x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                clock.measure { n in
+                    var t = 0
+                    for _ in 0..<n {
+                        runner.step(UnsafeBufferPointer(rebasing: x[(t * shape.input)..<((t + 1) * shape.input)]), output: y)
+                        t = t + 1 == Self.chunkFrames ? 0 : t + 1
+                    }
+                }
+            }
+        }
+        precondition(y.allSatisfy(\.isFinite))
+        return BenchMeasurement(
+            group: "gru", name: "gru-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
+            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
+            audioSecondsPerItem: 0)
+    }
+
+    /// `run` over chunks of 100 frames, state carried between chunks: frames per second.
+    public func measureChunk(_ shape: Shape) throws -> BenchMeasurement {
+        let model = try model(shape)
+        let runner = try GRURunner(model: model)
+        let x = Self.frames(count: Self.chunkFrames, input: shape.input)
+        var y = [Float](repeating: 0, count: Self.chunkFrames * model.outputSize)
+        let timings = x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                clock.measure { n in for _ in 0..<n { runner.run(x, count: Self.chunkFrames, outputs: y) } }
+            }
+        }
+        precondition(y.allSatisfy(\.isFinite))
+        return BenchMeasurement(
+            group: "gru", name: "gru-chunk100-\(shape.id)", description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
+            itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
+            flopsPerItem: Double(model.flopsPerStep), audioSecondsPerItem: 0)
+    }
+
+    /// 64 streams stepped together (`GRUBatchRunner`): an item is one stream-step.
+    public func measureBatch(_ shape: Shape, streams: Int = GRUBench.batchStreams) throws -> BenchMeasurement {
+        let model = try model(shape)
+        let runner = try GRUBatchRunner(model: model, streams: streams)
+        let x = Self.frames(count: streams, input: shape.input)
+        var y = [Float](repeating: 0, count: streams * model.outputSize)
+        let timings = x.withUnsafeBufferPointer { x in
+            y.withUnsafeMutableBufferPointer { y in
+                clock.measure { n in for _ in 0..<n { runner.step(x, outputs: y) } }
+            }
+        }
+        precondition(y.allSatisfy(\.isFinite))
+        return BenchMeasurement(
+            group: "gru", name: "gru-batch\(streams)-\(shape.id)", description: "\(streams) streams \(shape.layers)×\(shape.hidden)",
+            itemsPerIteration: Double(streams), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
+            audioSecondsPerItem: 0)
+    }
+
+    /// Every case, or those whose name contains `filter`.
+    public func measureAll(filter: String? = nil) throws -> [BenchMeasurement] {
+        func keep(_ name: String) -> Bool { filter == nil || name.contains(filter!) }
+        var out = try Self.stepShapes.filter { keep("gru-step-\($0.id)") }.map { try measureStep($0) }
+        out += try Self.stepShapes.filter { keep("gru-chunk100-\($0.id)") }.map { try measureChunk($0) }
+        out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map { try measureBatch($0) }
+        return out
+    }
+}

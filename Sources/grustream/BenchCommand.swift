@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import GrustreamRuntime
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure feature extraction and GRU throughput on this machine.",
+        discussion: """
+            features: Kaldi MFCC/fbank streamed in 10 ms chunks and whole-signal, librosa log-mel/MFCC (frames/s, \
+            real-time factor). gru: one stream stepped frame by frame (input 40, hidden 64/128/256, 1 and 2 layers; \
+            µs/step, GFLOP/s), chunks of 100 frames (frames/s), 64 streams stepped together (GFLOP/s).
+            Medians of several rounds; pin to one core for steadier figures (taskset -c 1 grustream bench).
+            scripts/bench runs this with --json and compares with the reference libraries in the same run.
+            """)
+
+    @Argument(help: "features | gru | all")
+    var what: String = "all"
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Seconds of timing per case (split into --rounds rounds).")
+    var seconds: Double = 1.0
+
+    @Option(help: "Timed rounds per case; the median is reported.")
+    var rounds: Int = 7
+
+    @Option(help: "Input audio (mono WAV) for the feature cases; default: 60 s of generated speech-like audio at 16 kHz.")
+    var audio: String?
+
+    @Option(help: "Directory with gru-i40-h128-l2.safetensors etc. (default: weights generated in process).")
+    var models: String?
+
+    @Option(help: "Only the cases whose id contains this text (e.g. kaldi-mfcc, step-i40-h128-l2).")
+    var filter: String?
+
+    func run() throws {
+        try runReportingErrors("bench") {
+            guard ["features", "gru", "all"].contains(what) else {
+                throw ValidationError("bench \(what): expected features, gru or all")
+            }
+            guard seconds > 0, rounds >= 1 else { throw ValidationError("--seconds must be > 0 and --rounds ≥ 1") }
+            let clock = BenchClock(seconds: seconds, rounds: rounds)
+            let signal: (samples: [Float], sampleRate: Double, description: String) =
+                what == "gru" ? ([], 16000, "none") : try BenchAudio.input(path: audio)
+            var results: [BenchMeasurement] = []
+            if what != "gru" {
+                results += try FeatureBench(samples: signal.samples, sampleRate: signal.sampleRate, clock: clock)
+                    .measureAll(filter: filter)
+            }
+            if what != "features" {
+                let dir = models.map { URL(fileURLWithPath: $0) }
+                results += try GRUBench(clock: clock, modelDirectory: dir).measureAll(filter: filter)
+            }
+            let report = BenchReport(
+                measurements: results, environment: BenchReport.environment(input: signal.description, seconds: seconds, rounds: rounds))
+            print(json ? report.json : report.table)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GrustreamIO
+import Testing
+
+@Suite("stdin and file sources")
+struct StreamSourceTests {
+    let signal: [Float] = (0..<8000).map { Float(sin(Double($0) * 0.01)) * 0.8 }
+
+    /// Run a source on the read end of a pipe while another thread writes `data` in random chunks.
+    func pipeRun(_ data: Data, options: StreamSource.Options, seed: UInt64, timeout: Duration = .seconds(10)) throws
+        -> (HubDrainer, Duration)
+    {
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let source = try StreamSource(fileDescriptor: ends[0], name: "stdin", options: options)
+        try source.open()
+        let hub = SourceHub()
+        let start = ContinuousClock.now
+        try source.start(hub: hub)
+        _ = writeInChunks(data, to: ends[1], seed: seed, maximumChunk: 211)
+        var drainer = HubDrainer()
+        let finished = drainer.run(hub, timeout: timeout)
+        #expect(finished, "the stream did not finish in time")
+        return (drainer, ContinuousClock.now - start)
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func wavThroughAPipeInRandomChunks(seed: UInt64) throws {
+        let format = PCMFormat(sampleRate: 8000, channels: 2, encoding: .s16le)
+        let wav = WAVEncoder.encode(signal, format: format)
+        var options = StreamSource.Options(format: .wav)
+        options.ringCapacityFrames = 100  // much smaller than the input: back-pressure, nothing lost
+        let (drainer, _) = try pipeRun(wav, options: options, seed: seed)
+        let stream = try #require(drainer.byName("stdin"))
+        #expect(stream.stream.sampleRate == 8000 && stream.stream.channels == 2)
+        let expected = signal.map { Float(Int16(($0 * 32768).rounded())) / 32768 }
+        #expect(stream.samples == expected)
+        #expect(stream.gaps == 0 && stream.stream.droppedFrames == 0 && stream.closed)
+        #expect(stream.stream.error == nil)
+    }
+
+    @Test(arguments: [SampleEncoding.s16le, .f32le, .s24le])
+    func rawThroughAPipe(encoding: SampleEncoding) throws {
+        let raw = WAVEncoder.encodePCM(signal, encoding: encoding)
+        let options = StreamSource.Options(format: .raw(encoding), sampleRate: 16000, channels: 1)
+        let (drainer, _) = try pipeRun(raw, options: options, seed: 9)
+        let stream = try #require(drainer.byName("stdin"))
+        var decoder = AudioStreamDecoder(
+            container: .raw(PCMFormat(sampleRate: 16000, channels: 1, encoding: encoding)), name: "x")
+        var expected: [Float] = []
+        try raw.withUnsafeBytes { try decoder.decode($0) { expected += $0 } }
+        #expect(stream.samples == expected)
+        #expect(stream.stream.bytesReceived == raw.count)
+    }
+
+    @Test func csvFromAPipe() throws {
+        let text = (0..<500).map { "\($0),\(-$0)" }.joined(separator: "\n") + "\nbad\n"
+        var options = StreamSource.Options(format: .csv(CSVOptions(channels: 2)), sampleRate: 100)
+        options.ringCapacityFrames = 16
+        let (drainer, _) = try pipeRun(Data(text.utf8), options: options, seed: 4)
+        let stream = try #require(drainer.byName("stdin"))
+        #expect(stream.samples == (0..<500).flatMap { [Float($0), Float(-$0)] })
+        #expect(stream.stream.badFrames == 1)
+        #expect(stream.stream.lastBadFrame == "line 501: expected 2 columns, found 1")
+    }
+
+    @Test func realtimePacing() throws {
+        let half = [Float](repeating: 0.25, count: 4000)  // 0.5 s at 8 kHz
+        let raw = WAVEncoder.encodePCM(half, encoding: .s16le)
+        var options = StreamSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)
+        let (_, fast) = try pipeRun(raw, options: options, seed: 5)
+        options.realtime = true
+        let (drainer, paced) = try pipeRun(raw, options: options, seed: 5)
+        #expect(drainer.byName("stdin")?.samples.count == 4000)
+        #expect(paced >= .milliseconds(450), "paced: \(paced)")
+        #expect(paced < .milliseconds(1500), "paced: \(paced)")
+        #expect(fast < .milliseconds(400), "unpaced: \(fast)")
+    }
+
+    @Test func fileSourceAndStop() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("in.wav")
+        try WAVEncoder.encode(signal, format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .f32le))
+            .write(to: URL(fileURLWithPath: path))
+        let source = try StreamSource(path: path, options: StreamSource.Options(format: .wav))
+        try source.open()
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        var drainer = HubDrainer()
+        let done = drainer.run(hub)
+        #expect(done)
+        #expect(drainer.byName(path)?.samples == signal)
+
+        // stop() while a realtime file plays: the stream closes early, with what was delivered.
+        var paced = StreamSource.Options(format: .wav)
+        paced.realtime = true
+        let slow = try StreamSource(path: path, options: paced)
+        try slow.open()
+        let hub2 = SourceHub()
+        try slow.start(hub: hub2)
+        var drainer2 = HubDrainer()
+        let start = ContinuousClock.now
+        let finished = drainer2.run(
+            hub2, timeout: .seconds(5), until: { ($0.byName(path)?.samples.count ?? 0) > 0 }, stop: { slow.stop() })
+        #expect(finished)
+        #expect(ContinuousClock.now - start < .seconds(1))
+        let count = drainer2.byName(path)?.samples.count ?? 0
+        #expect(count > 0 && count < signal.count)
+    }
+
+    @Test func errorsAreOneClearLine() throws {
+        let missing = try StreamSource(path: "/nonexistent/x.wav", options: StreamSource.Options())
+        let error = #expect(throws: CaptureError.self) { try missing.open() }
+        #expect(
+            error?.description
+                == "/nonexistent/x.wav: cannot open input: No such file or directory; check the path, or use --source - to read stdin"
+        )
+
+        // A bad WAV header arrives as a source error through the hub (the stream never opened).
+        let (drainer, _) = try pipeRun(
+            Data("RIFX1234WAVEfmt ".utf8), options: StreamSource.Options(format: .wav), seed: 1)
+        #expect(
+            drainer.sourceErrors.map(\.description) == [
+                "stdin: not a WAV file (starts with \"RIFX\", expected \"RIFF\")"
+            ])
+        #expect(drainer.collected.isEmpty)
+    }
+}

@@ -1,0 +1,153 @@
+"""GRU references for scripts/bench_references.py: PyTorch nn.GRU and an onnxruntime GRU-op graph (IO binding),
+one frame per call with the state fed back and chunks of 100 frames, on the safetensors weights grustream loads."""
+import os
+
+import numpy as np
+
+from bench_references import CHUNK_FRAMES, SHAPES, measure, result, shape_id
+
+
+def onnx_gru_model(sd, i, h, layers):
+    """ONNX GRU ops (one per layer, linear_before_reset=1), PyTorch weights reordered r,z,n → z,r,h."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    def zrn(w):
+        r, z, n = np.split(w, 3, axis=0)
+        return np.concatenate([z, r, n], axis=0)
+
+    nodes, inits = [], []
+    x = "X"
+    hs = []
+    nodes.append(helper.make_node("Split", ["H0", "split"], [f"h0_{k}" for k in range(layers)], axis=0))
+    inits.append(numpy_helper.from_array(np.ones(layers, dtype=np.int64), "split"))
+    for k in range(layers):
+        w = zrn(sd[f"gru.weight_ih_l{k}"])[None]
+        r = zrn(sd[f"gru.weight_hh_l{k}"])[None]
+        b = np.concatenate([zrn(sd[f"gru.bias_ih_l{k}"]), zrn(sd[f"gru.bias_hh_l{k}"])])[None]
+        for name, v in ((f"W{k}", w), (f"R{k}", r), (f"B{k}", b)):
+            inits.append(numpy_helper.from_array(v.astype(np.float32), name))
+        nodes.append(helper.make_node("GRU", [x, f"W{k}", f"R{k}", f"B{k}", "", f"h0_{k}"], [f"Y{k}", f"hN{k}"],
+                                      hidden_size=h, linear_before_reset=1))
+        nodes.append(helper.make_node("Squeeze", [f"Y{k}", "axis1"], [f"Ys{k}"]))
+        x = f"Ys{k}"
+        hs.append(f"hN{k}")
+    inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"))
+    nodes.append(helper.make_node("Concat", hs, ["HN"], axis=0))
+    nodes.append(helper.make_node("Identity", [x], ["Y"]))
+    graph = helper.make_graph(
+        nodes, "gru",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["T", 1, i]),
+         helper.make_tensor_value_info("H0", TensorProto.FLOAT, [layers, 1, h])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["T", 1, h]),
+         helper.make_tensor_value_info("HN", TensorProto.FLOAT, [layers, 1, h])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def gru_references(out_dir):
+    import onnxruntime as ort
+    import safetensors.numpy
+    import torch
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    rng = np.random.default_rng(7)
+    out = []
+    for i, h, layers in SHAPES:
+        sid = shape_id(i, h, layers)
+        flops = sum(2 * 3 * h * ((i if k == 0 else h) + h) for k in range(layers))
+        sd = safetensors.numpy.load_file(os.path.join(out_dir, f"gru-{sid}.safetensors"))
+        frames = rng.uniform(-2, 2, (CHUNK_FRAMES, 1, i)).astype(np.float32)
+
+        # PyTorch
+        gru = torch.nn.GRU(i, h, layers)
+        gru.load_state_dict({k[len("gru."):]: torch.from_numpy(v) for k, v in sd.items()})
+        gru.eval()
+        xt = torch.from_numpy(frames)
+        with torch.inference_mode():
+            state = {"h": torch.zeros(layers, 1, h)}
+
+            def torch_step(n, state=state):
+                hcur = state["h"]
+                for s in range(n):
+                    t = s % CHUNK_FRAMES
+                    _, hcur = gru(xt[t:t + 1], hcur)
+                state["h"] = hcur
+
+            def torch_chunk(n, state=state):
+                hcur = state["h"]
+                for _ in range(n):
+                    _, hcur = gru(xt, hcur)
+                state["h"] = hcur
+
+            out.append(result(f"torch-step-{sid}", f"PyTorch step {layers}×{h}", measure(torch_step), 1, flops))
+            out.append(result(f"torch-chunk100-{sid}", f"PyTorch chunks of 100 {layers}×{h}", measure(torch_chunk),
+                              CHUNK_FRAMES, flops))
+            y_ref, h_ref = gru(xt, torch.zeros(layers, 1, h))
+
+        # onnxruntime, IO binding: two bindings swap the state buffers, so the state never leaves the session.
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        sess = ort.InferenceSession(onnx_gru_model(sd, i, h, layers), so, providers=["CPUExecutionProvider"])
+        y_chk, h_chk = sess.run(None, {"X": frames, "H0": np.zeros((layers, 1, h), np.float32)})
+        assert np.allclose(y_chk, y_ref.numpy(), atol=1e-4) and np.allclose(h_chk, h_ref.numpy(), atol=1e-4), \
+            f"onnx GRU differs from torch for {sid}"
+
+        def bindings(x):
+            ha = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
+            hb = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
+            xv = ort.OrtValue.ortvalue_from_numpy(x)
+            y = ort.OrtValue.ortvalue_from_numpy(np.zeros((x.shape[0], 1, h), np.float32))
+            out = []
+            for src, dst in ((ha, hb), (hb, ha)):
+                b = sess.io_binding()
+                b.bind_ortvalue_input("X", xv)
+                b.bind_ortvalue_input("H0", src)
+                b.bind_ortvalue_output("Y", y)
+                b.bind_ortvalue_output("HN", dst)
+                out.append(b)
+            return out
+
+        step_bindings = bindings(frames[0:1].copy())
+        chunk_bindings = bindings(frames.copy())
+        ro = ort.RunOptions()
+
+        def ort_run(bs):
+            def body(n):
+                for s in range(n):
+                    sess.run_with_iobinding(bs[s & 1], ro)
+            return body
+
+        out.append(result(f"ort-step-{sid}", f"onnxruntime step {layers}×{h}", measure(ort_run(step_bindings)), 1, flops))
+        out.append(result(f"ort-chunk100-{sid}", f"onnxruntime chunks of 100 {layers}×{h}",
+                          measure(ort_run(chunk_bindings)), CHUNK_FRAMES, flops))
+    return out
+
+
+def ort_call_overhead():
+    """onnxruntime's fixed cost of one run_with_iobinding from Python: an Identity graph on a [1, 1, 128] tensor,
+    bound like the GRU's inputs and outputs. Part of every reference step time; the GRU's own work is the rest."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("Identity", ["X"], ["Y"])], "identity",
+                              [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, 128])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 1, 128])])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString(),
+                                so, providers=["CPUExecutionProvider"])
+    b = sess.io_binding()
+    b.bind_ortvalue_input("X", ort.OrtValue.ortvalue_from_numpy(np.zeros((1, 1, 128), np.float32)))
+    b.bind_ortvalue_output("Y", ort.OrtValue.ortvalue_from_numpy(np.zeros((1, 1, 128), np.float32)))
+
+    def body(n):
+        for _ in range(n):
+            sess.run_with_iobinding(b)
+
+    return [result("ort-identity-call", "onnxruntime Identity graph, one run_with_iobinding (call overhead)",
+                   measure(body), 1)]
