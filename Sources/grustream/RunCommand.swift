@@ -12,7 +12,10 @@ struct RunCommand: ParsableCommand {
             PIPELINE is a .toml path or a name looked up in ./pipelines/, then /etc/grustream/pipelines/. Without it, \
             the embedded default pipeline "demo" runs: a bundled recording through a bundled model, no sound card needed.
             Options override the file. Runs until the input ends or SIGINT/SIGTERM, then drains: every sample already \
-            read is processed and its events published before exit 0.
+            read is processed and its events published before exit 0. SIGHUP re-reads the pipeline file and its \
+            model and swaps them in between frames (a file that does not load is reported and the running pipeline \
+            kept). Under systemd: READY=1, STATUS=, WATCHDOG=1, RELOADING=1 and STOPPING=1 on $NOTIFY_SOCKET; the \
+            socket passed in LISTEN_FDS whose name matches the unix sink is adopted (see systemd/ and README).
 
             Examples:
               grustream run

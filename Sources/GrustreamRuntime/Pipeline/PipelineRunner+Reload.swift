@@ -23,6 +23,7 @@ extension PipelineRunner {
     /// (within half a second) and sends `READY=1`. When `load` throws, the pipeline keeps running unchanged, the
     /// error is logged, published as an `ERROR` event and shown in `STATUS=`.
     public func reload(using load: () throws -> (ResolvedPipeline, notes: [String])) {
+        guard !stopRequested.load(ordering: .relaxed) else { return }  // stopping: nothing to reload
         notifier.reloading()
         logger.notice("SIGHUP: reloading the pipeline and its model")  // `pipeline` belongs to the processing thread
         do {

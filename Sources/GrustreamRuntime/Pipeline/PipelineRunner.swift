@@ -17,7 +17,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// `WATCHDOG_USEC` in seconds (nil: no watchdog).
     let watchdogInterval: Double?
     private let hub = SourceHub()
-    private let stopRequested = Atomic<Bool>(false)
+    let stopRequested = Atomic<Bool>(false)
     var processors: [Int: StreamProcessor] = [:]
     let reloads = ReloadMailbox()
     let status = StatusReporter()
