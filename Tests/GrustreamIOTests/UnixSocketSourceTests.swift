@@ -171,7 +171,7 @@ struct UnixSocketSourceTests {
             "\(error?.description ?? "")")
         // A regular file is never removed.
         let plain = directory.file("plain")
-        FileManager.default.createFile(atPath: plain, contents: Data("keep".utf8))
+        #expect(FileManager.default.createFile(atPath: plain, contents: Data("keep".utf8)))
         let third = try UnixSocketSource(path: plain, options: options)
         let error3 = #expect(throws: CaptureError.self) { try third.open() }
         #expect(

@@ -23,19 +23,21 @@ public struct RunJob: Sendable {
     /// Apply the overrides to `config` (command line over file).
     public func apply(to config: inout PipelineConfig) throws {
         if let source {
-            if source == "-" {
-                config.source.kind = .stdin
-            } else if source.hasPrefix("alsa:") {
+            func absolute(_ path: String) -> String {
+                path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            }
+            switch try SourceAddress(parsing: source) {
+            case .standardInput: config.source.kind = .stdin
+            case .alsa(let device):
                 config.source.kind = .alsa
-                config.source.device = String(source.dropFirst(5))
-            } else if source.hasPrefix("unix:") {
+                config.source.device = device
+            case .unixSocket(let path):
                 config.source.kind = .unix
-                config.source.path = FileManager.default.currentDirectoryPath + "/" + source.dropFirst(5)
-                if source.dropFirst(5).hasPrefix("/") { config.source.path = String(source.dropFirst(5)) }
-            } else {
+                config.source.path = absolute(path)
+            case .file(let path):
                 config.source.kind = .file
-                config.source.path = source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source
-                if format == nil && source.lowercased().hasSuffix(".wav") { config.source.format = .wav }
+                config.source.path = absolute(path)
+                if format == nil && path.lowercased().hasSuffix(".wav") { config.source.format = .wav }
             }
         }
         if let format { config.source.format = format }
