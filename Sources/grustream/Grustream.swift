@@ -6,6 +6,6 @@ struct Grustream: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grustream",
         abstract: "Streaming audio/sensor features → stateful GRU → events.",
-        subcommands: [FeaturesCommand.self, InferCommand.self, InspectCommand.self]
+        subcommands: [FeaturesCommand.self, InferCommand.self, InspectCommand.self, TrainCommand.self, EvalCommand.self]
     )
 }
