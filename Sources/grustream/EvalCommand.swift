@@ -29,7 +29,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Classify clips: clip length in milliseconds.") var clipMs = 1000.0
 
     func run() throws {
-        try runReportingErrors("eval") {
+        try runReportingErrors("eval") { try userErrorsAsUsage {
             let config = try PipelineLocator.load(pipeline)
             let loaded = try GRUModel.load(URL(fileURLWithPath: model))
             let evaluation = try Evaluation(model: loaded, features: TrainingFeatures(pipeline: config))
@@ -53,6 +53,6 @@ struct EvalCommand: ParsableCommand {
             }
             let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
-        }
+        } }
     }
 }

@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Predict: threshold = max(4, MARGIN × largest score on held-out normal data).") var thresholdMargin: Float = 1.25
 
     func run() throws {
-        try runReportingErrors("train") {
+        try runReportingErrors("train") { try userErrorsAsUsage {
             var o = TrainingOptions()
             guard let t = TrainingOptions.Task(rawValue: task) else { throw ValidationError("--task \(task): expected classify or predict") }
             o.task = t
@@ -97,7 +97,7 @@ struct TrainCommand: ParsableCommand {
             }
             let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
-        }
+        } }
     }
 
     static func parseSchedule(_ text: String, epochs: Int, rate: Float) throws -> LearningRateSchedule {
@@ -117,4 +117,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--schedule \(text): expected constant, step:EPOCHS:FACTOR or cosine[:MIN_RATE]")
         }
     }
+}
+
+/// Training/evaluation data problems are the user's to fix: report them as usage errors (exit status 2).
+func userErrorsAsUsage(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as TrainingError { throw ValidationError(error.description) }
 }
