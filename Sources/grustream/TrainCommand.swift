@@ -28,10 +28,13 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "classify | predict.") var task: String = "classify"
-    @Option(help: "The pipeline file whose [features] (and [source], [detector]) the model is trained for.") var pipeline: String
+    @Option(help: "The pipeline file whose [features] (and [source], [detector]) the model is trained for.") var pipeline: String?
     @Option(help: "Training data: a folder of label folders (classify); recordings or folders of them (predict, repeatable).")
     var data: [String] = []
     @Option(help: "Where to write the model (.safetensors).") var output: String
+    @Option(help: "Instead of --data: precomputed features .npy [sequences, steps, input] (no pipeline features).")
+    var features: String?
+    @Option(help: "With --features: class per frame .npy [sequences, steps] (−1: none).") var targets: String?
     @Option(help: "Keyword labels (folders), comma separated; other folders become _unknown_. Default: every folder.")
     var labels: String?
     @Option(help: "GRU layers.") var layers = 2
@@ -72,7 +75,7 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
             }
             guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout \(dropout): expected 0 ≤ p < 1") }
-            guard !data.isEmpty else { throw ValidationError("--data is required") }
+            guard !data.isEmpty || features != nil else { throw ValidationError("--data is required") }
             (o.layers, o.hidden, o.dropout, o.epochs, o.batch, o.window) = (layers, hidden, dropout, epochs, batch, window)
             (o.learningRate, o.momentum, o.weightDecay, o.l1, o.clip) = (learningRate, momentum, weightDecay, l1, clip)
             (o.patience, o.validationPercent, o.seed) = (patience, validationPercent, seed)
@@ -83,17 +86,26 @@ struct TrainCommand: ParsableCommand {
             guard snrParts.count == 2, snrParts[0] <= snrParts[1] else { throw ValidationError("--snr \(snr): expected LOW:HIGH in dB") }
             o.snrRange = snrParts[0]...snrParts[1]
             o.schedule = try Self.parseSchedule(schedule, epochs: epochs, rate: learningRate)
-            let config = try PipelineLocator.load(pipeline)
-            let features = try TrainingFeatures(pipeline: config)
-            let url = URL(fileURLWithPath: output)
             let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
+            if let features {
+                guard let targets else { throw ValidationError("--features needs --targets") }
+                let summary = try ArrayTraining.run(
+                    features: NPYFile.read(URL(fileURLWithPath: features)), targets: NPYFile.read(URL(fileURLWithPath: targets)),
+                    options: o, output: URL(fileURLWithPath: output), log: log)
+                print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+                return
+            }
+            guard let pipeline else { throw ValidationError("--pipeline is required (the features the model is trained for)") }
+            let config = try PipelineLocator.load(pipeline)
+            let featureSource = try TrainingFeatures(pipeline: config)
+            let url = URL(fileURLWithPath: output)
             let summary: [String: Any]
             switch o.task {
             case .classify:
                 guard data.count == 1 else { throw ValidationError("classify takes one --data folder") }
-                summary = try ClassifyTraining.run(dataRoot: data[0], features: features, options: o, output: url, log: log)
+                summary = try ClassifyTraining.run(dataRoot: data[0], features: featureSource, options: o, output: url, log: log)
             case .predict:
-                summary = try PredictTraining.run(dataPaths: data, features: features, options: o, output: url, log: log)
+                summary = try PredictTraining.run(dataPaths: data, features: featureSource, options: o, output: url, log: log)
             }
             let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
