@@ -28,9 +28,10 @@ extension Evaluation {
             } else {
                 let frames = out.count / labels.count
                 let candidates = backgroundIndices.isEmpty ? Array(labels.indices) : backgroundIndices
-                predicted = candidates.max { a, b in
-                    (0..<frames).reduce(0) { $0 + out[$1 * labels.count + a] } < (0..<frames).reduce(0) { $0 + out[$1 * labels.count + b] }
-                }!
+                // The background label whose posterior peaks highest (a short unknown word in a mostly silent
+                // clip still peaks as _unknown_).
+                let peak = { (k: Int) in (0..<frames).reduce(Float(0)) { max($0, out[$1 * labels.count + k]) } }
+                predicted = candidates.max { peak($0) < peak($1) }!
             }
             confusion[clip.label][predicted] += 1
         }
