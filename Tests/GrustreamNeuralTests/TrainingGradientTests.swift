@@ -86,12 +86,15 @@ struct TrainingGradientTests {
         #expect(out.passed, "\(out)")
         let expectedLoss = try c.tensor("loss").scalars[0]
         #expect(abs(loss - expectedLoss) <= 1e-5 * max(1, abs(expectedLoss)), "\(name): loss \(loss), expected \(expectedLoss)")
+        var worst: Float = 0
         for slot in parameters.slots {
             let result = TrainingGoldens.check(
                 "\(name) grad.\(slot.name)", grads[slot.offset..<(slot.offset + slot.count)],
                 try c.tensor("grad.\(slot.name)").scalars, tolerance: 1e-4)
             #expect(result.passed, "\(result)")
+            worst = max(worst, result.maxRelativeError)
         }
+        print("training golden \(name): output max rel \(out.maxRelativeError), loss \(loss) vs \(expectedLoss), gradients max rel \(worst)")
     }
 
     @Test("three Adam steps with clipping, and three SGD steps with momentum, L2 and L1, match torch.optim", arguments: TrainingGoldens.cases)
@@ -118,6 +121,7 @@ struct TrainingGradientTests {
             let expected = try c.parameters(kind.rawValue)
             let result = Closeness("\(name) \(kind.rawValue) parameters", computed: parameters.values, expected: expected.values, tolerance: 2e-5)
             #expect(result.passed, "\(result)")
+            print("training golden \(name) \(kind.rawValue) after 3 steps: max |error| \(result.maxAbsoluteError)")
         }
     }
 }
