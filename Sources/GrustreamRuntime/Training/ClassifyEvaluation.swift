@@ -27,11 +27,17 @@ extension Evaluation {
                 predicted = first.label
             } else {
                 let frames = out.count / labels.count
-                let candidates = backgroundIndices.isEmpty ? Array(labels.indices) : backgroundIndices
-                // The background label whose posterior peaks highest (a short unknown word in a mostly silent
-                // clip still peaks as _unknown_).
+                // No detection: a background label other than silence (e.g. _unknown_) when its posterior
+                // peaks at ≥ 0.5 somewhere in the clip (the highest such), otherwise the silence label.
                 let peak = { (k: Int) in (0..<frames).reduce(Float(0)) { max($0, out[$1 * labels.count + k]) } }
-                predicted = candidates.max { peak($0) < peak($1) }!
+                let isSilence = { (k: Int) in ["_silence_", "silence"].contains(labels[k].lowercased()) }
+                let candidates = backgroundIndices.isEmpty ? Array(labels.indices) : backgroundIndices
+                let spoken = candidates.filter { !isSilence($0) && peak($0) >= 0.5 }
+                if let best = spoken.max(by: { peak($0) < peak($1) }) {
+                    predicted = best
+                } else {
+                    predicted = candidates.first(where: isSilence) ?? candidates.max { peak($0) < peak($1) }!
+                }
             }
             confusion[clip.label][predicted] += 1
         }
