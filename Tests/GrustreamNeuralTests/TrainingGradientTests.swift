@@ -207,6 +207,26 @@ struct TrainingGraphTests {
         #expect(worst < 2e-2)
     }
 
+    @Test("truncated BPTT: two windows carrying the final state give the outputs of one long window")
+    func carriedStateContinues() {
+        let a = GRUArchitecture(inputSize: 4, hiddenSize: 9, layerCount: 2, outputSize: 3)
+        let p = Self.randomParameters(a, seed: 21)
+        var random = TrainingRandom(seed: 4)
+        let batch = 2
+        let x = (0..<(20 * batch * 4)).map { _ in random.normal() }
+        let whole = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 20)
+        x.withUnsafeBufferPointer { whole.forward(p, input: $0.baseAddress!, batch: batch, steps: 20, random: &random) }
+        let halves = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 10)
+        x.withUnsafeBufferPointer { halves.forward(p, input: $0.baseAddress!, batch: batch, steps: 10, random: &random) }
+        let state = halves.finalState()
+        x.withUnsafeBufferPointer {
+            halves.forward(p, input: $0.baseAddress! + 10 * batch * 4, batch: batch, steps: 10, initialState: state, random: &random)
+        }
+        let expected = Array(UnsafeBufferPointer(start: whole.outputs + 10 * batch * 3, count: 10 * batch * 3))
+        let computed = Array(UnsafeBufferPointer(start: halves.outputs, count: 10 * batch * 3))
+        #expect(computed == expected)
+    }
+
     @Test("dropout is off outside training")
     func dropoutGradient() throws {
         let a = GRUArchitecture(inputSize: 3, hiddenSize: 4, layerCount: 2, outputSize: 3)

@@ -153,6 +153,27 @@ struct TrainingTaskTests {
         #expect(ClassifyClipList.isValidation(speaker: "x", percent: 10) == ClassifyClipList.isValidation(speaker: "x", percent: 10))
     }
 
+    @Test("grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout")
+    func commandLine() throws {
+        let root = try writeClips()
+        let pipelineFile = temp.appendingPathComponent("kws.toml")
+        try Self.kwsPipeline.write(to: pipelineFile, atomically: true, encoding: .utf8)
+        let model = path("cli.safetensors")
+        let result = try CommandLineTool.run([
+            "train", "--task", "classify", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,b", "--hidden", "8",
+            "--layers", "1", "--epochs", "2", "--batch", "4", "--clip-ms", "500", "--validation-percent", "25", "--output", model,
+        ], timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let epochLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochLines.count == 2, "\(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        #expect(summary?["epochs_run"] as? Int == 2)
+        let eval = try CommandLineTool.run(["eval", "--model", model, "--pipeline", pipelineFile.path, "--data", root, "--clip-ms", "500"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let report = try JSONSerialization.jsonObject(with: eval.stdout) as? [String: Any]
+        #expect((report?["clips"] as? [String: Any])?["accuracy"] is Double)
+    }
+
     @Test("train without data, or with a missing keyword folder: exit status 2, one line")
     func badUsage() throws {
         let root = try writeClips()
