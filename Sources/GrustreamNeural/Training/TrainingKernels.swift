@@ -12,6 +12,20 @@ enum TrainingKernels {
         b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
     ) {
+        // Long products (the weight gradients sum over steps × batch rows) are cut into blocks of `depthBlock`
+        // rows of B, so that the block stays in L2 while every row tile of C passes over it.
+        let depthBlock = 256
+        if depth > depthBlock {
+            var k0 = 0
+            while k0 < depth {
+                multiply(
+                    rows: rows, columns: columns, depth: min(depthBlock, depth - k0), a: a + k0 * aColumnStride,
+                    aRowStride: aRowStride, aColumnStride: aColumnStride, b: b + k0 * ldb, ldb: ldb, c: c, ldc: ldc,
+                    accumulate: accumulate || k0 > 0)
+                k0 += depthBlock
+            }
+            return
+        }
         let fullColumns = columns & ~7
         var m0 = 0
         while m0 < rows {

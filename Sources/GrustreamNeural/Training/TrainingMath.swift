@@ -5,7 +5,10 @@
 enum TrainingMath {
     @inline(__always)
     static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        let x = v.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Clamp with plain compares (`clamped` calls the generic, unspecialised pointwiseMin/Max).
+        var x = v
+        x.replace(with: SIMD8(repeating: -87.3), where: x .< -87.3)
+        x.replace(with: SIMD8(repeating: 88.3), where: x .> 88.3)
         let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23: adding it rounds to an integer
         let k = x * 1.442_695_04 + magic
         let n = k - magic
