@@ -28,8 +28,11 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "classify | predict.") var task: String = "classify"
-    @Option(help: "The pipeline file whose [features] (and [source], [detector]) the model is trained for.") var pipeline: String?
-    @Option(help: "Training data: a folder of label folders (classify); recordings or folders of them (predict, repeatable).")
+    @Option(help: "The pipeline file whose [features] (and [source], [detector]) the model is trained for.")
+    var pipeline: String?
+    @Option(
+        help:
+            "Training data: a folder of label folders (classify); recordings or folders of them (predict, repeatable).")
     var data: [String] = []
     @Option(help: "Where to write the model (.safetensors).") var output: String
     @Option(help: "Instead of --data: precomputed features .npy [sequences, steps, input] (no pipeline features).")
@@ -49,7 +52,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "L2 penalty (PyTorch weight_decay).") var weightDecay: Float = 0
     @Option(help: "L1 penalty.") var l1: Float = 0
     @Option(help: "Clip gradients to this global norm (0: off).") var clip: Float = 1
-    @Option(help: "Learning-rate schedule: constant | step:EPOCHS:FACTOR | cosine[:MIN_RATE].") var schedule = "constant"
+    @Option(help: "Learning-rate schedule: constant | step:EPOCHS:FACTOR | cosine[:MIN_RATE].") var schedule =
+        "constant"
     @Option(help: "Early stopping: epochs without validation improvement (0: off).") var patience = 8
     @Option(help: "Held-out percentage for validation (classify: whole speakers; predict: the end of each recording).")
     var validationPercent = 10
@@ -60,56 +64,85 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Classify: SNR range of mixed-in noise, dB (LOW:HIGH).") var snr = "0:20"
     @Option(help: "Classify: silence clips as a percentage of training clips.") var silencePercent = 10
     @Option(help: "Classify: clips chained into one training sequence (frame targets).") var sequenceClips = 4
-    @Option(help: "Predict: threshold = max(4, MARGIN × largest score on held-out normal data).") var thresholdMargin: Float = 1.25
+    @Option(help: "Predict: threshold = max(4, MARGIN × largest score on held-out normal data).") var thresholdMargin:
+        Float = 1.25
 
     func run() throws {
-        try runReportingErrors("train") { try userErrorsAsUsage {
-            var o = TrainingOptions()
-            guard let t = TrainingOptions.Task(rawValue: task) else { throw ValidationError("--task \(task): expected classify or predict") }
-            o.task = t
-            guard let k = TrainingOptimiser.Kind(rawValue: optimiser) else { throw ValidationError("--optimiser \(optimiser): expected adam or sgd") }
-            o.optimiser = k
-            guard let tg = TrainingOptions.Target(rawValue: target) else { throw ValidationError("--target \(target): expected frames or last") }
-            o.target = tg
-            guard layers >= 1, hidden >= 1, epochs >= 1, batch >= 1, window >= 2 else {
-                throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
+        try runReportingErrors("train") {
+            try userErrorsAsUsage {
+                var o = TrainingOptions()
+                guard let t = TrainingOptions.Task(rawValue: task) else {
+                    throw ValidationError("--task \(task): expected classify or predict")
+                }
+                o.task = t
+                guard let k = TrainingOptimiser.Kind(rawValue: optimiser) else {
+                    throw ValidationError("--optimiser \(optimiser): expected adam or sgd")
+                }
+                o.optimiser = k
+                guard let tg = TrainingOptions.Target(rawValue: target) else {
+                    throw ValidationError("--target \(target): expected frames or last")
+                }
+                o.target = tg
+                guard layers >= 1, hidden >= 1, epochs >= 1, batch >= 1, window >= 2 else {
+                    throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
+                }
+                guard dropout >= 0 && dropout < 1 else {
+                    throw ValidationError("--dropout \(dropout): expected 0 ≤ p < 1")
+                }
+                guard !data.isEmpty || features != nil else { throw ValidationError("--data is required") }
+                (o.layers, o.hidden, o.dropout, o.epochs, o.batch, o.window) = (
+                    layers, hidden, dropout, epochs, batch, window
+                )
+                (o.learningRate, o.momentum, o.weightDecay, o.l1, o.clip) = (
+                    learningRate, momentum, weightDecay, l1, clip
+                )
+                (o.patience, o.validationPercent, o.seed) = (patience, validationPercent, seed)
+                (o.clipMilliseconds, o.augment, o.silencePercent, o.sequenceClips) = (
+                    clipMs, augment, silencePercent, sequenceClips
+                )
+                o.thresholdMargin = thresholdMargin
+                o.labels =
+                    labels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                    ?? []
+                let snrParts = snr.split(separator: ":").compactMap { Float($0) }
+                guard snrParts.count == 2, snrParts[0] <= snrParts[1] else {
+                    throw ValidationError("--snr \(snr): expected LOW:HIGH in dB")
+                }
+                o.snrRange = snrParts[0]...snrParts[1]
+                o.schedule = try Self.parseSchedule(schedule, epochs: epochs, rate: learningRate)
+                let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
+                if let features {
+                    guard let targets else { throw ValidationError("--features needs --targets") }
+                    let summary = try ArrayTraining.run(
+                        features: NPYFile.read(URL(fileURLWithPath: features)),
+                        targets: NPYFile.read(URL(fileURLWithPath: targets)),
+                        options: o, output: URL(fileURLWithPath: output), log: log)
+                    print(
+                        String(
+                            decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]),
+                            as: UTF8.self))
+                    return
+                }
+                guard let pipeline else {
+                    throw ValidationError("--pipeline is required (the features the model is trained for)")
+                }
+                let config = try PipelineLocator.load(pipeline)
+                let featureSource = try TrainingFeatures(pipeline: config)
+                let url = URL(fileURLWithPath: output)
+                let summary: [String: Any]
+                switch o.task {
+                case .classify:
+                    guard data.count == 1 else { throw ValidationError("classify takes one --data folder") }
+                    summary = try ClassifyTraining.run(
+                        dataRoot: data[0], features: featureSource, options: o, output: url, log: log)
+                case .predict:
+                    summary = try PredictTraining.run(
+                        dataPaths: data, features: featureSource, options: o, output: url, log: log)
+                }
+                let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+                print(String(decoding: json, as: UTF8.self))
             }
-            guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout \(dropout): expected 0 ≤ p < 1") }
-            guard !data.isEmpty || features != nil else { throw ValidationError("--data is required") }
-            (o.layers, o.hidden, o.dropout, o.epochs, o.batch, o.window) = (layers, hidden, dropout, epochs, batch, window)
-            (o.learningRate, o.momentum, o.weightDecay, o.l1, o.clip) = (learningRate, momentum, weightDecay, l1, clip)
-            (o.patience, o.validationPercent, o.seed) = (patience, validationPercent, seed)
-            (o.clipMilliseconds, o.augment, o.silencePercent, o.sequenceClips) = (clipMs, augment, silencePercent, sequenceClips)
-            o.thresholdMargin = thresholdMargin
-            o.labels = labels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-            let snrParts = snr.split(separator: ":").compactMap { Float($0) }
-            guard snrParts.count == 2, snrParts[0] <= snrParts[1] else { throw ValidationError("--snr \(snr): expected LOW:HIGH in dB") }
-            o.snrRange = snrParts[0]...snrParts[1]
-            o.schedule = try Self.parseSchedule(schedule, epochs: epochs, rate: learningRate)
-            let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
-            if let features {
-                guard let targets else { throw ValidationError("--features needs --targets") }
-                let summary = try ArrayTraining.run(
-                    features: NPYFile.read(URL(fileURLWithPath: features)), targets: NPYFile.read(URL(fileURLWithPath: targets)),
-                    options: o, output: URL(fileURLWithPath: output), log: log)
-                print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
-                return
-            }
-            guard let pipeline else { throw ValidationError("--pipeline is required (the features the model is trained for)") }
-            let config = try PipelineLocator.load(pipeline)
-            let featureSource = try TrainingFeatures(pipeline: config)
-            let url = URL(fileURLWithPath: output)
-            let summary: [String: Any]
-            switch o.task {
-            case .classify:
-                guard data.count == 1 else { throw ValidationError("classify takes one --data folder") }
-                summary = try ClassifyTraining.run(dataRoot: data[0], features: featureSource, options: o, output: url, log: log)
-            case .predict:
-                summary = try PredictTraining.run(dataPaths: data, features: featureSource, options: o, output: url, log: log)
-            }
-            let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
-            print(String(decoding: json, as: UTF8.self))
-        } }
+        }
     }
 
     static func parseSchedule(_ text: String, epochs: Int, rate: Float) throws -> LearningRateSchedule {

@@ -19,7 +19,8 @@ enum TrainingGoldens {
             file = try SafetensorsFile(contentsOf: Fixtures.url("training/\(name).safetensors"))
             meta = try JSONSerialization.jsonObject(with: Data(file.metadata["golden"]!.utf8)) as! [String: Any]
             architecture = GRUArchitecture(
-                inputSize: meta["input"] as! Int, hiddenSize: meta["hidden"] as! Int, layerCount: meta["layers"] as! Int,
+                inputSize: meta["input"] as! Int, hiddenSize: meta["hidden"] as! Int,
+                layerCount: meta["layers"] as! Int,
                 outputSize: meta["output"] as! Int)
             batch = meta["batch"] as! Int
             steps = meta["steps"] as! Int
@@ -47,31 +48,40 @@ enum TrainingGoldens {
         var gradient = [Float](repeating: 0, count: rows * o)
         var grads = [Float](repeating: 0, count: parameters.count)
         let loss: Float = input.withUnsafeBufferPointer { x in
-            graph.forward(parameters, input: x.baseAddress!, batch: c.batch, steps: c.steps, initialState: h0, random: &random)
+            graph.forward(
+                parameters, input: x.baseAddress!, batch: c.batch, steps: c.steps, initialState: h0, random: &random)
             return gradient.withUnsafeMutableBufferPointer { d in
                 if c.loss == "mse" {
                     return target.withUnsafeBufferPointer {
-                        TrainingLoss.meanSquaredError(outputs: graph.outputs, targets: $0.baseAddress!, count: rows * o, gradient: d.baseAddress!)
+                        TrainingLoss.meanSquaredError(
+                            outputs: graph.outputs, targets: $0.baseAddress!, count: rows * o, gradient: d.baseAddress!)
                     }
                 }
                 let classes = target.map { Int32($0) }
                 return classes.withUnsafeBufferPointer {
                     TrainingLoss.softmaxCrossEntropy(
-                        outputs: graph.outputs, targets: $0.baseAddress!, rows: rows, classes: o, gradient: d.baseAddress!
+                        outputs: graph.outputs, targets: $0.baseAddress!, rows: rows, classes: o,
+                        gradient: d.baseAddress!
                     ).loss
                 }
             }
         }
-        gradient.withUnsafeBufferPointer { graph.backward(parameters, outputGradient: $0.baseAddress!, gradients: &grads) }
+        gradient.withUnsafeBufferPointer {
+            graph.backward(parameters, outputGradient: $0.baseAddress!, gradients: &grads)
+        }
         let outputs = Array(UnsafeBufferPointer(start: graph.outputs, count: rows * o))
         return (outputs, loss, grads)
     }
 
     /// Relative error per value with a floor of 1% of the tensor's largest magnitude (float32 sums cannot give
     /// 1e-4 relative accuracy on a gradient 10⁴× smaller than its neighbours: those are compared on the tensor's scale).
-    static func check(_ label: String, _ computed: ArraySlice<Float>, _ expected: [Float], tolerance: Float) -> Closeness {
+    static func check(_ label: String, _ computed: ArraySlice<Float>, _ expected: [Float], tolerance: Float)
+        -> Closeness
+    {
         let scale = expected.map(abs).max() ?? 0
-        return Closeness(label, computed: computed, expected: expected, tolerance: tolerance, relative: true, floor: max(scale * 1e-2, 1e-6))
+        return Closeness(
+            label, computed: computed, expected: expected, tolerance: tolerance, relative: true,
+            floor: max(scale * 1e-2, 1e-6))
     }
 }
 
@@ -85,7 +95,9 @@ struct TrainingGradientTests {
         let out = TrainingGoldens.check("\(name) output", outputs[...], try c.tensor("output").scalars, tolerance: 1e-4)
         #expect(out.passed, "\(out)")
         let expectedLoss = try c.tensor("loss").scalars[0]
-        #expect(abs(loss - expectedLoss) <= 1e-5 * max(1, abs(expectedLoss)), "\(name): loss \(loss), expected \(expectedLoss)")
+        #expect(
+            abs(loss - expectedLoss) <= 1e-5 * max(1, abs(expectedLoss)),
+            "\(name): loss \(loss), expected \(expectedLoss)")
         var worst: Float = 0
         for slot in parameters.slots {
             let result = TrainingGoldens.check(
@@ -94,17 +106,22 @@ struct TrainingGradientTests {
             #expect(result.passed, "\(result)")
             worst = max(worst, result.maxRelativeError)
         }
-        print("training golden \(name): output max rel \(out.maxRelativeError), loss \(loss) vs \(expectedLoss), gradients max rel \(worst)")
+        print(
+            "training golden \(name): output max rel \(out.maxRelativeError), loss \(loss) vs \(expectedLoss), gradients max rel \(worst)"
+        )
     }
 
-    @Test("three Adam steps with clipping, and three SGD steps with momentum, L2 and L1, match torch.optim", arguments: TrainingGoldens.cases)
+    @Test(
+        "three Adam steps with clipping, and three SGD steps with momentum, L2 and L1, match torch.optim",
+        arguments: TrainingGoldens.cases)
     func optimiserStepsMatch(_ name: String) throws {
         let c = try TrainingGoldens.Case(name)
         let adamMeta = c.meta["adam"] as! [String: Any]
         let sgdMeta = c.meta["sgd"] as! [String: Any]
         for kind in [TrainingOptimiser.Kind.adam, .sgd] {
             var parameters = try c.parameters("param")
-            var optimiser = TrainingOptimiser(kind: kind, learningRate: Float((kind == .adam ? adamMeta : sgdMeta)["lr"] as! Double))
+            var optimiser = TrainingOptimiser(
+                kind: kind, learningRate: Float((kind == .adam ? adamMeta : sgdMeta)["lr"] as! Double))
             if kind == .adam {
                 optimiser.weightDecay = Float(adamMeta["weight_decay"] as! Double)
                 optimiser.epsilon = Float(adamMeta["eps"] as! Double)
@@ -115,11 +132,15 @@ struct TrainingGradientTests {
             }
             for _ in 0..<3 {
                 var (_, _, grads) = try TrainingGoldens.evaluate(c, parameters)
-                if kind == .adam { TrainingOptimiser.clipGlobalNorm(&grads, maxNorm: Float(adamMeta["clip"] as! Double)) }
+                if kind == .adam {
+                    TrainingOptimiser.clipGlobalNorm(&grads, maxNorm: Float(adamMeta["clip"] as! Double))
+                }
                 optimiser.step(parameters: &parameters.values, gradients: &grads)
             }
             let expected = try c.parameters(kind.rawValue)
-            let result = Closeness("\(name) \(kind.rawValue) parameters", computed: parameters.values, expected: expected.values, tolerance: 2e-5)
+            let result = Closeness(
+                "\(name) \(kind.rawValue) parameters", computed: parameters.values, expected: expected.values,
+                tolerance: 2e-5)
             #expect(result.passed, "\(result)")
             print("training golden \(name) \(kind.rawValue) after 3 steps: max |error| \(result.maxAbsoluteError)")
         }
@@ -144,7 +165,9 @@ struct TrainingGraphTests {
         var random = TrainingRandom(seed: 3)
         let x = (0..<(steps * batch * a.inputSize)).map { _ in random.normal() }
         let graph = GRUTrainingGraph(architecture: a, maxBatch: 4, maxSteps: 16)
-        x.withUnsafeBufferPointer { graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random) }
+        x.withUnsafeBufferPointer {
+            graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random)
+        }
         let model = try p.inferenceModel()
         for b in 0..<batch {
             let runner = try GRURunner(model: model)
@@ -164,14 +187,21 @@ struct TrainingGraphTests {
     }
 
     /// Loss of a network on fixed data, for finite differences (dropout off).
-    static func loss(_ p: GRUParameters, x: [Float], targets: [Int32], batch: Int, steps: Int, graph: GRUTrainingGraph) -> (Float, [Float]) {
+    static func loss(_ p: GRUParameters, x: [Float], targets: [Int32], batch: Int, steps: Int, graph: GRUTrainingGraph)
+        -> (Float, [Float])
+    {
         var random = TrainingRandom(seed: 0)
         let o = p.architecture.outputSize
         var d = [Float](repeating: 0, count: batch * steps * o)
-        x.withUnsafeBufferPointer { graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random) }
+        x.withUnsafeBufferPointer {
+            graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random)
+        }
         let loss = targets.withUnsafeBufferPointer { t in
             d.withUnsafeMutableBufferPointer {
-                TrainingLoss.softmaxCrossEntropy(outputs: graph.outputs, targets: t.baseAddress!, rows: batch * steps, classes: o, gradient: $0.baseAddress!).loss
+                TrainingLoss.softmaxCrossEntropy(
+                    outputs: graph.outputs, targets: t.baseAddress!, rows: batch * steps, classes: o,
+                    gradient: $0.baseAddress!
+                ).loss
             }
         }
         var grads = [Float](repeating: 0, count: p.count)
@@ -217,10 +247,14 @@ struct TrainingGraphTests {
         let whole = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 20)
         x.withUnsafeBufferPointer { whole.forward(p, input: $0.baseAddress!, batch: batch, steps: 20, random: &random) }
         let halves = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 10)
-        x.withUnsafeBufferPointer { halves.forward(p, input: $0.baseAddress!, batch: batch, steps: 10, random: &random) }
+        x.withUnsafeBufferPointer {
+            halves.forward(p, input: $0.baseAddress!, batch: batch, steps: 10, random: &random)
+        }
         let state = halves.finalState()
         x.withUnsafeBufferPointer {
-            halves.forward(p, input: $0.baseAddress! + 10 * batch * 4, batch: batch, steps: 10, initialState: state, random: &random)
+            halves.forward(
+                p, input: $0.baseAddress! + 10 * batch * 4, batch: batch, steps: 10, initialState: state,
+                random: &random)
         }
         let expected = Array(UnsafeBufferPointer(start: whole.outputs + 10 * batch * 3, count: 10 * batch * 3))
         let computed = Array(UnsafeBufferPointer(start: halves.outputs, count: 10 * batch * 3))
@@ -235,7 +269,9 @@ struct TrainingGraphTests {
         graph.dropout = 0.5
         var random = TrainingRandom(seed: 9)
         let x = (0..<(2 * 4 * 3)).map { _ in random.normal() }
-        x.withUnsafeBufferPointer { graph.forward(p, input: $0.baseAddress!, batch: 2, steps: 4, training: false, random: &random) }
+        x.withUnsafeBufferPointer {
+            graph.forward(p, input: $0.baseAddress!, batch: 2, steps: 4, training: false, random: &random)
+        }
         let evalOutputs = Array(UnsafeBufferPointer(start: graph.outputs, count: 24))
         graph.dropout = 0
         x.withUnsafeBufferPointer { graph.forward(p, input: $0.baseAddress!, batch: 2, steps: 4, random: &random) }

@@ -32,7 +32,8 @@ struct TrainingTaskTests {
                 var samples = [Float](repeating: 0, count: 4000)
                 let start = 500 + random.index(1000)
                 for i in 0..<2000 { samples[start + i] = 0.4 * Float(sin(2 * .pi * hz * Double(i) / 8000)) }
-                let data = WAVEncoder.encode(samples, format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le))
+                let data = WAVEncoder.encode(
+                    samples, format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le))
                 try data.write(to: URL(fileURLWithPath: "\(root)/\(folder)/spk\(k)_nohash_0.wav"))
             }
         }
@@ -49,7 +50,9 @@ struct TrainingTaskTests {
         return try PipelineConfig.load(url)
     }
 
-    @Test("classify: clips → model with labels, normalisation and softmax; deterministic for a seed; eval runs the detector")
+    @Test(
+        "classify: clips → model with labels, normalisation and softmax; deterministic for a seed; eval runs the detector"
+    )
     func classifyEndToEnd() throws {
         let root = try writeClips()
         let config = try pipeline(Self.kwsPipeline, "kws.toml")
@@ -66,8 +69,10 @@ struct TrainingTaskTests {
         let features = try TrainingFeatures(pipeline: config)
         let first = temp.appendingPathComponent("a.safetensors")
         let second = temp.appendingPathComponent("b.safetensors")
-        let summary = try ClassifyTraining.run(dataRoot: root, features: features, options: options, output: first, log: { _ in })
-        _ = try ClassifyTraining.run(dataRoot: root, features: features, options: options, output: second, log: { _ in })
+        let summary = try ClassifyTraining.run(
+            dataRoot: root, features: features, options: options, output: first, log: { _ in })
+        _ = try ClassifyTraining.run(
+            dataRoot: root, features: features, options: options, output: second, log: { _ in })
         #expect(try Data(contentsOf: first) == Data(contentsOf: second), "same seed, same data: same model bytes")
         let model = try GRUModel.load(first)
         #expect(model.labels == ["_silence_", "_unknown_", "a", "b"])
@@ -79,7 +84,8 @@ struct TrainingTaskTests {
         var detector = ClassifyOptions()
         detector.threshold = 0.5
         detector.smoothMilliseconds = 50
-        let result = try Evaluation(model: model, features: features).classifyClips(root: root, detector: detector, clipMilliseconds: 500)
+        let result = try Evaluation(model: model, features: features).classifyClips(
+            root: root, detector: detector, clipMilliseconds: 500)
         #expect((result["accuracy"] as? Double ?? 0) > 0.6, "\(result)")
         #expect((result["confusion"] as? [[Int]])?.count == 4)
     }
@@ -108,7 +114,8 @@ struct TrainingTaskTests {
             for i in 0..<(seconds * 1000) {
                 let t = Double(i) / 1000
                 let fault = faults.contains { t >= $0.0 && t < $0.1 }
-                let a = sin(2 * .pi * 50 * t) + 0.1 * Double(random.normal()) + (fault ? 0.8 * sin(2 * .pi * 350 * t) : 0)
+                let a =
+                    sin(2 * .pi * 50 * t) + 0.1 * Double(random.normal()) + (fault ? 0.8 * sin(2 * .pi * 350 * t) : 0)
                 let b = 0.5 * sin(2 * .pi * 100 * t) + 0.1 * Double(random.normal())
                 lines.append(String(format: "%.4f,%.4f", a, b))
             }
@@ -126,14 +133,18 @@ struct TrainingTaskTests {
         options.window = 16
         let features = try TrainingFeatures(pipeline: config)
         let output = temp.appendingPathComponent("p.safetensors")
-        _ = try PredictTraining.run(dataPaths: [path("normal.csv")], features: features, options: options, output: output, log: { _ in })
+        _ = try PredictTraining.run(
+            dataPaths: [path("normal.csv")], features: features, options: options, output: output, log: { _ in })
         let model = try GRUModel.load(output)
         let detector = try #require(model.grustreamMetadata?["detector"] as? [String: Any])
-        #expect(detector["error_mean"] is Double && (detector["error_std"] as? Double ?? 0) > 0 && (detector["threshold"] as? Double ?? 0) >= 4)
+        #expect(
+            detector["error_mean"] is Double && (detector["error_std"] as? Double ?? 0) > 0
+                && (detector["threshold"] as? Double ?? 0) >= 4)
         #expect(model.outputSize == features.dimension)
         let evaluation = try Evaluation(model: model, features: features)
         let anomaly = evaluation.anomalyOptions(pipeline: config.detector.anomaly, thresholdFromPipeline: false)
-        let result = try evaluation.predictSpans(recording: path("test.csv"), spans: try Evaluation.readSpans(path("spans.csv")), detector: anomaly)
+        let result = try evaluation.predictSpans(
+            recording: path("test.csv"), spans: try Evaluation.readSpans(path("spans.csv")), detector: anomaly)
         #expect((result["roc_auc"] as? Double ?? 0) > 0.9, "\(result)")
         #expect((result["span_recall"] as? Double ?? 0) == 1, "\(result)")
     }
@@ -150,25 +161,33 @@ struct TrainingTaskTests {
         let speakers = (0..<2000).map { "speaker\($0)" }
         let held = speakers.filter { ClassifyClipList.isValidation(speaker: $0, percent: 10) }.count
         #expect(held > 150 && held < 250)
-        #expect(ClassifyClipList.isValidation(speaker: "x", percent: 10) == ClassifyClipList.isValidation(speaker: "x", percent: 10))
+        #expect(
+            ClassifyClipList.isValidation(speaker: "x", percent: 10)
+                == ClassifyClipList.isValidation(speaker: "x", percent: 10))
     }
 
-    @Test("grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout")
+    @Test(
+        "grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout")
     func commandLine() throws {
         let root = try writeClips()
         let pipelineFile = temp.appendingPathComponent("kws.toml")
         try Self.kwsPipeline.write(to: pipelineFile, atomically: true, encoding: .utf8)
         let model = path("cli.safetensors")
-        let result = try CommandLineTool.run([
-            "train", "--task", "classify", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,b", "--hidden", "8",
-            "--layers", "1", "--epochs", "2", "--batch", "4", "--clip-ms", "500", "--validation-percent", "25", "--output", model,
-        ], timeout: 120)
+        let result = try CommandLineTool.run(
+            [
+                "train", "--task", "classify", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,b",
+                "--hidden", "8",
+                "--layers", "1", "--epochs", "2", "--batch", "4", "--clip-ms", "500", "--validation-percent", "25",
+                "--output", model,
+            ], timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
         let epochLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
         #expect(epochLines.count == 2, "\(result.stderr)")
         let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         #expect(summary?["epochs_run"] as? Int == 2)
-        let eval = try CommandLineTool.run(["eval", "--model", model, "--pipeline", pipelineFile.path, "--data", root, "--clip-ms", "500"])
+        let eval = try CommandLineTool.run([
+            "eval", "--model", model, "--pipeline", pipelineFile.path, "--data", root, "--clip-ms", "500",
+        ])
         #expect(eval.status == 0, "\(eval.stderr)")
         let report = try JSONSerialization.jsonObject(with: eval.stdout) as? [String: Any]
         #expect((report?["clips"] as? [String: Any])?["accuracy"] is Double)
@@ -181,7 +200,10 @@ struct TrainingTaskTests {
         try Self.kwsPipeline.write(to: pipelineFile, atomically: true, encoding: .utf8)
         for arguments in [
             ["train", "--pipeline", pipelineFile.path, "--output", path("m.safetensors")],
-            ["train", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,zzz", "--output", path("m.safetensors")],
+            [
+                "train", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,zzz", "--output",
+                path("m.safetensors"),
+            ],
         ] {
             let result = try CommandLineTool.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")

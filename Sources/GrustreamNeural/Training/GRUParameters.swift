@@ -85,7 +85,8 @@ public struct GRUParameters: Sendable, Equatable {
     public mutating func set(_ name: String, _ t: Tensor) throws {
         guard let slot = slot(named: name) else { throw ModelLoadError("no parameter \"\(name)\" in this network") }
         guard slot.shape == t.shape else {
-            throw ModelLoadError("\"\(name)\" is \(t.shapeDescription), expected \(Tensor(zeros: slot.shape).shapeDescription)")
+            throw ModelLoadError(
+                "\"\(name)\" is \(t.shapeDescription), expected \(Tensor(zeros: slot.shape).shapeDescription)")
         }
         values.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: t.scalars)
     }
@@ -147,8 +148,10 @@ public struct GRUParameters: Sendable, Equatable {
             let h3 = 3 * model.hiddenSize
             values.replaceSubrange(off.weightIH..<(off.weightIH + layer.weightIH.count), with: layer.weightIH)
             values.replaceSubrange(off.weightHH..<(off.weightHH + layer.weightHH.count), with: layer.weightHH)
-            values.replaceSubrange(off.biasIH..<(off.biasIH + h3), with: layer.biasIH ?? [Float](repeating: 0, count: h3))
-            values.replaceSubrange(off.biasHH..<(off.biasHH + h3), with: layer.biasHH ?? [Float](repeating: 0, count: h3))
+            values.replaceSubrange(
+                off.biasIH..<(off.biasIH + h3), with: layer.biasIH ?? [Float](repeating: 0, count: h3))
+            values.replaceSubrange(
+                off.biasHH..<(off.biasHH + h3), with: layer.biasHH ?? [Float](repeating: 0, count: h3))
         }
         let head = headOffsets
         values.replaceSubrange(head.weight..<(head.weight + o * model.hiddenSize), with: model.headWeight!)

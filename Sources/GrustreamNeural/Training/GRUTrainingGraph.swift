@@ -77,7 +77,9 @@ public final class GRUTrainingGraph {
     }
 
     /// The top layer's outputs of the last forward pass, [steps · batch, hidden].
-    public var topHidden: UnsafePointer<Float> { UnsafePointer(states[architecture.layerCount - 1] + batch * architecture.hiddenSize) }
+    public var topHidden: UnsafePointer<Float> {
+        UnsafePointer(states[architecture.layerCount - 1] + batch * architecture.hiddenSize)
+    }
 
     /// Run the network over `input` [steps, batch, input] (time-major) from `initialState` [layers, batch, hidden]
     /// (nil: zeros). Results in `outputs` [steps, batch, output]. `input` must stay valid until `backward`.

@@ -91,7 +91,9 @@ enum TrainingKernels {
     }
 
     /// sums[n] += Σ_m x[m, n] for a [rows, columns] matrix (bias gradients).
-    static func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    static func addColumnSums(
+        _ x: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>
+    ) {
         for r in 0..<rows {
             let row = x + r * columns
             for c in 0..<columns { sums[c] += row[c] }

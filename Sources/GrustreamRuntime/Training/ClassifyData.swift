@@ -35,17 +35,23 @@ public struct ClassifyClipList {
         if let modelLabels {
             labels = modelLabels
         } else {
-            let words = keywords.isEmpty ? folders.filter { $0 != Self.backgroundFolder && $0 != Self.silence && $0 != Self.unknown } : keywords
+            let words =
+                keywords.isEmpty
+                ? folders.filter { $0 != Self.backgroundFolder && $0 != Self.silence && $0 != Self.unknown } : keywords
             labels = [Self.silence, Self.unknown] + words
         }
         for keyword in keywords where !folders.contains(keyword) {
-            throw TrainingError("\(root): no folder \"\(keyword)\" for label \(keyword); folders are \(folders.joined(separator: ", "))")
+            throw TrainingError(
+                "\(root): no folder \"\(keyword)\" for label \(keyword); folders are \(folders.joined(separator: ", "))"
+            )
         }
         clips = []
         noiseFiles = []
         let unknownIndex = labels.firstIndex(of: Self.unknown)
         for folder in folders {
-            let files = try fm.contentsOfDirectory(atPath: root + "/" + folder).filter { $0.lowercased().hasSuffix(".wav") }.sorted()
+            let files = try fm.contentsOfDirectory(atPath: root + "/" + folder).filter {
+                $0.lowercased().hasSuffix(".wav")
+            }.sorted()
             if folder == Self.backgroundFolder {
                 noiseFiles = files.map { root + "/" + folder + "/" + $0 }
                 continue
@@ -114,7 +120,8 @@ public struct ClassifyExampleBuilder {
     }
 
     /// The example of `samples` (nil: a silence clip) with label `label`; augmented when `random` is given.
-    public func example(_ samples: [Float]?, label: Int, random: inout TrainingRandom, augment: Bool) -> ClassifyExample {
+    public func example(_ samples: [Float]?, label: Int, random: inout TrainingRandom, augment: Bool) -> ClassifyExample
+    {
         var clean: [Float]
         if let samples {
             clean = fixedLength(samples)
@@ -149,7 +156,9 @@ public struct ClassifyExampleBuilder {
         }
         let values = features.extract(mixed)
         let frames = values.count / features.dimension
-        return ClassifyExample(features: values, targets: targets(clean: clean, frames: frames, label: label, isSilence: samples == nil), label: label)
+        return ClassifyExample(
+            features: values, targets: targets(clean: clean, frames: frames, label: label, isSilence: samples == nil),
+            label: label)
     }
 
     /// Per-frame targets from the clean clip's frame energies: before the word `_silence_`; during a keyword

@@ -5,7 +5,9 @@ extension Evaluation {
     /// Clip classification through the real classify detector: a clip's prediction is the label of its first
     /// `DETECTION` (0.5 s of silence is appended so a word at the very end can trigger), otherwise the background
     /// label with the highest mean posterior. Accuracy, per-class precision/recall, confusion matrix.
-    public func classifyClips(root: String, detector options: ClassifyOptions, clipMilliseconds: Double = 1000) throws -> [String: Any] {
+    public func classifyClips(root: String, detector options: ClassifyOptions, clipMilliseconds: Double = 1000) throws
+        -> [String: Any]
+    {
         let labels = model.labels
         guard !labels.isEmpty else { throw TrainingError("\(model.name): no labels in the model's metadata") }
         let list = try ClassifyClipList(root: root, keywords: [], modelLabels: labels)
@@ -17,7 +19,9 @@ extension Evaluation {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
         for clip in list.clips {
             var samples = try features.readSamples(clip.path)
-            samples = samples.count >= clipSamples ? Array(samples[0..<clipSamples]) : samples + [Float](repeating: 0, count: clipSamples - samples.count)
+            samples =
+                samples.count >= clipSamples
+                ? Array(samples[0..<clipSamples]) : samples + [Float](repeating: 0, count: clipSamples - samples.count)
             let values = features.extract(samples + pad)
             let out = try outputs(values)
             let detector = try ClassifyDetector(labels: labels, options: options, hopSeconds: features.hopSeconds)
@@ -56,14 +60,18 @@ extension Evaluation {
         }
         return [
             "clips": total, "accuracy": Double(correct) / Double(max(total, 1)), "labels": labels,
-            "per_class": perClass, "confusion": confusion, "confusion_rows": "true label", "confusion_columns": "predicted",
+            "per_class": perClass, "confusion": confusion, "confusion_rows": "true label",
+            "confusion_columns": "predicted",
         ]
     }
 
     /// A long recording through the classify detector. With `keywordSpans` (label,start,end of each inserted
     /// keyword): a detection of the right label ending between the keyword's start and 1.5 s after its end accepts
     /// it; every other detection is a false accept. Reports false-reject rate and false accepts per hour.
-    public func classifyStream(recording: String, keywordSpans: [(label: String, start: Double, end: Double)], detector options: ClassifyOptions) throws -> [String: Any] {
+    public func classifyStream(
+        recording: String, keywordSpans: [(label: String, start: Double, end: Double)],
+        detector options: ClassifyOptions
+    ) throws -> [String: Any] {
         let labels = model.labels
         let samples = try features.readSamples(recording)
         let hours = Double(samples.count) / features.options.sampleRate / 3600
@@ -77,7 +85,8 @@ extension Evaluation {
         for event in events {
             let label = labels[event.label]
             if let k = keywordSpans.indices.first(where: {
-                !accepted[$0] && keywordSpans[$0].label == label && event.end >= keywordSpans[$0].start && event.end <= keywordSpans[$0].end + 1.5
+                !accepted[$0] && keywordSpans[$0].label == label && event.end >= keywordSpans[$0].start
+                    && event.end <= keywordSpans[$0].end + 1.5
             }) {
                 accepted[k] = true
             } else {

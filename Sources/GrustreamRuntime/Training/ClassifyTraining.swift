@@ -7,8 +7,11 @@ public enum ClassifyTraining {
         dataRoot: String, features: TrainingFeatures, options: TrainingOptions, output: URL, log: (String) -> Void
     ) throws -> [String: Any] {
         let list = try ClassifyClipList(root: dataRoot, keywords: options.labels)
-        let builder = try ClassifyExampleBuilder(features: features, options: options, labels: list.labels, noiseFiles: list.noiseFiles)
-        guard builder.framesPerClip > 0 else { throw TrainingError("--clip-ms \(options.clipMilliseconds) is shorter than one feature frame") }
+        let builder = try ClassifyExampleBuilder(
+            features: features, options: options, labels: list.labels, noiseFiles: list.noiseFiles)
+        guard builder.framesPerClip > 0 else {
+            throw TrainingError("--clip-ms \(options.clipMilliseconds) is shorter than one feature frame")
+        }
         var random = TrainingRandom.derived(seed: options.seed, stream: 2)
         var train: [ClassifyExample] = []
         var validation: [ClassifyExample] = []
@@ -21,20 +24,24 @@ public enum ClassifyTraining {
             } else {
                 counts[clip.label] += 1
                 for _ in 0..<max(options.augment, 1) {
-                    train.append(builder.example(samples, label: clip.label, random: &random, augment: options.augment > 0))
+                    train.append(
+                        builder.example(samples, label: clip.label, random: &random, augment: options.augment > 0))
                 }
             }
         }
         let silenceLabel = list.labels.firstIndex(of: ClassifyClipList.silence)!
         let silenceCount = train.count * options.silencePercent / 100
-        for _ in 0..<silenceCount { train.append(builder.example(nil, label: silenceLabel, random: &random, augment: true)) }
+        for _ in 0..<silenceCount {
+            train.append(builder.example(nil, label: silenceLabel, random: &random, augment: true))
+        }
         for _ in 0..<(validation.count * options.silencePercent / 100) {
             validation.append(builder.example(nil, label: silenceLabel, random: &random, augment: false))
         }
         counts[silenceLabel] = silenceCount
         guard !train.isEmpty, !validation.isEmpty else {
             throw TrainingError(
-                "\(dataRoot): \(train.count) training and \(validation.count) validation clips; need both (--validation-percent)")
+                "\(dataRoot): \(train.count) training and \(validation.count) validation clips; need both (--validation-percent)"
+            )
         }
         let dimension = features.dimension
         let statistics = FeatureStatistics(train.map(\.features), dimension: dimension)
@@ -51,7 +58,8 @@ public enum ClassifyTraining {
         let steps = chain * frames
         let architecture = GRUArchitecture(
             inputSize: dimension, hiddenSize: options.hidden, layerCount: options.layers, outputSize: list.labels.count)
-        let session = TrainingSession(architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
+        let session = TrainingSession(
+            architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
         let classes = list.labels.count
 
         /// Sequences of `chain` examples, `batch` at a time, as [steps, batch, input] and targets [steps, batch].
@@ -97,7 +105,8 @@ public enum ClassifyTraining {
                     let loss = session.step(input: input, batch: batch, steps: steps) { outputs, gradient in
                         targets.withUnsafeBufferPointer {
                             TrainingLoss.softmaxCrossEntropy(
-                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes, gradient: gradient
+                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
+                                gradient: gradient
                             ).loss
                         }
                     }
@@ -115,7 +124,8 @@ public enum ClassifyTraining {
                     _ = session.evaluate(input: input, batch: batch, steps: steps) { outputs, gradient in
                         let r = targets.withUnsafeBufferPointer {
                             TrainingLoss.softmaxCrossEntropy(
-                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes, gradient: gradient)
+                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
+                                gradient: gradient)
                         }
                         loss += Double(r.loss) * Double(r.counted)
                         counted += r.counted
@@ -123,7 +133,9 @@ public enum ClassifyTraining {
                         return r.loss
                     }
                 }
-                return (Float(loss / Double(max(counted, 1))), ["frame_accuracy": Double(correct) / Double(max(counted, 1))])
+                return (
+                    Float(loss / Double(max(counted, 1))), ["frame_accuracy": Double(correct) / Double(max(counted, 1))]
+                )
             })
 
         var metadata: [String: Any] = [
@@ -144,7 +156,9 @@ public enum ClassifyTraining {
         return summaryJSON(summary, session: session, output: output, extra: ["labels": list.labels])
     }
 
-    static func summaryJSON(_ summary: TrainingSession.Summary, session: TrainingSession, output: URL, extra: [String: Any]) -> [String: Any] {
+    static func summaryJSON(
+        _ summary: TrainingSession.Summary, session: TrainingSession, output: URL, extra: [String: Any]
+    ) -> [String: Any] {
         var json: [String: Any] = [
             "model": output.path, "task": session.options.task.rawValue, "epochs_run": summary.epochsRun,
             "best_epoch": session.bestEpoch + 1, "best_val_loss": Double(session.bestLoss),

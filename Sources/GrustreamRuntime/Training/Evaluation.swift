@@ -22,7 +22,9 @@ public struct Evaluation {
         let frames = featureValues.count / model.inputSize
         let runner = try GRURunner(model: model, mode: .carry, applyNormalisation: true)
         var out = [Float](repeating: 0, count: frames * model.outputSize)
-        featureValues.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { runner.run(x, count: frames, outputs: $0) } }
+        featureValues.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { runner.run(x, count: frames, outputs: $0) }
+        }
         return out
     }
 
@@ -72,7 +74,8 @@ public struct Evaluation {
             } else if fields.count >= 3, let s = Double(fields[1]), let e = Double(fields[2]) {
                 spans.append((fields[0], s, e))
             } else if n > 0 {
-                throw TrainingError("\(path):\(n + 1): expected start,end or label,start,end in seconds, found \"\(line)\"")
+                throw TrainingError(
+                    "\(path):\(n + 1): expected start,end or label,start,end in seconds, found \"\(line)\"")
             }
         }
         return spans

@@ -7,11 +7,15 @@ extension Evaluation {
     public func anomalyOptions(pipeline: AnomalyOptions, thresholdFromPipeline: Bool) -> AnomalyOptions {
         var o = pipeline
         if let calibration = model.grustreamMetadata?["detector"] as? [String: Any] {
-            if o.errorStd == 0, let mean = calibration["error_mean"] as? Double, let std = calibration["error_std"] as? Double {
+            if o.errorStd == 0, let mean = calibration["error_mean"] as? Double,
+                let std = calibration["error_std"] as? Double
+            {
                 o.errorMean = Float(mean)
                 o.errorStd = Float(std)
             }
-            if !thresholdFromPipeline, let threshold = calibration["threshold"] as? Double { o.threshold = Float(threshold) }
+            if !thresholdFromPipeline, let threshold = calibration["threshold"] as? Double {
+                o.threshold = Float(threshold)
+            }
         }
         return o
     }
@@ -20,13 +24,16 @@ extension Evaluation {
     /// (a frame is positive when its centre lies in a labelled span), and precision/recall/F1 of the detected
     /// spans (a detected span is correct when it overlaps a labelled one; a labelled span is found when a
     /// detected span overlaps it).
-    public func predictSpans(recording: String, spans: [(label: String, start: Double, end: Double)], detector options: AnomalyOptions) throws -> [String: Any] {
+    public func predictSpans(
+        recording: String, spans: [(label: String, start: Double, end: Double)], detector options: AnomalyOptions
+    ) throws -> [String: Any] {
         let values = features.extract(try features.readSamples(recording))
         let d = model.inputSize
         let frames = values.count / d
         let inputs = normalised(values)
         let out = try outputs(values)
-        let detector = try AnomalyDetector(inputSize: d, outputSize: model.outputSize, options: options, hopSeconds: features.hopSeconds)
+        let detector = try AnomalyDetector(
+            inputSize: d, outputSize: model.outputSize, options: options, hopSeconds: features.hopSeconds)
         var scores = [Float](repeating: 0, count: frames)
         let events = detect(detector, inputs: inputs, outputs: out) { t, s in scores[t] = s }
         let hop = features.hopSeconds

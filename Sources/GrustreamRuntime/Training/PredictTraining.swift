@@ -24,7 +24,8 @@ public enum PredictTraining {
                 throw TrainingError("\(path): no such file or folder")
             }
             if isDirectory.boolValue {
-                out += try FileManager.default.contentsOfDirectory(atPath: path).sorted().filter { !$0.hasPrefix(".") }.map { path + "/" + $0 }
+                out += try FileManager.default.contentsOfDirectory(atPath: path).sorted().filter { !$0.hasPrefix(".") }
+                    .map { path + "/" + $0 }
             } else {
                 out.append(path)
             }
@@ -46,7 +47,9 @@ public enum PredictTraining {
             trainParts.append(Array(r[0..<((frames - held) * d)]))
             if held > 0 { validationParts.append(Array(r[((frames - held) * d)...])) }
         }
-        guard !validationParts.isEmpty else { throw TrainingError("predict needs held-out normal data: --validation-percent > 0") }
+        guard !validationParts.isEmpty else {
+            throw TrainingError("predict needs held-out normal data: --validation-percent > 0")
+        }
         let statistics = FeatureStatistics(trainParts, dimension: d)
         for i in trainParts.indices { statistics.apply(&trainParts[i]) }
         for i in validationParts.indices { statistics.apply(&validationParts[i]) }
@@ -55,9 +58,11 @@ public enum PredictTraining {
         let window = options.window
         let batch = max(1, min(options.batch, (totalFrames - 1) / (2 * window)))
         let laneLength = (totalFrames - 1) / batch
-        log("predict: \(recordings.count) recordings, \(totalFrames) training frames × \(d) in \(batch) lanes of \(laneLength), "
-            + "windows of \(window), \(validationParts.reduce(0) { $0 + $1.count } / d) held-out frames")
-        let architecture = GRUArchitecture(inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: d)
+        log(
+            "predict: \(recordings.count) recordings, \(totalFrames) training frames × \(d) in \(batch) lanes of \(laneLength), "
+                + "windows of \(window), \(validationParts.reduce(0) { $0 + $1.count } / d) held-out frames")
+        let architecture = GRUArchitecture(
+            inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: d)
         let session = TrainingSession(architecture: architecture, options: options, maxBatch: batch, maxSteps: window)
         var input = [Float](repeating: 0, count: window * batch * d)
         var target = [Float](repeating: 0, count: window * batch * d)
@@ -84,9 +89,12 @@ public enum PredictTraining {
                             }
                         }
                     }
-                    let loss = session.step(input: input, batch: batch, steps: steps, initialState: state) { outputs, gradient in
+                    let loss = session.step(input: input, batch: batch, steps: steps, initialState: state) {
+                        outputs, gradient in
                         target.withUnsafeBufferPointer {
-                            TrainingLoss.meanSquaredError(outputs: outputs, targets: $0.baseAddress!, count: steps * batch * d, gradient: gradient)
+                            TrainingLoss.meanSquaredError(
+                                outputs: outputs, targets: $0.baseAddress!, count: steps * batch * d, gradient: gradient
+                            )
                         }
                     }
                     state = session.finalState()
@@ -105,8 +113,10 @@ public enum PredictTraining {
         let calibration = try calibrate(
             model: model, parts: validationParts, dimension: d, hopSeconds: features.hopSeconds,
             anomaly: features.pipeline.detector.anomaly, options: options)
-        log(String(format: "calibration: log-error mean %.4f std %.4f, largest held-out score %.2f → threshold %.2f",
-                   calibration.mean, calibration.std, calibration.largestScore, calibration.threshold))
+        log(
+            String(
+                format: "calibration: log-error mean %.4f std %.4f, largest held-out score %.2f → threshold %.2f",
+                calibration.mean, calibration.std, calibration.largestScore, calibration.threshold))
         var training = options.metadata
         training["data"] = try expand(dataPaths)
         training["training_frames"] = totalFrames
@@ -114,13 +124,18 @@ public enum PredictTraining {
         training["epochs_run"] = summary.epochsRun
         training["val_loss"] = Double(session.bestLoss)
         let metadata: [String: Any] = [
-            "task": "predict", "output_activation": "none", "mode": "carry", "gru_prefix": "gru.", "head_prefix": "linear.",
+            "task": "predict", "output_activation": "none", "mode": "carry", "gru_prefix": "gru.",
+            "head_prefix": "linear.",
             "norm_prefix": "norm.", "features": features.metadata,
-            "detector": ["error_mean": Double(calibration.mean), "error_std": Double(calibration.std), "threshold": Double(calibration.threshold)],
+            "detector": [
+                "error_mean": Double(calibration.mean), "error_std": Double(calibration.std),
+                "threshold": Double(calibration.threshold),
+            ],
             "calibration": [
                 "error": "ln(mean squared next-frame prediction error + 1e-12) on normalised features",
                 "frames": calibration.frames, "largest_normal_score": Double(calibration.largestScore),
-                "threshold_margin": Double(options.thresholdMargin), "smooth_ms": features.pipeline.detector.anomaly.smoothMilliseconds,
+                "threshold_margin": Double(options.thresholdMargin),
+                "smooth_ms": features.pipeline.detector.anomaly.smoothMilliseconds,
                 "target": "next",
             ],
             "training": training,
@@ -128,7 +143,10 @@ public enum PredictTraining {
         try session.best.write(to: output, normalisation: (statistics.mean, statistics.std), metadata: metadata)
         return ClassifyTraining.summaryJSON(
             summary, session: session, output: output,
-            extra: ["error_mean": Double(calibration.mean), "error_std": Double(calibration.std), "threshold": Double(calibration.threshold)])
+            extra: [
+                "error_mean": Double(calibration.mean), "error_std": Double(calibration.std),
+                "threshold": Double(calibration.threshold),
+            ])
     }
 
     /// Mean next-frame MSE over held-out parts, each run from a zero state in windows carrying the state;
@@ -182,7 +200,9 @@ public enum PredictTraining {
             let frames = part.count / d
             let runner = try GRURunner(model: model)
             var out = [Float](repeating: 0, count: frames * d)
-            part.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { runner.run(p, count: frames, outputs: $0) } }
+            part.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBufferPointer { runner.run(p, count: frames, outputs: $0) }
+            }
             for t in (warmup + 1)..<max(frames, warmup + 1) {
                 var sum: Float = 0
                 for j in 0..<d {
@@ -193,7 +213,9 @@ public enum PredictTraining {
             }
             outputs.append(out)
         }
-        guard errors.count > 2 else { throw TrainingError("too little held-out normal data to calibrate (\(errors.count) frames)") }
+        guard errors.count > 2 else {
+            throw TrainingError("too little held-out normal data to calibrate (\(errors.count) frames)")
+        }
         let mean = errors.reduce(0, +) / Double(errors.count)
         let std = (errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(errors.count - 1)).squareRoot()
         var detectorOptions = anomaly
@@ -202,7 +224,8 @@ public enum PredictTraining {
         detectorOptions.target = .next
         var largest: Float = -.infinity
         for (part, out) in zip(parts, outputs) {
-            let detector = try AnomalyDetector(inputSize: d, outputSize: d, options: detectorOptions, hopSeconds: hopSeconds)
+            let detector = try AnomalyDetector(
+                inputSize: d, outputSize: d, options: detectorOptions, hopSeconds: hopSeconds)
             let frames = part.count / d
             part.withUnsafeBufferPointer { p in
                 out.withUnsafeBufferPointer { o in
@@ -218,6 +241,8 @@ public enum PredictTraining {
             }
         }
         let threshold = max(options.minimumThreshold, options.thresholdMargin * largest)
-        return Calibration(mean: Float(mean), std: Float(max(std, 1e-6)), threshold: threshold, largestScore: largest, frames: errors.count)
+        return Calibration(
+            mean: Float(mean), std: Float(max(std, 1e-6)), threshold: threshold, largestScore: largest,
+            frames: errors.count)
     }
 }

@@ -58,25 +58,30 @@ public struct TrainingFeatures {
         let source = pipeline.source
         let rate = Int(options.sampleRate)
         if path.lowercased().hasSuffix(".csv") || (source.format == .csv && !path.lowercased().hasSuffix(".wav")) {
-            return try Self.readCSV(path, channels: isSensor ? options.channels : 1, timestampColumn: source.timestampColumn)
+            return try Self.readCSV(
+                path, channels: isSensor ? options.channels : 1, timestampColumn: source.timestampColumn)
         }
         let container: AudioContainer
         if path.lowercased().hasSuffix(".wav") || source.format == .wav {
             container = .wav
         } else {
             guard let encoding = SampleEncoding(rawValue: source.format.rawValue) else {
-                throw TrainingError("\(path): source.format \(source.format.rawValue) is not a recording format here; use WAV, CSV or raw PCM")
+                throw TrainingError(
+                    "\(path): source.format \(source.format.rawValue) is not a recording format here; use WAV, CSV or raw PCM"
+                )
             }
             container = .raw(PCMFormat(sampleRate: rate, channels: source.channels, encoding: encoding))
         }
         let audio = try AudioFile.read(path: path, container: container)
         guard audio.format.sampleRate == rate else {
             throw TrainingError(
-                "\(path): \(audio.format.sampleRate) Hz, but the pipeline's features expect \(rate) Hz; resample it (sox in.wav -r \(rate) out.wav)")
+                "\(path): \(audio.format.sampleRate) Hz, but the pipeline's features expect \(rate) Hz; resample it (sox in.wav -r \(rate) out.wav)"
+            )
         }
         if isSensor {
             guard audio.format.channels == options.channels else {
-                throw TrainingError("\(path): \(audio.format.channels) channels, but features.channels = \(options.channels)")
+                throw TrainingError(
+                    "\(path): \(audio.format.channels) channels, but features.channels = \(options.channels)")
             }
             return audio.samples
         }

@@ -44,13 +44,16 @@ public final class TrainingProgress {
     }
 
     /// At the end of an epoch.
-    public func epoch(_ epoch: Int, trainLoss: Float, validation: String, learningRate: Float, framesPerSecond: Double, best: Bool) {
+    public func epoch(
+        _ epoch: Int, trainLoss: Float, validation: String, learningRate: Float, framesPerSecond: Double, best: Bool
+    ) {
         lastValidation = validation
         let elapsed = Date().timeIntervalSince(start)
         let eta = elapsed / Double(epoch + 1) * Double(totalEpochs - epoch - 1)
         let line = String(
             format: "epoch %d/%d loss %.4f %@ lr %.2e %.0f frames/s elapsed %@ ETA %@%@", epoch + 1, totalEpochs,
-            trainLoss, validation, learningRate, framesPerSecond, Self.clock(elapsed), Self.clock(eta), best ? " *" : "")
+            trainLoss, validation, learningRate, framesPerSecond, Self.clock(elapsed), Self.clock(eta), best ? " *" : ""
+        )
         FileHandle.standardError.write(Data(((live ? "\r\u{1B}[2K" : "") + line + "\n").utf8))
     }
 
@@ -60,6 +63,7 @@ public final class TrainingProgress {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(max(seconds, 0).rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

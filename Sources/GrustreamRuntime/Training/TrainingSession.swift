@@ -45,9 +45,13 @@ public final class TrainingSession {
     ) -> Float {
         for i in gradients.indices { gradients[i] = 0 }
         let value = input.withUnsafeBufferPointer { x in
-            graph.forward(parameters, input: x.baseAddress!, batch: batch, steps: steps, initialState: initialState, training: true, random: &random)
+            graph.forward(
+                parameters, input: x.baseAddress!, batch: batch, steps: steps, initialState: initialState,
+                training: true, random: &random)
             let value = outputGradient.withUnsafeMutableBufferPointer { loss(graph.outputs, $0.baseAddress!) }
-            outputGradient.withUnsafeBufferPointer { graph.backward(parameters, outputGradient: $0.baseAddress!, gradients: &gradients) }
+            outputGradient.withUnsafeBufferPointer {
+                graph.backward(parameters, outputGradient: $0.baseAddress!, gradients: &gradients)
+            }
             return value
         }
         if options.clip > 0 { TrainingOptimiser.clipGlobalNorm(&gradients, maxNorm: options.clip) }
@@ -62,7 +66,9 @@ public final class TrainingSession {
         loss: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Float
     ) -> Float {
         input.withUnsafeBufferPointer { x in
-            graph.forward(parameters, input: x.baseAddress!, batch: batch, steps: steps, initialState: initialState, training: false, random: &random)
+            graph.forward(
+                parameters, input: x.baseAddress!, batch: batch, steps: steps, initialState: initialState,
+                training: false, random: &random)
             return outputGradient.withUnsafeMutableBufferPointer { loss(graph.outputs, $0.baseAddress!) }
         }
     }
@@ -122,7 +128,9 @@ public final class TrainingSession {
             progress.epoch(
                 epoch, trainLoss: trainLoss, validation: shown, learningRate: optimiser.learningRate,
                 framesPerSecond: Double(framesThisEpoch) / max(seconds, 1e-9), best: improved)
-            var record: [String: Any] = ["epoch": epoch + 1, "train_loss": Double(trainLoss), "val_loss": Double(validationLoss)]
+            var record: [String: Any] = [
+                "epoch": epoch + 1, "train_loss": Double(trainLoss), "val_loss": Double(validationLoss),
+            ]
             for (k, v) in metrics { record["val_" + k] = v }
             summary.history.append(record)
             summary.epochsRun = epoch + 1
