@@ -20,6 +20,8 @@ struct Grustream: ParsableCommand {
             SubscribeCommand.self,
             PreciseEngineCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 

@@ -1,0 +1,296 @@
+import Foundation
+
+/// Forward and backward passes (backpropagation through time) of a stacked GRU + linear head over a batch of
+/// fixed-length windows, with every intermediate kept for the backward pass. No autograd: the gradients are
+/// the chain rule written out for PyTorch's GRU equations (gates r, z, n; reset applied after the recurrent
+/// product), checked against PyTorch autograd (Tests/Fixtures/training) and finite differences.
+///
+/// Layout: time-major. Inputs [steps, batch, input], outputs [steps, batch, output]: row t·batch + b.
+/// Buffers are allocated once for `maxBatch` × `maxSteps`; a call may use fewer of either.
+public final class GRUTrainingGraph {
+    public let architecture: GRUArchitecture
+    public let maxBatch: Int
+    public let maxSteps: Int
+    /// Probability of zeroing a layer's output before the next layer (training only; inverted dropout).
+    public var dropout: Float = 0
+
+    private let scratch = FloatScratch()
+    /// [layer] [(steps + 1) · batch, hidden]: row block 0 is the initial state, block t+1 the output at t.
+    private let states: [UnsafeMutablePointer<Float>]
+    /// [layer] [steps · batch, 3·hidden]: r, z, n after their activations.
+    private let gates: [UnsafeMutablePointer<Float>]
+    /// [layer] [steps · batch, hidden]: W_hn h + b_hn (the recurrent part of the candidate, before r).
+    private let candidateRecurrent: [UnsafeMutablePointer<Float>]
+    /// [layer − 1] [steps · batch, hidden]: dropout masks (0 or 1/(1−p)) and the dropped outputs fed upward.
+    private let masks: [UnsafeMutablePointer<Float>]
+    private let dropped: [UnsafeMutablePointer<Float>]
+    /// [steps · batch, output]: the head's outputs (no activation).
+    public let outputs: UnsafeMutablePointer<Float>
+    /// Scratch: transposed weights [max(input, hidden), 3·hidden] and [hidden, output]; recurrent products [batch, 3H].
+    private let transposed: UnsafeMutablePointer<Float>
+    private let recurrentProduct: UnsafeMutablePointer<Float>
+    /// Backward scratch: [steps · batch, 3H] ×2, [steps · batch, max(input, hidden)] ×2, [batch, hidden].
+    private let inputGateGradient: UnsafeMutablePointer<Float>
+    private let recurrentGateGradient: UnsafeMutablePointer<Float>
+    private let layerOutputGradient: UnsafeMutablePointer<Float>
+    private let layerInputGradient: UnsafeMutablePointer<Float>
+    private let hiddenGradient: UnsafeMutablePointer<Float>
+
+    /// The input of the last forward pass, [steps · batch, input] (kept for the weight gradient of layer 0).
+    private var input: UnsafePointer<Float>?
+    private var batch = 0
+    private var steps = 0
+    /// Whether the last forward pass applied dropout (then the layers above read `dropped`).
+    private var droppedInForward = false
+
+    public init(architecture a: GRUArchitecture, maxBatch: Int, maxSteps: Int) {
+        architecture = a
+        self.maxBatch = maxBatch
+        self.maxSteps = maxSteps
+        let rows = maxBatch * maxSteps
+        let h = a.hiddenSize
+        let wide = max(a.inputSize, h)
+        states = (0..<a.layerCount).map { [scratch] _ in scratch.allocate((maxSteps + 1) * maxBatch * h) }
+        gates = (0..<a.layerCount).map { [scratch] _ in scratch.allocate(rows * 3 * h) }
+        candidateRecurrent = (0..<a.layerCount).map { [scratch] _ in scratch.allocate(rows * h) }
+        masks = (0..<max(a.layerCount - 1, 0)).map { [scratch] _ in scratch.allocate(rows * h) }
+        dropped = (0..<max(a.layerCount - 1, 0)).map { [scratch] _ in scratch.allocate(rows * h) }
+        outputs = scratch.allocate(rows * a.outputSize)
+        transposed = scratch.allocate(max(wide * 3 * h, h * a.outputSize))
+        recurrentProduct = scratch.allocate(maxBatch * 3 * h)
+        inputGateGradient = scratch.allocate(rows * 3 * h)
+        recurrentGateGradient = scratch.allocate(rows * 3 * h)
+        layerOutputGradient = scratch.allocate(rows * wide)
+        layerInputGradient = scratch.allocate(rows * wide)
+        hiddenGradient = scratch.allocate(maxBatch * h)
+    }
+
+    /// The state after the last step of the last forward pass, [layers, batch, hidden] (for truncated BPTT:
+    /// the next window starts from it, without gradient flowing back).
+    public func finalState() -> [Float] {
+        let h = architecture.hiddenSize
+        var out = [Float](repeating: 0, count: architecture.layerCount * batch * h)
+        for l in 0..<architecture.layerCount {
+            for i in 0..<(batch * h) { out[l * batch * h + i] = states[l][steps * batch * h + i] }
+        }
+        return out
+    }
+
+    /// The top layer's outputs of the last forward pass, [steps · batch, hidden].
+    public var topHidden: UnsafePointer<Float> {
+        UnsafePointer(states[architecture.layerCount - 1] + batch * architecture.hiddenSize)
+    }
+
+    /// Run the network over `input` [steps, batch, input] (time-major) from `initialState` [layers, batch, hidden]
+    /// (nil: zeros). Results in `outputs` [steps, batch, output]. `input` must stay valid until `backward`.
+    /// With `training` and `dropout` > 0, draws dropout masks from `random`.
+    public func forward(
+        _ parameters: GRUParameters, input: UnsafePointer<Float>, batch: Int, steps: Int,
+        initialState: [Float]? = nil, training: Bool = false, random: inout TrainingRandom
+    ) {
+        let a = architecture
+        precondition(parameters.architecture == a && batch <= maxBatch && steps <= maxSteps && batch > 0 && steps > 0)
+        self.input = input
+        self.batch = batch
+        self.steps = steps
+        droppedInForward = training && dropout > 0
+        let h = a.hiddenSize
+        let h3 = 3 * h
+        let rows = steps * batch
+        parameters.values.withUnsafeBufferPointer { p in
+            let w = p.baseAddress!
+            var layerInput = input
+            for l in 0..<a.layerCount {
+                let o = parameters.layerOffsets(l)
+                let width = a.layerInputSize(l)
+                let g = gates[l]
+                let s = states[l]
+                if let initialState {
+                    for i in 0..<(batch * h) { s[i] = initialState[l * batch * h + i] }
+                } else {
+                    s.update(repeating: 0, count: batch * h)
+                }
+                // G = X · W_ihᵀ + b_ih for every step at once   [rows, 3H]
+                TrainingKernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
+                TrainingKernels.multiply(
+                    rows: rows, columns: h3, depth: width, a: layerInput, aRowStride: width, aColumnStride: 1,
+                    b: transposed, ldb: h3, c: g, ldc: h3, accumulate: false)
+                TrainingKernels.addBias(w + o.biasIH, to: g, rows: rows, columns: h3)
+                TrainingKernels.transpose(w + o.weightHH, rows: h3, columns: h, into: transposed)
+                let biasHH = w + o.biasHH
+                for t in 0..<steps {
+                    let previous = s + t * batch * h
+                    let next = s + (t + 1) * batch * h
+                    // q = W_hh h + b_hh   [batch, 3H]
+                    TrainingKernels.multiply(
+                        rows: batch, columns: h3, depth: h, a: previous, aRowStride: h, aColumnStride: 1,
+                        b: transposed, ldb: h3, c: recurrentProduct, ldc: h3, accumulate: false)
+                    for b in 0..<batch {
+                        let gb = g + (t * batch + b) * h3
+                        let q = recurrentProduct + b * h3
+                        let cr = candidateRecurrent[l] + (t * batch + b) * h
+                        let hp = previous + b * h
+                        let hn = next + b * h
+                        var j = 0
+                        while j + 8 <= h {
+                            typealias M = TrainingMath
+                            let r = M.sigmoid(M.load(gb + j) + M.load(q + j) + M.load(biasHH + j))
+                            let z = M.sigmoid(M.load(gb + h + j) + M.load(q + h + j) + M.load(biasHH + h + j))
+                            let qn = M.load(q + 2 * h + j) + M.load(biasHH + 2 * h + j)
+                            let n = M.tanh(M.load(gb + 2 * h + j) + r * qn)
+                            M.store(r, gb + j)
+                            M.store(z, gb + h + j)
+                            M.store(n, gb + 2 * h + j)
+                            M.store(qn, cr + j)
+                            M.store((1 - z) * n + z * M.load(hp + j), hn + j)
+                            j += 8
+                        }
+                        while j < h {
+                            let r = TrainingMath.sigmoid(gb[j] + q[j] + biasHH[j])
+                            let z = TrainingMath.sigmoid(gb[h + j] + q[h + j] + biasHH[h + j])
+                            let qn = q[2 * h + j] + biasHH[2 * h + j]
+                            let n = TrainingMath.tanh(gb[2 * h + j] + r * qn)
+                            gb[j] = r
+                            gb[h + j] = z
+                            gb[2 * h + j] = n
+                            cr[j] = qn
+                            hn[j] = (1 - z) * n + z * hp[j]
+                            j += 1
+                        }
+                    }
+                }
+                layerInput = UnsafePointer(s + batch * h)
+                if l < a.layerCount - 1 {
+                    let mask = masks[l]
+                    if training && dropout > 0 {
+                        let keep = 1 - dropout
+                        for i in 0..<(rows * h) { mask[i] = random.uniform() < dropout ? 0 : 1 / keep }
+                        for i in 0..<(rows * h) { dropped[l][i] = layerInput[i] * mask[i] }
+                        layerInput = UnsafePointer(dropped[l])
+                    } else {
+                        mask.update(repeating: 1, count: rows * h)
+                    }
+                }
+            }
+            // Head: Y = H_top · Wᵀ + b   [rows, O]
+            let head = parameters.headOffsets
+            TrainingKernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
+            TrainingKernels.multiply(
+                rows: rows, columns: a.outputSize, depth: h, a: layerInput, aRowStride: h, aColumnStride: 1,
+                b: transposed, ldb: a.outputSize, c: outputs, ldc: a.outputSize, accumulate: false)
+            TrainingKernels.addBias(w + head.bias, to: outputs, rows: rows, columns: a.outputSize)
+        }
+    }
+
+    /// Backpropagate `outputGradient` (∂loss/∂outputs, [steps, batch, output]) through the last forward pass and
+    /// add ∂loss/∂parameters to `gradients` (same layout as `parameters.values`).
+    public func backward(
+        _ parameters: GRUParameters, outputGradient: UnsafePointer<Float>, gradients: inout [Float]
+    ) {
+        let a = architecture
+        let h = a.hiddenSize
+        let h3 = 3 * h
+        let rows = steps * batch
+        let batch = batch
+        let steps = steps
+        guard let input else { preconditionFailure("backward before forward") }
+        parameters.values.withUnsafeBufferPointer { p in
+            gradients.withUnsafeMutableBufferPointer { gBuffer in
+                let w = p.baseAddress!
+                let grad = gBuffer.baseAddress!
+                let head = parameters.headOffsets
+                let top = UnsafePointer(states[a.layerCount - 1] + batch * h)
+                // dW_head += dYᵀ · H_top; db_head += Σ dY; dH_top = dY · W_head
+                TrainingKernels.multiply(
+                    rows: a.outputSize, columns: h, depth: rows, a: outputGradient, aRowStride: 1,
+                    aColumnStride: a.outputSize, b: top, ldb: h, c: grad + head.weight, ldc: h, accumulate: true)
+                TrainingKernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
+                TrainingKernels.multiply(
+                    rows: rows, columns: h, depth: a.outputSize, a: outputGradient, aRowStride: a.outputSize,
+                    aColumnStride: 1, b: w + head.weight, ldb: h, c: layerOutputGradient, ldc: h, accumulate: false)
+
+                for l in stride(from: a.layerCount - 1, through: 0, by: -1) {
+                    let o = parameters.layerOffsets(l)
+                    let width = a.layerInputSize(l)
+                    let g = gates[l]
+                    let s = states[l]
+                    let cr = candidateRecurrent[l]
+                    let dOut = layerOutputGradient
+                    hiddenGradient.update(repeating: 0, count: batch * h)
+                    for t in stride(from: steps - 1, through: 0, by: -1) {
+                        for b in 0..<batch {
+                            let row = t * batch + b
+                            let gb = g + row * h3
+                            let hp = s + row * h
+                            let dh = hiddenGradient + b * h
+                            let dOutRow = dOut + row * h
+                            let dgi = inputGateGradient + row * h3
+                            let dgh = recurrentGateGradient + row * h3
+                            let crRow = cr + row * h
+                            var j = 0
+                            while j + 8 <= h {
+                                typealias M = TrainingMath
+                                let r = M.load(gb + j)
+                                let z = M.load(gb + h + j)
+                                let n = M.load(gb + 2 * h + j)
+                                let total = M.load(dh + j) + M.load(dOutRow + j)
+                                let dan = total * (1 - z) * (1 - n * n)
+                                let daz = total * (M.load(hp + j) - n) * z * (1 - z)
+                                let dar = dan * M.load(crRow + j) * r * (1 - r)
+                                M.store(dar, dgi + j)
+                                M.store(daz, dgi + h + j)
+                                M.store(dan, dgi + 2 * h + j)
+                                M.store(dar, dgh + j)
+                                M.store(daz, dgh + h + j)
+                                M.store(dan * r, dgh + 2 * h + j)
+                                M.store(total * z, dh + j)
+                                j += 8
+                            }
+                            while j < h {
+                                let r = gb[j]
+                                let z = gb[h + j]
+                                let n = gb[2 * h + j]
+                                let total = dh[j] + dOutRow[j]
+                                let dan = total * (1 - z) * (1 - n * n)
+                                let daz = total * (hp[j] - n) * z * (1 - z)
+                                let dar = dan * crRow[j] * r * (1 - r)
+                                dgi[j] = dar
+                                dgi[h + j] = daz
+                                dgi[2 * h + j] = dan
+                                dgh[j] = dar
+                                dgh[h + j] = daz
+                                dgh[2 * h + j] = dan * r
+                                dh[j] = total * z
+                                j += 1
+                            }
+                        }
+                        // dh_{t-1} += dGh_t · W_hh
+                        TrainingKernels.multiply(
+                            rows: batch, columns: h, depth: h3, a: recurrentGateGradient + t * batch * h3,
+                            aRowStride: h3, aColumnStride: 1, b: w + o.weightHH, ldb: h, c: hiddenGradient, ldc: h,
+                            accumulate: true)
+                    }
+                    // dW_hh += dGhᵀ · H_prev; db_hh += Σ dGh
+                    TrainingKernels.multiply(
+                        rows: h3, columns: h, depth: rows, a: recurrentGateGradient, aRowStride: 1, aColumnStride: h3,
+                        b: s, ldb: h, c: grad + o.weightHH, ldc: h, accumulate: true)
+                    TrainingKernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
+                    // dW_ih += dGiᵀ · X; db_ih += Σ dGi
+                    let layerInput: UnsafePointer<Float> =
+                        l == 0 ? input : UnsafePointer(droppedInForward ? dropped[l - 1] : states[l - 1] + batch * h)
+                    TrainingKernels.multiply(
+                        rows: h3, columns: width, depth: rows, a: inputGateGradient, aRowStride: 1, aColumnStride: h3,
+                        b: layerInput, ldb: width, c: grad + o.weightIH, ldc: width, accumulate: true)
+                    TrainingKernels.addColumnSums(inputGateGradient, rows: rows, columns: h3, into: grad + o.biasIH)
+                    guard l > 0 else { break }
+                    // dX = dGi · W_ih, through the dropout mask of the layer below
+                    TrainingKernels.multiply(
+                        rows: rows, columns: width, depth: h3, a: inputGateGradient, aRowStride: h3, aColumnStride: 1,
+                        b: w + o.weightIH, ldb: width, c: layerOutputGradient, ldc: width, accumulate: false)
+                    let mask = masks[l - 1]
+                    for i in 0..<(rows * h) { layerOutputGradient[i] *= mask[i] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import GrustreamNeural
+import GrustreamRuntime
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a GRU model (stacked GRU + linear head) from data, with the features of a pipeline file.",
+        discussion: """
+            Tasks:
+              classify  labelled clips in the Speech Commands layout: --data DIR with a folder of WAV clips per label \
+            and _background_noise_/ (mixed into augmented clips at random SNRs). --labels picks the keyword folders; \
+            other folders become _unknown_; _silence_ clips are cut from the noise. Targets: every frame (--target \
+            frames, clips chained into sequences so the model runs with carried state) or the last frame of a clip.
+              predict   next-frame prediction on recordings of normal operation (--data FILE_OR_DIR, repeatable: CSV, \
+            raw f32le/s16le as the pipeline's [source] says, or WAV); truncated BPTT over --window frames; the end of \
+            each recording is held out to calibrate the anomaly detector (log-error mean/std and a threshold).
+
+            Progress goes to stderr (a live bar on a terminal, one line per epoch otherwise); a JSON summary goes to \
+            stdout. Ctrl-C stops after the current batch and saves the best model so far.
+
+            Examples:
+              grustream train --task classify --pipeline pipelines/train-kws.toml --data speech_commands \\
+                  --labels yes,no,up,down,left,right,stop,go --layers 2 --hidden 64 --output kws.safetensors
+              grustream train --task predict --pipeline pipelines/train-vibration.toml --data normal/ \\
+                  --hidden 48 --window 64 --output vibration.safetensors
+            """)
+
+    @Option(help: "classify | predict.") var task: String = "classify"
+    @Option(help: "The pipeline file whose [features] (and [source], [detector]) the model is trained for.")
+    var pipeline: String?
+    @Option(
+        help:
+            "Training data: a folder of label folders (classify); recordings or folders of them (predict, repeatable).")
+    var data: [String] = []
+    @Option(help: "Where to write the model (.safetensors).") var output: String
+    @Option(help: "Instead of --data: precomputed features .npy [sequences, steps, input] (no pipeline features).")
+    var features: String?
+    @Option(help: "With --features: class per frame .npy [sequences, steps] (−1: none).") var targets: String?
+    @Option(help: "Keyword labels (folders), comma separated; other folders become _unknown_. Default: every folder.")
+    var labels: String?
+    @Option(help: "GRU layers.") var layers = 2
+    @Option(help: "Hidden units per layer.") var hidden = 64
+    @Option(help: "Dropout between GRU layers (0…1).") var dropout: Float = 0
+    @Option(help: "Maximum epochs.") var epochs = 30
+    @Option(help: "Sequences (classify) or lanes (predict) per mini-batch.") var batch = 32
+    @Option(help: "Predict: frames per truncated-BPTT window.") var window = 64
+    @Option(help: "adam | sgd (with --momentum).") var optimiser = "adam"
+    @Option(help: "Learning rate.") var learningRate: Float = 0.003
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(help: "L2 penalty (PyTorch weight_decay).") var weightDecay: Float = 0
+    @Option(help: "L1 penalty.") var l1: Float = 0
+    @Option(help: "Clip gradients to this global norm (0: off).") var clip: Float = 1
+    @Option(help: "Learning-rate schedule: constant | step:EPOCHS:FACTOR | cosine[:MIN_RATE].") var schedule =
+        "constant"
+    @Option(help: "Early stopping: epochs without validation improvement (0: off).") var patience = 8
+    @Option(help: "Held-out percentage for validation (classify: whole speakers; predict: the end of each recording).")
+    var validationPercent = 10
+    @Option(help: "Random seed: the same seed, data and options give the same model.") var seed: UInt64 = 1
+    @Option(help: "Classify targets: frames | last.") var target = "frames"
+    @Option(help: "Classify: clip length in milliseconds.") var clipMs = 1000.0
+    @Option(help: "Classify: augmented copies of each training clip (0: clean only).") var augment = 2
+    @Option(help: "Classify: SNR range of mixed-in noise, dB (LOW:HIGH).") var snr = "0:20"
+    @Option(help: "Classify: silence clips as a percentage of training clips.") var silencePercent = 10
+    @Option(help: "Classify: clips chained into one training sequence (frame targets).") var sequenceClips = 4
+    @Option(help: "Predict: threshold = max(4, MARGIN × largest score on held-out normal data).") var thresholdMargin:
+        Float = 1.25
+
+    func run() throws {
+        try runReportingErrors("train") {
+            try userErrorsAsUsage {
+                var o = TrainingOptions()
+                guard let t = TrainingOptions.Task(rawValue: task) else {
+                    throw ValidationError("--task \(task): expected classify or predict")
+                }
+                o.task = t
+                guard let k = TrainingOptimiser.Kind(rawValue: optimiser) else {
+                    throw ValidationError("--optimiser \(optimiser): expected adam or sgd")
+                }
+                o.optimiser = k
+                guard let tg = TrainingOptions.Target(rawValue: target) else {
+                    throw ValidationError("--target \(target): expected frames or last")
+                }
+                o.target = tg
+                guard layers >= 1, hidden >= 1, epochs >= 1, batch >= 1, window >= 2 else {
+                    throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
+                }
+                guard dropout >= 0 && dropout < 1 else {
+                    throw ValidationError("--dropout \(dropout): expected 0 ≤ p < 1")
+                }
+                guard !data.isEmpty || features != nil else { throw ValidationError("--data is required") }
+                (o.layers, o.hidden, o.dropout, o.epochs, o.batch, o.window) = (
+                    layers, hidden, dropout, epochs, batch, window
+                )
+                (o.learningRate, o.momentum, o.weightDecay, o.l1, o.clip) = (
+                    learningRate, momentum, weightDecay, l1, clip
+                )
+                (o.patience, o.validationPercent, o.seed) = (patience, validationPercent, seed)
+                (o.clipMilliseconds, o.augment, o.silencePercent, o.sequenceClips) = (
+                    clipMs, augment, silencePercent, sequenceClips
+                )
+                o.thresholdMargin = thresholdMargin
+                o.labels =
+                    labels.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                    ?? []
+                let snrParts = snr.split(separator: ":").compactMap { Float($0) }
+                guard snrParts.count == 2, snrParts[0] <= snrParts[1] else {
+                    throw ValidationError("--snr \(snr): expected LOW:HIGH in dB")
+                }
+                o.snrRange = snrParts[0]...snrParts[1]
+                o.schedule = try Self.parseSchedule(schedule, epochs: epochs, rate: learningRate)
+                let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
+                if let features {
+                    guard let targets else { throw ValidationError("--features needs --targets") }
+                    let summary = try ArrayTraining.run(
+                        features: NPYFile.read(URL(fileURLWithPath: features)),
+                        targets: NPYFile.read(URL(fileURLWithPath: targets)),
+                        options: o, output: URL(fileURLWithPath: output), log: log)
+                    print(
+                        String(
+                            decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]),
+                            as: UTF8.self))
+                    return
+                }
+                guard let pipeline else {
+                    throw ValidationError("--pipeline is required (the features the model is trained for)")
+                }
+                let config = try PipelineLocator.load(pipeline)
+                let featureSource = try TrainingFeatures(pipeline: config)
+                let url = URL(fileURLWithPath: output)
+                let summary: [String: Any]
+                switch o.task {
+                case .classify:
+                    guard data.count == 1 else { throw ValidationError("classify takes one --data folder") }
+                    summary = try ClassifyTraining.run(
+                        dataRoot: data[0], features: featureSource, options: o, output: url, log: log)
+                case .predict:
+                    summary = try PredictTraining.run(
+                        dataPaths: data, features: featureSource, options: o, output: url, log: log)
+                }
+                let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+                print(String(decoding: json, as: UTF8.self))
+            }
+        }
+    }
+
+    static func parseSchedule(_ text: String, epochs: Int, rate: Float) throws -> LearningRateSchedule {
+        let parts = text.split(separator: ":").map(String.init)
+        switch parts.first {
+        case "constant": return .constant
+        case "step":
+            guard parts.count == 3, let every = Int(parts[1]), let factor = Float(parts[2]) else {
+                throw ValidationError("--schedule \(text): expected step:EPOCHS:FACTOR, e.g. step:10:0.5")
+            }
+            return .step(epochs: every, factor: factor)
+        case "cosine":
+            let minimum = parts.count > 1 ? Float(parts[1]) : rate * 0.01
+            guard let minimum else { throw ValidationError("--schedule \(text): expected cosine or cosine:MIN_RATE") }
+            return .cosine(totalEpochs: epochs, minimum: minimum)
+        default:
+            throw ValidationError("--schedule \(text): expected constant, step:EPOCHS:FACTOR or cosine[:MIN_RATE]")
+        }
+    }
+}
+
+/// Training/evaluation data problems are the user's to fix: report them as usage errors (exit status 2).
+func userErrorsAsUsage(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as TrainingError { throw ValidationError(error.description) }
+}
