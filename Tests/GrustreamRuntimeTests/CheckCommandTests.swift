@@ -17,7 +17,16 @@ struct CheckCommandTests {
 
     var model: String { Fixtures.url("gru/torch_l2_h128/model.safetensors").path }
 
-    @Test(arguments: ["demo", "hey-mycroft", "pipelines/demo.toml"])
+    /// Every pipeline the project ships (by name, as `grustream run NAME` finds them), and one by path.
+    static let shipped: [String] =
+        ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.repositoryRoot.appendingPathComponent("pipelines").path)) ?? [])
+        .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted() + ["pipelines/demo.toml"]
+
+    @Test func theShippedPipelinesAreAllThere() {
+        for name in ["demo", "kws", "stdin-kws", "vibration-anomaly", "hey-mycroft"] { #expect(Self.shipped.contains(name), "\(name)") }
+    }
+
+    @Test(arguments: shipped)
     func shippedPipelinesAreValid(_ name: String) throws {
         let result = try CommandLineTool.run(["check", name])
         #expect(result.status == 0, "\(name): \(result.stderr)")
