@@ -77,18 +77,63 @@ public final class FeatureExtractor {
 
     /// Interleaved samples (count a multiple of `channels` is NOT required: partial frames are kept across calls).
     public func accept(_ samples: UnsafeBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        guard var source = samples.baseAddress else { return }
+        if channels != 1 {
+            acceptInterleaved(samples, emit: emit)
+            return
+        }
+        // Mono: copy runs that end where the next frame becomes complete, then compute the frames ready.
+        var remaining = samples.count
+        while remaining > 0 {
+            let run = min(remaining, nextFrameEnd - samplesReceived)
+            writeRing(source, count: run)
+            samplesReceived += run
+            source += run
+            remaining -= run
+            emitReadyFrames(emit: emit)
+        }
+    }
+
+    /// Samples (per channel) that complete frame `nextFrame`.
+    private var nextFrameEnd: Int { nextFrame * hop - startPad + frameLength }
+
+    private func emitReadyFrames(emit: (UnsafeBufferPointer<Float>) -> Void) {
+        while nextFrameEnd <= samplesReceived { computeFrame(emit: emit) }
+    }
+
+    /// Mono: `count` samples from `source` into the ring at positions `samplesReceived ...` (at most two copies;
+    /// of a run longer than the ring only the last `ringSize` samples are kept).
+    private func writeRing(_ source: UnsafePointer<Float>, count: Int) {
+        let skip = max(0, count - ringSize)
+        let n = count - skip
+        let start = (samplesReceived + skip) & ringMask
+        let first = min(n, ringSize - start)
         let ringBase = ring.baseAddress!
+        (ringBase + start).update(from: source + skip, count: first)
+        ringBase.update(from: source + skip + first, count: n - first)
+    }
+
+    /// Several channels: de-interleave value by value (state in locals), frames computed as they complete.
+    private func acceptInterleaved(_ samples: UnsafeBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        let ringBase = ring.baseAddress!
+        var channel = nextChannel
+        var received = samplesReceived
+        var frameEnd = nextFrameEnd
         for value in samples {
-            ringBase[nextChannel * ringSize + (samplesReceived & ringMask)] = value
-            nextChannel += 1
-            if nextChannel == channels {
-                nextChannel = 0
-                samplesReceived += 1
-                while nextFrame * hop - startPad + frameLength <= samplesReceived {
-                    computeFrame(emit: emit)
+            ringBase[channel &* ringSize &+ (received & ringMask)] = value
+            channel &+= 1
+            if channel == channels {
+                channel = 0
+                received &+= 1
+                if received >= frameEnd {
+                    samplesReceived = received
+                    emitReadyFrames(emit: emit)
+                    frameEnd = nextFrameEnd
                 }
             }
         }
+        samplesReceived = received
+        nextChannel = channel
     }
 
     /// Convenience for arrays.
@@ -99,7 +144,7 @@ public final class FeatureExtractor {
     /// End of stream: produce trailing frames (centre padding, delta lookahead), then start a new stream.
     public func finish(emit: (UnsafeBufferPointer<Float>) -> Void) {
         if startPad > 0 && samplesReceived > 0 {
-            while nextFrame * hop - startPad + frameLength <= samplesReceived + startPad {
+            while nextFrameEnd <= samplesReceived + startPad {
                 computeFrame(emit: emit)
             }
         }
@@ -139,11 +184,21 @@ public final class FeatureExtractor {
         let scale = options.frame.inputScale
         let x = frame.baseAddress!
         let per = analyzer.outputCount
+        let interior = start >= 0 && start + frameLength <= samplesReceived
         for c in 0..<channels {
             let channelRing = ring.baseAddress! + c * ringSize
-            for i in 0..<frameLength {
-                let index = start + i
-                x[i] = index < 0 || index >= samplesReceived ? 0 : channelRing[index & ringMask] * scale
+            if interior {
+                // At most two contiguous spans of the ring (wrap-around).
+                let first = start & ringMask
+                let head = min(frameLength, ringSize - first)
+                FrameKernels.scaledCopy(channelRing + first, head, scale: scale, into: x)
+                FrameKernels.scaledCopy(channelRing, frameLength - head, scale: scale, into: x + head)
+            } else {
+                // Stream start (centre padding) or end (`finish`): zeros outside the samples received.
+                for i in 0..<frameLength {
+                    let index = start + i
+                    x[i] = index < 0 || index >= samplesReceived ? 0 : channelRing[index & ringMask] * scale
+                }
             }
             analyzer.analyze(x, frame: t, channel: c, into: base.baseAddress! + c * per)
         }

@@ -11,13 +11,19 @@ final class FrameAnalyzer {
     let frameLength: Int
     let outputCount: Int
     private let fft: RealFFT?
+    /// [frameLength] the window laid out over the frame.
     private let window: UnsafeMutableBufferPointer<Float>
+    /// [spectrumBins] power or magnitude per bin: a view of the first bins of `spectrumStorage`.
     private let spectrum: UnsafeMutableBufferPointer<Float>
+    /// [bank.paddedColumns] (≥ spectrumBins) zeros past the spectrum, for the padded filter rows.
+    private let spectrumStorage: UnsafeMutableBufferPointer<Float>
+    /// [filters, padded to dct.paddedColumns] filter outputs, then their logs (MFCC), zeros past the filters.
     private let filterOutput: UnsafeMutableBufferPointer<Float>
-    private let bank: FilterBank?
-    private let bankWeights: UnsafeMutableBufferPointer<Float>
-    private let cepstrum: Cepstrum?
-    private let dctMatrix: UnsafeMutableBufferPointer<Float>
+    /// The filter bank (mel or sensor bands), rows padded to whole vectors.
+    private let bank: PaddedRows?
+    /// [coefficients, melBins] the DCT rows (MFCC only).
+    private let dct: PaddedRows?
+    /// [coefficients] Kaldi lifter weights (MFCC only).
     private let lifter: UnsafeMutableBufferPointer<Float>
     private let logEnergyFloor: Float
 
@@ -28,26 +34,30 @@ final class FrameAnalyzer {
         let needsFFT = options.kind != .raw
         fft = needsFFT ? try RealFFT(length: options.fftLength) : nil
         window = .copy(needsFFT ? Window.frameWindow(options) : [])
-        spectrum = .copy([Float](repeating: 0, count: needsFFT ? options.spectrumBins : 0))
+        let filters: FilterBank?
         switch options.kind {
-        case .mfcc, .fbank: bank = FilterBank.mel(options)
-        case .bands: bank = FilterBank.bands(options)
-        case .spectrum, .raw: bank = nil
+        case .mfcc, .fbank: filters = FilterBank.mel(options)
+        case .bands: filters = FilterBank.bands(options)
+        case .spectrum, .raw: filters = nil
         }
-        bankWeights = .copy(bank?.weights ?? [])
-        filterOutput = .copy([Float](repeating: 0, count: bank?.count ?? 0))
-        cepstrum =
+        bank = filters.map { PaddedRows($0) }
+        let bins = needsFFT ? options.spectrumBins : 0
+        spectrumStorage = .copy([Float](repeating: 0, count: max(bins, bank?.paddedColumns ?? 0)))
+        spectrum = UnsafeMutableBufferPointer(rebasing: spectrumStorage[0..<bins])
+        let cepstrum =
             options.kind == .mfcc
             ? Cepstrum(
                 coefficients: options.cepstrum.coefficients, melBins: options.mel.bins, lifter: options.cepstrum.lifter)
             : nil
-        dctMatrix = .copy(cepstrum?.matrix ?? [])
+        dct = cepstrum.map { PaddedRows(dense: $0.matrix, rows: $0.coefficients, columns: $0.melBins) }
         lifter = .copy(cepstrum?.lifterCoefficients ?? [])
+        let filterCount = filters?.count ?? 0
+        filterOutput = .copy([Float](repeating: 0, count: max(filterCount, dct?.paddedColumns ?? 0)))
         logEnergyFloor = options.energy.energyFloor > 0 ? log(options.energy.energyFloor) : -.infinity
     }
 
     deinit {
-        for b in [window, spectrum, filterOutput, bankWeights, dctMatrix, lifter] { b.deallocate() }
+        for b in [window, spectrumStorage, filterOutput, lifter] { b.deallocate() }
     }
 
     /// `x`: the frame (modified in place). `out`: `outputCount` values. `frame`, `channel`: dither seed only.
@@ -55,8 +65,7 @@ final class FrameAnalyzer {
         let n = frameLength
         let f = options.frame
         if options.kind == .raw {
-            var sum: Float = 0
-            for i in 0..<n { sum += x[i] }
+            let sum = FrameKernels.sum(x, n)
             out[0] = n == 1 ? sum : sum / Float(n)
             return
         }
@@ -65,29 +74,21 @@ final class FrameAnalyzer {
             var g = Dither(seed: f.ditherSeed, frame: frame, channel: channel)
             for i in 0..<n { x[i] += f.dither * g.gaussian() }
         }
-        if f.removeDCOffset {
-            var sum: Float = 0
-            for i in 0..<n { sum += x[i] }
-            let mean = sum / Float(n)
-            for i in 0..<n { x[i] -= mean }
-        }
+        // DC removal, pre-emphasis and window in one pass into the FFT input; the raw energy before it.
+        let mean = f.removeDCOffset ? FrameKernels.sum(x, n) / Float(n) : 0
         let useEnergy = options.energy.useEnergy && options.kind != .bands
         var logEnergy: Float = 0
-        if useEnergy && options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(x, n) }
-        if f.preemphasis != 0 {
-            let p = f.preemphasis
-            var i = n - 1
-            while i > 0 {
-                x[i] -= p * x[i - 1]
-                i -= 1
-            }
-            x[0] -= p * x[0]
+        if useEnergy && options.energy.rawEnergy && !options.energy.fromSpectrum {
+            logEnergy = Self.logOfEnergy(FrameKernels.sumOfSquares(x, n, minus: mean))
         }
         let input = fft.input.baseAddress!
         let used = min(n, fft.length)  // < n only with fft_truncate (numpy rfft(frame, n) keeps the first n)
-        for i in 0..<used { input[i] = x[i] * window[i] }
+        FrameKernels.centreEmphasiseWindow(
+            x, used, mean: mean, preemphasis: f.preemphasis, window: window.baseAddress!, into: input)
         for i in used..<fft.length { input[i] = 0 }
-        if useEnergy && !options.energy.rawEnergy && !options.energy.fromSpectrum { logEnergy = Self.logEnergy(input, used) }
+        if useEnergy && !options.energy.rawEnergy && !options.energy.fromSpectrum {
+            logEnergy = Self.logOfEnergy(FrameKernels.sumOfSquares(input, used))
+        }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
         fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
@@ -102,30 +103,26 @@ final class FrameAnalyzer {
             if useEnergy { out[0] = logEnergy }
         case .fbank:
             let offset = useEnergy ? 1 : 0
-            bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
-            compress(filterOutput.baseAddress!, count: filterOutput.count, into: out + offset)
+            bank!.apply(spectrum.baseAddress!, into: filterOutput.baseAddress!)
+            compress(filterOutput.baseAddress!, count: bank!.rows, into: out + offset)
             if offset == 1 { out[0] = logEnergy }
         case .mfcc:
-            bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
-            compress(filterOutput.baseAddress!, count: filterOutput.count, into: filterOutput.baseAddress!)
-            cepstrum!.apply(
-                filterOutput.baseAddress!, matrix: dctMatrix.baseAddress!, lifter: lifter.baseAddress!, into: out)
+            bank!.apply(spectrum.baseAddress!, into: filterOutput.baseAddress!)
+            compress(filterOutput.baseAddress!, count: bank!.rows, into: filterOutput.baseAddress!)
+            dct!.apply(filterOutput.baseAddress!, into: out)
+            for k in 0..<dct!.rows { out[k] *= lifter[k] }
             if useEnergy { out[0] = logEnergy }
         case .bands:
-            bank!.apply(spectrum.baseAddress!, weights: bankWeights.baseAddress!, into: filterOutput.baseAddress!)
-            compress(filterOutput.baseAddress!, count: filterOutput.count, into: out)
+            bank!.apply(spectrum.baseAddress!, into: filterOutput.baseAddress!)
+            compress(filterOutput.baseAddress!, count: bank!.rows, into: out)
         case .raw:
             break
         }
     }
 
-    /// ln(max(Σ x², FLT_EPSILON)), as Kaldi.
+    /// ln(max(energy, FLT_EPSILON)), as Kaldi (energy = Σ x² of the frame).
     @inline(__always)
-    static func logEnergy(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var e: Float = 0
-        for i in 0..<n { e += x[i] * x[i] }
-        return log(max(e, Float.ulpOfOne))
-    }
+    static func logOfEnergy(_ energy: Float) -> Float { log(max(energy, Float.ulpOfOne)) }
 
     /// The `log` stage: natural (floored), decibel (librosa `power_to_db` without `top_db`) or none.
     @inline(__always)

@@ -1,8 +1,9 @@
 import CFFTW
 import Foundation
 
-/// Single-precision real-to-complex FFT of a fixed size, planned once (FFTW `r2c`, `FFTW_ESTIMATE`, so the plan
-/// and thus the arithmetic are the same in every run). Owns its aligned input and output buffers.
+/// Single-precision real-to-complex FFT of a fixed size, planned once (FFTW `r2c`) from the committed wisdom
+/// (`FFTWWisdom`: measured plans for n = 256 … 4096) or else with `FFTW_ESTIMATE`: never timed at run time, so
+/// the plan and thus the arithmetic are the same in every run. Owns its aligned input and output buffers.
 /// Plan creation is serialised by a global lock (FFTW's planner is not thread-safe); execution is not locked.
 public final class RealFFT {
     /// Transform size in samples.
@@ -14,6 +15,8 @@ public final class RealFFT {
     private let plan: fftwf_plan
 
     private static let plannerLock = NSLock()
+    /// `FFTWWisdom.measured` imported into FFTW's global wisdom (once, under `plannerLock`; false if rejected).
+    private static let wisdomImported: Bool = fftwf_import_wisdom_from_string(FFTWWisdom.measured) != 0
 
     public init(length: Int) throws {
         precondition(length >= 1)
@@ -28,8 +31,12 @@ public final class RealFFT {
         output = UnsafeMutableBufferPointer(start: outFloats, count: 2 * bins)
         output.initialize(repeating: 0)
         RealFFT.plannerLock.lock()
-        let made = fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_ESTIMATE))
+        _ = RealFFT.wisdomImported
+        let made =
+            fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_MEASURE | FFTW_WISDOM_ONLY))
+            ?? fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_ESTIMATE))
         RealFFT.plannerLock.unlock()
+        input.initialize(repeating: 0)
         guard let made else {
             fftwf_free(inPtr)
             fftwf_free(outPtr)
