@@ -30,13 +30,17 @@ enum GRUKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
-    /// Register blocks: 4 SIMD16 accumulators (8 ymm on an FMA target, which has AVX2's 16 ymm registers), or 2
-    /// (8 xmm of SSE's 16) on the portable x86-64 target; more would spill.
-    #if GRUSTREAM_FMA
-    static let block = 4
+    /// Register blocks of SIMD16 accumulators: 8 on an AVX-512 target (`GRUSTREAM_AVX512`: 8 of its 32 zmm),
+    /// 4 on an FMA target (`GRUSTREAM_FMA`: 8 of AVX2's 16 ymm), else 2 (8 of SSE's 16 xmm); more would spill,
+    /// fewer leave the multiply-add units waiting on their latency.
+    #if GRUSTREAM_AVX512
+    typealias Accumulators = InlineArray<8, Vector>
+    #elseif GRUSTREAM_FMA
+    typealias Accumulators = InlineArray<4, Vector>
     #else
-    static let block = 2
+    typealias Accumulators = InlineArray<2, Vector>
     #endif
+    static var block: Int { Accumulators.count }
 
     /// outputs[c * outputStride + r] = bias[r] + Σ_k W[r, k] · inputs[c * inputStride + k], k in order, for every
     /// column c < count and row r < paddedWidth(W.rows) (padding rows get 0 or the padding of `bias`).
@@ -65,50 +69,32 @@ enum GRUKernels {
         for c in blocked..<count {
             let x = inputs + c * inputStride
             let out = outputs + c * outputStride
+            // `block` panels at a time, then the rest in blocks of 4, 2, 1 (independent chains, overlapped).
             var p = 0
-            while p + block <= w.panelCount {
-                panelsTimesColumn(w.panels + p * 16 * k, k, bias.map { $0 + 16 * p }, x, out + 16 * p)
-                p += block
+            func panels<let n: Int>(_ accumulators: InlineArray<n, Vector>) {
+                var acc = accumulators
+                panelsTimesColumn(&acc, w.panels + p * 16 * k, k, bias.map { $0 + 16 * p }, x, out + 16 * p)
+                p += n
             }
-            while p < w.panelCount {
-                var acc = bias.map { load($0 + 16 * p) } ?? Vector()
-                let panel = w.panels + p * 16 * k
-                for j in 0..<k { multiplyAdd(&acc, load(panel + 16 * j), x[j]) }
-                store(acc, out + 16 * p)
-                p += 1
-            }
+            while p + block <= w.panelCount { panels(Accumulators(repeating: Vector())) }
+            if block > 4 && p + 4 <= w.panelCount { panels(InlineArray<4, Vector>(repeating: Vector())) }
+            if block > 2 && p + 2 <= w.panelCount { panels(InlineArray<2, Vector>(repeating: Vector())) }
+            if p < w.panelCount { panels(InlineArray<1, Vector>(repeating: Vector())) }
         }
     }
 
-    /// 16 × `block` rows (consecutive panels of K columns each) times one column x [K].
+    /// 16 × n rows (n consecutive panels of K columns each) times one column x [K].
     @inline(__always)
-    static func panelsTimesColumn(
-        _ panels: UnsafePointer<Float>, _ k: Int, _ bias: UnsafePointer<Float>?, _ x: UnsafePointer<Float>,
-        _ out: UnsafeMutablePointer<Float>
+    static func panelsTimesColumn<let n: Int>(
+        _ acc: inout InlineArray<n, Vector>, _ panels: UnsafePointer<Float>, _ k: Int, _ bias: UnsafePointer<Float>?,
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>
     ) {
-        var a0 = Vector(), a1 = Vector()
-        let p1 = panels + 16 * k
-        #if GRUSTREAM_FMA
-        var a2 = Vector(), a3 = Vector()
-        let p2 = panels + 32 * k, p3 = panels + 48 * k
-        if let bias { (a2, a3) = (load(bias + 32), load(bias + 48)) }
-        #endif
-        if let bias { (a0, a1) = (load(bias), load(bias + 16)) }
+        if let bias { for b in 0..<n { acc[b] = load(bias + 16 * b) } }
         for j in 0..<k {
             let s = x[j]
-            multiplyAdd(&a0, load(panels + 16 * j), s)
-            multiplyAdd(&a1, load(p1 + 16 * j), s)
-            #if GRUSTREAM_FMA
-            multiplyAdd(&a2, load(p2 + 16 * j), s)
-            multiplyAdd(&a3, load(p3 + 16 * j), s)
-            #endif
+            for b in 0..<n { multiplyAdd(&acc[b], load(panels + (b &* k &+ j) &* 16), s) }
         }
-        store(a0, out)
-        store(a1, out + 16)
-        #if GRUSTREAM_FMA
-        store(a2, out + 32)
-        store(a3, out + 48)
-        #endif
+        for b in 0..<n { store(acc[b], out + 16 * b) }
     }
 
     /// 16 rows (one panel of K columns) times `block` columns x_c [K] at stride `inputStride`.
@@ -117,26 +103,11 @@ enum GRUKernels {
         _ panel: UnsafePointer<Float>, _ k: Int, _ seed: Vector, _ x: UnsafePointer<Float>, _ inputStride: Int,
         _ out: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
-        var a0 = seed, a1 = seed
-        let x1 = x + inputStride
-        #if GRUSTREAM_FMA
-        var a2 = seed, a3 = seed
-        let x2 = x + 2 * inputStride, x3 = x + 3 * inputStride
-        #endif
+        var acc = Accumulators(repeating: seed)
         for j in 0..<k {
-            let w = load(panel + 16 * j)
-            multiplyAdd(&a0, w, x[j])
-            multiplyAdd(&a1, w, x1[j])
-            #if GRUSTREAM_FMA
-            multiplyAdd(&a2, w, x2[j])
-            multiplyAdd(&a3, w, x3[j])
-            #endif
+            let w = load(panel + 16 &* j)
+            for c in 0..<block { multiplyAdd(&acc[c], w, x[c &* inputStride &+ j]) }
         }
-        store(a0, out)
-        store(a1, out + outputStride)
-        #if GRUSTREAM_FMA
-        store(a2, out + 2 * outputStride)
-        store(a3, out + 3 * outputStride)
-        #endif
+        for c in 0..<block { store(acc[c], out + c &* outputStride) }
     }
 }
