@@ -19,11 +19,12 @@ extension GRUKernels {
     /// - hidden: [batch] states at stride `hiddenStride`, updated in place
     /// - gates: scratch [batch, layer.projectionStride]; recurrent: scratch [batch, layer.recurrentStride];
     ///   resetHidden: scratch [batch, paddedWidth(hidden)] (used when `resetAfter` is false)
+    /// - reversed: visit the weight panels last to first (cache reuse only; the same results)
     static func recurrentStep(
         _ layer: PackedGRULayer, gate: GateActivation, candidate: CandidateActivation,
         projections: UnsafePointer<Float>, projectionStride: Int, hidden: UnsafeMutablePointer<Float>,
         hiddenStride: Int, batch: Int, gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
-        resetHidden: UnsafeMutablePointer<Float>
+        resetHidden: UnsafeMutablePointer<Float>, reversed: Bool = false
     ) {
         let h = layer.hiddenSize
         let gs = layer.projectionStride
@@ -31,7 +32,7 @@ extension GRUKernels {
         // recurrent = W_hh h + b_hh [3H] (resetAfter), or W_hr h; W_hz h [2H]
         product(
             layer.recurrentWeights, bias: layer.recurrentBias, inputs: hidden, inputStride: hiddenStride,
-            count: batch, outputs: recurrent, outputStride: rs)
+            count: batch, outputs: recurrent, outputStride: rs, reversed: reversed)
         for b in 0..<batch {
             let p = projections + b * projectionStride
             let g = gates + b * gs
@@ -53,7 +54,7 @@ extension GRUKernels {
         let n = paddedWidth(2 * h)
         product(
             candidateWeights, bias: nil, inputs: resetHidden, inputStride: paddedWidth(h), count: batch,
-            outputs: recurrent + n, outputStride: rs)
+            outputs: recurrent + n, outputStride: rs, reversed: reversed)
         for b in 0..<batch {
             let p = projections + b * projectionStride
             let g = gates + b * gs

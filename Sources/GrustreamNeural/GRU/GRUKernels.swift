@@ -50,7 +50,7 @@ enum GRUKernels {
     /// panel stays in L1 for all of them. A single column runs `block` panels at once.
     static func product(
         _ w: PanelMatrix, bias: UnsafePointer<Float>?, inputs: UnsafePointer<Float>, inputStride: Int, count: Int,
-        outputs: UnsafeMutablePointer<Float>, outputStride: Int
+        outputs: UnsafeMutablePointer<Float>, outputStride: Int, reversed: Bool = false
     ) {
         let k = w.columns
         let blocked = count - count % block
@@ -66,20 +66,33 @@ enum GRUKernels {
                 }
             }
         }
+        // One column: `block` panels at a time, then the rest in blocks of 4, 2, 1 (independent chains, overlapped
+        // by the CPU). `reversed` visits the same blocks last to first: a caller alternating it from frame to frame
+        // finds the panels it used last still in L1 (a matrix applied frame after frame is larger than L1).
+        let full = w.panelCount - w.panelCount % block
+        let rest = w.panelCount - full
+        let four = block > 4 && rest >= 4 ? 4 : 0
+        let two = block > 2 && rest - four >= 2 ? 2 : 0
+        let one = rest - four - two
         for c in blocked..<count {
             let x = inputs + c * inputStride
             let out = outputs + c * outputStride
-            // `block` panels at a time, then the rest in blocks of 4, 2, 1 (independent chains, overlapped).
-            var p = 0
-            func panels<let n: Int>(_ accumulators: InlineArray<n, Vector>) {
+            func panels<let n: Int>(_ accumulators: InlineArray<n, Vector>, at p: Int) {
                 var acc = accumulators
                 panelsTimesColumn(&acc, w.panels + p * 16 * k, k, bias.map { $0 + 16 * p }, x, out + 16 * p)
-                p += n
             }
-            while p + block <= w.panelCount { panels(Accumulators(repeating: Vector())) }
-            if block > 4 && p + 4 <= w.panelCount { panels(InlineArray<4, Vector>(repeating: Vector())) }
-            if block > 2 && p + 2 <= w.panelCount { panels(InlineArray<2, Vector>(repeating: Vector())) }
-            if p < w.panelCount { panels(InlineArray<1, Vector>(repeating: Vector())) }
+            func remainder() {
+                if four > 0 { panels(InlineArray<4, Vector>(repeating: Vector()), at: full) }
+                if two > 0 { panels(InlineArray<2, Vector>(repeating: Vector()), at: full + four) }
+                if one > 0 { panels(InlineArray<1, Vector>(repeating: Vector()), at: full + four + two) }
+            }
+            if reversed {
+                remainder()
+                for p in stride(from: full - block, through: 0, by: -block) { panels(Accumulators(repeating: Vector()), at: p) }
+            } else {
+                for p in stride(from: 0, to: full, by: block) { panels(Accumulators(repeating: Vector()), at: p) }
+                remainder()
+            }
         }
     }
 

@@ -87,7 +87,7 @@ final class GRUSequenceWorkspace {
                         layer, gate: model.gateActivation, candidate: model.candidateActivation,
                         projections: base + slot * slotStride, projectionStride: ps, hidden: state,
                         hiddenStride: hiddenStride, batch: 1, gates: gates, recurrent: recurrent,
-                        resetHidden: resetHidden)
+                        resetHidden: resetHidden, reversed: i % 2 == 1)
                     (output + t * topStride + d * h).update(from: state, count: h)
                 }
             }
