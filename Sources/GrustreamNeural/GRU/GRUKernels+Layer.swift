@@ -37,16 +37,17 @@ extension GRUKernels {
             let p = projections + b * projectionStride
             let g = gates + b * gs
             let q = recurrent + b * rs
-            for j in 0..<(2 * h) { g[j] = p[j] + q[j] }
+            lanes(2 * h) { g.put($0, p.at($0) + q.at($0)) }
             gate.apply(g, 2 * h)  // r = g[0..<H], z = g[H..<2H]
             if layer.resetAfter {
-                for j in 0..<h { g[2 * h + j] = p[2 * h + j] + g[j] * q[2 * h + j] }
-                candidate.apply(g + 2 * h, h)
+                let (gn, pn, qn) = (g + 2 * h, p + 2 * h, q + 2 * h)
+                lanes(h) { gn.put($0, pn.at($0) + g.at($0) * qn.at($0)) }  // p_n + r ⊙ (W_hn h + b_hn)
+                candidate.apply(gn, h)
                 update(g, hidden + b * hiddenStride, h)
             } else {
                 let state = hidden + b * hiddenStride
                 let reset = resetHidden + b * paddedWidth(h)
-                for j in 0..<h { reset[j] = g[j] * state[j] }  // r ⊙ h
+                lanes(h) { reset.put($0, g.at($0) * state.at($0)) }  // r ⊙ h
             }
         }
         guard let candidateWeights = layer.candidateWeights else { return }
@@ -59,8 +60,9 @@ extension GRUKernels {
             let p = projections + b * projectionStride
             let g = gates + b * gs
             let q = recurrent + b * rs + n
-            for j in 0..<h { g[2 * h + j] = p[2 * h + j] + q[j] }
-            candidate.apply(g + 2 * h, h)
+            let (gn, pn) = (g + 2 * h, p + 2 * h)
+            lanes(h) { gn.put($0, pn.at($0) + q.at($0)) }
+            candidate.apply(gn, h)
             update(g, hidden + b * hiddenStride, h)
         }
     }
@@ -68,10 +70,23 @@ extension GRUKernels {
     /// h' = (1 − z) ⊙ n + z ⊙ h, with gates = [r, z, n] each [hidden].
     @inline(__always)
     static func update(_ gates: UnsafeMutablePointer<Float>, _ state: UnsafeMutablePointer<Float>, _ h: Int) {
-        for j in 0..<h {
-            let z = gates[h + j]
-            let n = gates[2 * h + j]
-            state[j] = (1 - z) * n + z * state[j]
+        let (z, n) = (gates + h, gates + 2 * h)
+        lanes(h) { state.put($0, (1 - z.at($0)) * n.at($0) + z.at($0) * state.at($0)) }
+    }
+
+    /// body(j) for j = 0, 8, 16, … while 8 lanes fit in `count`, then the last count % 8 lanes one by one (the same
+    /// element-wise arithmetic either way, so results do not depend on where a lane falls). The gate loops are
+    /// written this way because LLVM left them scalar (pointer aliasing, index overflow checks).
+    @inline(__always)
+    static func lanes(_ count: Int, _ body: (Lane) -> Void) {
+        var j = 0
+        while j + 8 <= count {
+            body(Lane(index: j, width: 8))
+            j += 8
+        }
+        while j < count {
+            body(Lane(index: j, width: 1))
+            j += 1
         }
     }
 
@@ -90,6 +105,35 @@ extension GRUKernels {
         for c in 0..<count {
             (outputs + c * o).update(from: scratch + c * stride, count: o)
             activation.apply(outputs + c * o, o)
+        }
+    }
+}
+
+/// Lanes index..<index + width (width 8 or 1) of a vector; `at` loads them, `put` stores them.
+struct Lane {
+    let index: Int
+    let width: Int
+}
+
+extension UnsafePointer<Float> {
+    @inline(__always)
+    func at(_ lane: Lane) -> SIMD8<Float> {
+        lane.width == 8
+            ? UnsafeRawPointer(self + lane.index).loadUnaligned(as: SIMD8<Float>.self)
+            : SIMD8(repeating: self[lane.index])
+    }
+}
+
+extension UnsafeMutablePointer<Float> {
+    @inline(__always)
+    func at(_ lane: Lane) -> SIMD8<Float> { UnsafePointer(self).at(lane) }
+
+    @inline(__always)
+    func put(_ lane: Lane, _ v: SIMD8<Float>) {
+        if lane.width == 8 {
+            UnsafeMutableRawPointer(self + lane.index).storeBytes(of: v, as: SIMD8<Float>.self)
+        } else {
+            self[lane.index] = v[0]
         }
     }
 }
