@@ -16,9 +16,9 @@ enum GRUKernels {
     @inline(__always)
     static func multiplyAdd(_ acc: inout Vector, _ w: Vector, _ x: Float) {
         #if GRUSTREAM_FMA
-        acc.addProduct(w, x)
+            acc.addProduct(w, x)
         #else
-        acc += w * x
+            acc += w * x
         #endif
     }
 
@@ -34,11 +34,11 @@ enum GRUKernels {
     /// 4 on an FMA target (`GRUSTREAM_FMA`: 8 of AVX2's 16 ymm), else 2 (8 of SSE's 16 xmm); more would spill,
     /// fewer leave the multiply-add units waiting on their latency.
     #if GRUSTREAM_AVX512
-    typealias Accumulators = InlineArray<8, Vector>
+        typealias Accumulators = InlineArray<8, Vector>
     #elseif GRUSTREAM_FMA
-    typealias Accumulators = InlineArray<4, Vector>
+        typealias Accumulators = InlineArray<4, Vector>
     #else
-    typealias Accumulators = InlineArray<2, Vector>
+        typealias Accumulators = InlineArray<2, Vector>
     #endif
     static var block: Int { Accumulators.count }
 
@@ -88,7 +88,9 @@ enum GRUKernels {
             }
             if reversed {
                 remainder()
-                for p in stride(from: full - block, through: 0, by: -block) { panels(Accumulators(repeating: Vector()), at: p) }
+                for p in stride(from: full - block, through: 0, by: -block) {
+                    panels(Accumulators(repeating: Vector()), at: p)
+                }
             } else {
                 for p in stride(from: 0, to: full, by: block) { panels(Accumulators(repeating: Vector()), at: p) }
                 remainder()

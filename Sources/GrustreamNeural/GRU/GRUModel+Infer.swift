@@ -92,7 +92,9 @@ extension GRUModel {
                         packedHead, activation: outputActivation, inputs: top, inputStride: workspace.topStride,
                         count: frames, scratch: head, outputs: y.baseAddress!)
                 } else {
-                    for t in 0..<frames { for j in 0..<topSize { y[t * topSize + j] = top[t * workspace.topStride + j] } }
+                    for t in 0..<frames {
+                        for j in 0..<topSize { y[t * topSize + j] = top[t * workspace.topStride + j] }
+                    }
                 }
             }
         }

@@ -189,13 +189,17 @@ public final class GRURunner {
             topOutput = sequence.run(count: count, initial: hiddenState, final: hiddenState)
         }
         let topSize = model.topSize
-        if let top { for t in 0..<count { (top + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize) } }
+        if let top {
+            for t in 0..<count { (top + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize) }
+        }
         if let head = model.packedHead {
             GRUKernels.headStep(
                 head, activation: model.outputActivation, inputs: topOutput, inputStride: sequence.topStride,
                 count: count, scratch: headScratch, outputs: outputs)
         } else {
-            for t in 0..<count { (outputs + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize) }
+            for t in 0..<count {
+                (outputs + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize)
+            }
         }
     }
 

@@ -74,10 +74,13 @@ final class GRUSequenceWorkspace {
                 var base = UnsafePointer(projections)
                 var (slots, slotStride, oldest) = (count, ps, 0)
                 if k == 0, let ring {
-                    (base, slots, slotStride, oldest) = (UnsafePointer(ring.base + d * ps), ring.slots, ring.slotStride, ring.oldest)
+                    (base, slots, slotStride, oldest) = (
+                        UnsafePointer(ring.base + d * ps), ring.slots, ring.slotStride, ring.oldest
+                    )
                 } else {
                     GRUKernels.project(
-                        layer, inputs: layerInput, inputStride: layerInputStride, count: count, projections: projections,
+                        layer, inputs: layerInput, inputStride: layerInputStride, count: count,
+                        projections: projections,
                         projectionStride: ps)
                 }
                 for i in 0..<count {
