@@ -137,19 +137,6 @@ struct PreciseScoreTests {
         for e in events { #expect(e.start < e.end && e.kind == .detection) }
     }
 
-    /// The fast window path (input projections computed once per frame) equals the GRU engine's window runner.
-    @Test(arguments: cases)
-    func fastWindowEqualsGRURunner(_ model: String, _ stem: String) throws {
-        let url = Fixtures.repositoryRoot.appendingPathComponent("models/hey-mycroft-\(model).safetensors")
-        let bytes = try Self.pcm(stem)
-        let fast = Self.frameScores(try Self.engine(model), bytes, chunk: 4096)
-        let general = Self.frameScores(
-            try PreciseEngine(model: PreciseModel.load(url), generalRunner: true), bytes, chunk: 4096)
-        let c = Closeness("\(stem) \(model) fast vs GRURunner", computed: fast, expected: general, tolerance: 1e-5)
-        print(c)
-        #expect(c.passed, "\(c)")
-    }
-
     /// Chunks of 1 byte to 1 s give bit-identical per-frame scores.
     @Test(arguments: models)
     func chunkSizeDoesNotChangeScores(_ model: String) throws {

@@ -1,5 +1,5 @@
-/// B streams of one model stepped together in carry mode (matrix form: each weight row is loaded once for all
-/// B streams). Each stream's outputs equal, bit for bit, those of its own `GRURunner`. `step` never allocates.
+/// B streams of one model stepped together in carry mode (matrix form: each weight panel is loaded once for four
+/// streams at a time). Each stream's outputs equal, bit for bit, those of its own `GRURunner`. `step` never allocates.
 public final class GRUBatchRunner {
     public let model: GRUModel
     public let streamCount: Int
@@ -15,11 +15,15 @@ public final class GRUBatchRunner {
     private let hiddenState: UnsafeMutablePointer<Float>
     /// [B, paddedWidth(input)] the current frames
     private let frames: UnsafeMutablePointer<Float>
-    /// [B, 3*hidden] each
+    /// [B, projectionStride] input projections W_ih x + b_ih, then gates
+    private let projections: UnsafeMutablePointer<Float>
     private let gates: UnsafeMutablePointer<Float>
+    /// [B, recurrentStride]
     private let recurrent: UnsafeMutablePointer<Float>
     /// [B, hiddenStride]
     private let resetHidden: UnsafeMutablePointer<Float>
+    /// [B, paddedWidth(output)]
+    private let headScratch: UnsafeMutablePointer<Float>
 
     /// - initialState: [layers, hidden] for every stream, or [B, layers, hidden]; nil → zeros.
     public init(model: GRUModel, streams: Int, initialState: Tensor? = nil, applyNormalisation: Bool = false) throws {
@@ -38,9 +42,12 @@ public final class GRUBatchRunner {
         initial = scratch.allocate(streams * streamStride)
         hiddenState = scratch.allocate(streams * streamStride)
         frames = scratch.allocate(streams * inputStride)
-        gates = scratch.allocate(streams * 3 * model.hiddenSize)
-        recurrent = scratch.allocate(streams * 3 * model.hiddenSize)
+        let layer = model.packedLayers[0]
+        projections = scratch.allocate(streams * layer.projectionStride)
+        gates = scratch.allocate(streams * layer.projectionStride)
+        recurrent = scratch.allocate(streams * layer.recurrentStride)
         resetHidden = scratch.allocate(streams * hiddenStride)
+        headScratch = scratch.allocate(streams * paddedWidth(model.outputSize))
         if let initialState {
             let l = model.layerCount
             let h = model.hiddenSize
@@ -102,19 +109,23 @@ public final class GRUBatchRunner {
         var layerInput = UnsafePointer(frames)
         var layerInputStride = inputStride
         for k in 0..<model.layerCount {
+            let layer = model.packedLayers[k]
             let state = hiddenState + k * hiddenStride
-            GRUKernels.layerStep(
-                model.packedLayers[k], gate: model.gateActivation, candidate: model.candidateActivation,
-                inputs: layerInput, inputStride: layerInputStride, hidden: state, hiddenStride: streamStride,
-                batch: b, gates: gates, recurrent: recurrent, resetHidden: resetHidden)
+            GRUKernels.project(
+                layer, inputs: layerInput, inputStride: layerInputStride, count: b, projections: projections,
+                projectionStride: layer.projectionStride)
+            GRUKernels.recurrentStep(
+                layer, gate: model.gateActivation, candidate: model.candidateActivation, projections: projections,
+                projectionStride: layer.projectionStride, hidden: state, hiddenStride: streamStride, batch: b,
+                gates: gates, recurrent: recurrent, resetHidden: resetHidden)
             layerInput = UnsafePointer(state)
             layerInputStride = streamStride
         }
         let output = outputs.baseAddress!
         if let head = model.packedHead {
             GRUKernels.headStep(
-                head, activation: model.outputActivation, inputs: layerInput, inputStride: streamStride, batch: b,
-                outputs: output)
+                head, activation: model.outputActivation, inputs: layerInput, inputStride: streamStride, count: b,
+                scratch: headScratch, outputs: output)
         } else {
             let h = model.hiddenSize
             for s in 0..<b { (output + s * h).update(from: layerInput + s * streamStride, count: h) }

@@ -1,139 +1,128 @@
-/// The GRU kernels. Every path (one frame, a chunk, B streams, a window, a bidirectional sequence) goes through
-/// `layerStep` and `headStep`, whose dot products always accumulate in the same order (two SIMD16
-/// accumulators over the zero-padded row, then a fixed pairwise horizontal sum). A frame's result therefore never depends on
-/// how frames or streams are grouped: chunked, batched and single-frame outputs are equal bit for bit.
-/// `acc += a * b`, not `addProduct`: without FMA in the target, `addProduct` becomes libm `fmaf` calls (STYLE.md).
+/// The GRU kernels. Every matrix product (input projections of one frame, of a chunk or window of frames, of B
+/// streams; recurrent products; the head) goes through `product`, which computes each output as
+///     acc = bias[r];  for k in 0..<K { acc = acc + W[r, k] · x[k] }
+/// in that order, one multiply-add per k, 16 rows at a time in the lanes of a SIMD16 (weights packed as
+/// `PanelMatrix` panels). How outputs are grouped into register blocks (4 panels × 1 column, 1 panel × 4 columns)
+/// changes which ones are computed together, never the arithmetic of one output: a frame's result does not depend
+/// on how frames or streams are grouped, and chunked, batched, windowed and single-frame outputs are equal bit for bit.
+///
+/// The multiply-add: with `GRUSTREAM_FMA` defined (set it only with a target CPU that has FMA, e.g.
+/// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DGRUSTREAM_FMA`) a fused `addProduct`; otherwise
+/// `acc += a * b`, a multiply then an add (Swift never contracts them; `addProduct` without FMA in the target
+/// would be libm `fmaf` calls, STYLE.md). Each build is exact with itself; the two differ in the last bits.
 enum GRUKernels {
-    /// Σ a[i]·b[i] for i in 0..<count, count a multiple of 16. Two SIMD16 accumulators (even and odd
-    /// 16-float blocks; an odd last block goes to the first), added before the horizontal sum: twice the
-    /// independent add chains of one accumulator, the same order for every caller.
+    typealias Vector = SIMD16<Float>
+
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var acc0 = SIMD16<Float>()
-        var acc1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            acc0 += load(a + i) * load(b + i)
-            acc1 += load(a + i + 16) * load(b + i + 16)
-            i += 32
-        }
-        if i < count { acc0 += load(a + i) * load(b + i) }
-        return horizontalSum(acc0 + acc1)
+    static func multiplyAdd(_ acc: inout Vector, _ w: Vector, _ x: Float) {
+        #if GRUSTREAM_FMA
+            acc.addProduct(w, x)
+        #else
+            acc += w * x
+        #endif
     }
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    static func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
+
+    @inline(__always)
+    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
-    /// Fixed pairwise order: halves, quarters, eighths, then the last two lanes.
-    @inline(__always)
-    static func horizontalSum(_ acc: SIMD16<Float>) -> Float {
-        let s8 = acc.lowHalf + acc.highHalf
-        let s4 = s8.lowHalf + s8.highHalf
-        let s2 = s4.lowHalf + s4.highHalf
-        return s2[0] + s2[1]
-    }
+    /// Register blocks of SIMD16 accumulators: 8 on an AVX-512 target (`GRUSTREAM_AVX512`: 8 of its 32 zmm),
+    /// 4 on an FMA target (`GRUSTREAM_FMA`: 8 of AVX2's 16 ymm), else 2 (8 of SSE's 16 xmm); more would spill,
+    /// fewer leave the multiply-add units waiting on their latency.
+    #if GRUSTREAM_AVX512
+        typealias Accumulators = InlineArray<8, Vector>
+    #elseif GRUSTREAM_FMA
+        typealias Accumulators = InlineArray<4, Vector>
+    #else
+        typealias Accumulators = InlineArray<2, Vector>
+    #endif
+    static var block: Int { Accumulators.count }
 
-    /// outputs[b*outputStride + row] = W[row] · inputs[b*inputStride ..< +width] + bias[row],
-    /// for row in `rows`, b in 0..<batch. Weights row-outer, streams inner: a row is loaded once for B streams.
-    /// (Blocking 2 or 4 rows per pass, sharing the loads of x, measured no faster on the default x86-64 target:
-    /// four SIMD16 accumulators spill the 16 SSE registers.)
-    @inline(__always)
-    static func matmul(
-        rows: Range<Int>, weights: UnsafePointer<Float>, width: Int, bias: UnsafePointer<Float>,
-        inputs: UnsafePointer<Float>, inputStride: Int, batch: Int,
-        outputs: UnsafeMutablePointer<Float>, outputStride: Int
+    /// outputs[c * outputStride + r] = bias[r] + Σ_k W[r, k] · inputs[c * inputStride + k], k in order, for every
+    /// column c < count and row r < paddedWidth(W.rows) (padding rows get 0 or the padding of `bias`).
+    /// - bias: [paddedWidth(W.rows)] or nil (zeros)
+    /// - inputs: [count] columns of W.columns floats; outputs: [count] columns of paddedWidth(W.rows) floats
+    /// Several columns (chunks, batches) share each weight load: panels outer, blocks of columns inner, so a
+    /// panel stays in L1 for all of them. A single column runs `block` panels at once.
+    static func product(
+        _ w: PanelMatrix, bias: UnsafePointer<Float>?, inputs: UnsafePointer<Float>, inputStride: Int, count: Int,
+        outputs: UnsafeMutablePointer<Float>, outputStride: Int, reversed: Bool = false
     ) {
-        for row in rows {
-            let w = weights + row * width
-            for b in 0..<batch {
-                outputs[b * outputStride + row] = dot(w, inputs + b * inputStride, width) + bias[row]
+        let k = w.columns
+        let blocked = count - count % block
+        if blocked > 0 {
+            for p in 0..<w.panelCount {
+                let seed = bias.map { load($0 + 16 * p) } ?? Vector()
+                var c = 0
+                while c < blocked {
+                    panelTimesColumns(
+                        w.panels + p * 16 * k, k, seed, inputs + c * inputStride, inputStride,
+                        outputs + c * outputStride + 16 * p, outputStride)
+                    c += block
+                }
+            }
+        }
+        // One column: `block` panels at a time, then the rest in blocks of 4, 2, 1 (independent chains, overlapped
+        // by the CPU). `reversed` visits the same blocks last to first: a caller alternating it from frame to frame
+        // finds the panels it used last still in L1 (a matrix applied frame after frame is larger than L1).
+        let full = w.panelCount - w.panelCount % block
+        let rest = w.panelCount - full
+        let four = block > 4 && rest >= 4 ? 4 : 0
+        let two = block > 2 && rest - four >= 2 ? 2 : 0
+        let one = rest - four - two
+        for c in blocked..<count {
+            let x = inputs + c * inputStride
+            let out = outputs + c * outputStride
+            func panels<let n: Int>(_ accumulators: InlineArray<n, Vector>, at p: Int) {
+                var acc = accumulators
+                panelsTimesColumn(&acc, w.panels + p * 16 * k, k, bias.map { $0 + 16 * p }, x, out + 16 * p)
+            }
+            func remainder() {
+                if four > 0 { panels(InlineArray<4, Vector>(repeating: Vector()), at: full) }
+                if two > 0 { panels(InlineArray<2, Vector>(repeating: Vector()), at: full + four) }
+                if one > 0 { panels(InlineArray<1, Vector>(repeating: Vector()), at: full + four + two) }
+            }
+            if reversed {
+                remainder()
+                for p in stride(from: full - block, through: 0, by: -block) {
+                    panels(Accumulators(repeating: Vector()), at: p)
+                }
+            } else {
+                for p in stride(from: 0, to: full, by: block) { panels(Accumulators(repeating: Vector()), at: p) }
+                remainder()
             }
         }
     }
 
-    /// One GRU layer (one direction) for `batch` streams, one frame each.
-    /// - inputs: [batch, inputStride] with stride `inputStride` between streams (zero-padded rows)
-    /// - hidden: [batch, hiddenStride] with stride `hiddenStride` between streams, updated in place
-    /// - gates: scratch [batch, 3*hidden]; recurrent: scratch [batch, 3*hidden]; resetHidden: scratch
-    ///   [batch, layer.hiddenStride] whose padding columns are zero (used when `resetAfter` is false)
-    static func layerStep(
-        _ layer: PackedGRULayer, gate: GateActivation, candidate: CandidateActivation,
-        inputs: UnsafePointer<Float>, inputStride: Int, hidden: UnsafeMutablePointer<Float>, hiddenStride: Int,
-        batch: Int, gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
-        resetHidden: UnsafeMutablePointer<Float>
-    ) {
-        let h = layer.hiddenSize
-        let h3 = 3 * h
-        // gates = W_ih x + b_ih   [batch, 3H]
-        matmul(
-            rows: 0..<h3, weights: layer.inputWeights, width: layer.inputStride, bias: layer.inputBias,
-            inputs: inputs, inputStride: inputStride, batch: batch, outputs: gates, outputStride: h3)
-        if layer.resetAfter {
-            // recurrent = W_hh h + b_hh   [batch, 3H]
-            matmul(
-                rows: 0..<h3, weights: layer.recurrentWeights, width: layer.hiddenStride, bias: layer.recurrentBias,
-                inputs: hidden, inputStride: hiddenStride, batch: batch, outputs: recurrent, outputStride: h3)
-            for b in 0..<batch {
-                let g = gates + b * h3
-                let q = recurrent + b * h3
-                for j in 0..<(2 * h) { g[j] += q[j] }
-                gate.apply(g, 2 * h)  // r = g[0..<H], z = g[H..<2H]
-                for j in 0..<h { g[2 * h + j] += g[j] * q[2 * h + j] }  // W_in x + b_in + r ⊙ (W_hn h + b_hn)
-                candidate.apply(g + 2 * h, h)
-                update(g, hidden + b * hiddenStride, h)
-            }
-        } else {
-            // recurrent[r, z] = W_hr h, W_hz h
-            matmul(
-                rows: 0..<(2 * h), weights: layer.recurrentWeights, width: layer.hiddenStride,
-                bias: layer.recurrentBias, inputs: hidden, inputStride: hiddenStride, batch: batch,
-                outputs: recurrent, outputStride: h3)
-            for b in 0..<batch {
-                let g = gates + b * h3
-                let q = recurrent + b * h3
-                for j in 0..<(2 * h) { g[j] += q[j] }
-                gate.apply(g, 2 * h)
-                let state = hidden + b * hiddenStride
-                let reset = resetHidden + b * layer.hiddenStride
-                for j in 0..<h { reset[j] = g[j] * state[j] }  // r ⊙ h
-            }
-            // recurrent[n] = W_hn (r ⊙ h)
-            matmul(
-                rows: (2 * h)..<h3, weights: layer.recurrentWeights, width: layer.hiddenStride,
-                bias: layer.recurrentBias, inputs: resetHidden, inputStride: layer.hiddenStride, batch: batch,
-                outputs: recurrent, outputStride: h3)
-            for b in 0..<batch {
-                let g = gates + b * h3
-                let q = recurrent + b * h3
-                for j in 0..<h { g[2 * h + j] += q[2 * h + j] }
-                candidate.apply(g + 2 * h, h)
-                update(g, hidden + b * hiddenStride, h)
-            }
-        }
-    }
-
-    /// h' = (1 − z) ⊙ n + z ⊙ h, with gates = [r, z, n] each [hidden].
+    /// 16 × n rows (n consecutive panels of K columns each) times one column x [K].
     @inline(__always)
-    static func update(_ gates: UnsafeMutablePointer<Float>, _ state: UnsafeMutablePointer<Float>, _ h: Int) {
-        for j in 0..<h {
-            let z = gates[h + j]
-            let n = gates[2 * h + j]
-            state[j] = (1 - z) * n + z * state[j]
+    static func panelsTimesColumn<let n: Int>(
+        _ acc: inout InlineArray<n, Vector>, _ panels: UnsafePointer<Float>, _ k: Int, _ bias: UnsafePointer<Float>?,
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>
+    ) {
+        if let bias { for b in 0..<n { acc[b] = load(bias + 16 * b) } }
+        for j in 0..<k {
+            let s = x[j]
+            for b in 0..<n { multiplyAdd(&acc[b], load(panels + (b &* k &+ j) &* 16), s) }
         }
+        for b in 0..<n { store(acc[b], out + 16 * b) }
     }
 
-    /// outputs[b*O ..< +O] = activation(W x_b + bias) for b in 0..<batch.
-    /// - inputs: [batch, head.inputStride] with stride `inputStride` between streams
-    static func headStep(
-        _ head: PackedHead, activation: OutputActivation, inputs: UnsafePointer<Float>, inputStride: Int,
-        batch: Int, outputs: UnsafeMutablePointer<Float>
+    /// 16 rows (one panel of K columns) times `block` columns x_c [K] at stride `inputStride`.
+    @inline(__always)
+    static func panelTimesColumns(
+        _ panel: UnsafePointer<Float>, _ k: Int, _ seed: Vector, _ x: UnsafePointer<Float>, _ inputStride: Int,
+        _ out: UnsafeMutablePointer<Float>, _ outputStride: Int
     ) {
-        let o = head.outputSize
-        matmul(
-            rows: 0..<o, weights: head.weight, width: head.inputStride, bias: head.bias, inputs: inputs,
-            inputStride: inputStride, batch: batch, outputs: outputs, outputStride: o)
-        for b in 0..<batch { activation.apply(outputs + b * o, o) }
+        var acc = Accumulators(repeating: seed)
+        for j in 0..<k {
+            let w = load(panel + 16 &* j)
+            for c in 0..<block { multiplyAdd(&acc[c], w, x[c &* inputStride &+ j]) }
+        }
+        for c in 0..<block { store(acc[c], out + c &* outputStride) }
     }
 }

@@ -77,11 +77,11 @@ package struct GRULayerWeights: Sendable {
     }
 }
 
-/// Round up to a multiple of 16 floats: the width of packed rows, so that kernels run whole SIMD16 vectors.
+/// Round up to a multiple of 16 floats: the width of padded vectors, so that kernels run whole SIMD16 vectors.
 @inline(__always)
 func paddedWidth(_ n: Int) -> Int { (n + 15) & ~15 }
 
-/// Weights packed for the kernels: rows zero-padded to multiples of 16 floats, 64-byte aligned, in one arena.
+/// Weights packed for the kernels, 64-byte aligned, in one arena.
 final class WeightArena: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
     let count: Int
@@ -99,56 +99,74 @@ final class WeightArena: @unchecked Sendable {
 
 /// Bump allocator that fills a `WeightArena`.
 struct ArenaBuilder {
-    /// (offset, rows, columns, values) waiting to be copied.
+    /// (offset, rows, columns, values) waiting to be copied as panels.
     private var pending: [(Int, Int, Int, [Float])] = []
     private(set) var size = 0
 
-    /// Reserve a [rows, paddedWidth(columns)] block for row-major `values` [rows, columns]; returns its offset.
-    mutating func add(_ values: [Float], rows: Int, columns: Int) -> Int {
+    /// Reserve the panels of row-major `values` [rows, columns] (see `PanelMatrix`); returns its offset.
+    mutating func addPanels(_ values: [Float], rows: Int, columns: Int) -> Int {
         let offset = size
         pending.append((offset, rows, columns, values))
-        size += paddedWidth(rows * paddedWidth(columns))
+        size += paddedWidth(rows) * columns
         return offset
     }
+
+    /// Reserve a zero-padded vector [paddedWidth(values.count)]; returns its offset.
+    mutating func addVector(_ values: [Float]) -> Int { addPanels(values, rows: values.count, columns: 1) }
 
     func build() -> WeightArena {
         let arena = WeightArena(count: size)
         for (offset, rows, columns, values) in pending {
-            let stride = paddedWidth(columns)
+            // Row r, column k → panel r / 16, lane r % 16 of its k-th 16-float vector.
             for r in 0..<rows {
-                for c in 0..<columns { arena.base[offset + r * stride + c] = values[r * columns + c] }
+                for k in 0..<columns {
+                    arena.base[offset + (r / 16) * 16 * columns + k * 16 + r % 16] = values[r * columns + k]
+                }
             }
         }
         return arena
     }
 }
 
+/// A [rows, columns] matrix as the kernels read it: panels of 16 consecutive rows, each stored k-major
+/// ([columns][16]: column k of the panel's rows is one SIMD16 vector), rows zero-padded to a multiple of 16.
+/// A matrix–vector product then adds whole vectors, `acc += panel[k] * x[k]`, with no horizontal sums.
+struct PanelMatrix: @unchecked Sendable {
+    let rows: Int
+    let columns: Int
+    /// [paddedWidth(rows) / 16, columns, 16], 64-byte aligned
+    let panels: UnsafePointer<Float>
+
+    var panelCount: Int { (rows + 15) / 16 }
+}
+
 /// One layer direction as the kernels see it: pointers into the model's arena.
 struct PackedGRULayer: @unchecked Sendable {
     let inputSize: Int
-    /// paddedWidth(inputSize): row stride of `inputWeights` and of the layer's input vectors.
-    let inputStride: Int
     let hiddenSize: Int
-    /// paddedWidth(hiddenSize): row stride of `recurrentWeights` and of hidden vectors.
-    let hiddenStride: Int
-    /// [3*hidden, inputStride], gates r, z, n, zero-padded columns
-    let inputWeights: UnsafePointer<Float>
-    /// [3*hidden, hiddenStride], gates r, z, n, zero-padded columns
-    let recurrentWeights: UnsafePointer<Float>
-    /// [3*hidden] b_ir, b_iz, b_in (zeros without bias)
+    /// W_ih [3*hidden, input], gates r, z, n, as panels
+    let inputWeights: PanelMatrix
+    /// resetAfter: W_hh [3*hidden, hidden], gates r, z, n; otherwise W_hr; W_hz [2*hidden, hidden]; as panels
+    let recurrentWeights: PanelMatrix
+    /// W_hn [hidden, hidden] as panels when `resetAfter` is false (it multiplies r ⊙ h); nil otherwise
+    let candidateWeights: PanelMatrix?
+    /// [paddedWidth(3*hidden)] b_ir, b_iz, b_in (zeros without bias)
     let inputBias: UnsafePointer<Float>
-    /// [3*hidden] b_hr, b_hz, b_hn (zeros without bias or when `resetAfter` is false)
-    let recurrentBias: UnsafePointer<Float>
+    /// [paddedWidth(3*hidden)] b_hr, b_hz, b_hn; nil without bias or when `resetAfter` is false
+    let recurrentBias: UnsafePointer<Float>?
     let resetAfter: Bool
+
+    /// Floats between two frames' (or streams') input projections W_ih x + b_ih.
+    var projectionStride: Int { paddedWidth(3 * hiddenSize) }
+    /// Floats between two streams' recurrent products (r, z | n for `resetAfter` false, each padded).
+    var recurrentStride: Int { paddedWidth(2 * hiddenSize) + paddedWidth(hiddenSize) }
 }
 
 /// The linear head as the kernels see it.
 struct PackedHead: @unchecked Sendable {
-    let inputSize: Int
-    let inputStride: Int
     let outputSize: Int
-    /// [output, inputStride]
-    let weight: UnsafePointer<Float>
-    /// [output] (zeros without bias)
+    /// [output, top width] as panels
+    let weight: PanelMatrix
+    /// [paddedWidth(output)] (zeros without bias)
     let bias: UnsafePointer<Float>
 }

@@ -67,36 +67,40 @@ extension GRUModel {
         let frames = input.shape[0]
         let stride = paddedWidth(inputSize)
         let hiddenStride = paddedWidth(hiddenSize)
-        let workspace = GRUSequenceWorkspace(model: self, capacity: frames)
+        let workspace = GRUSequenceWorkspace(model: self, capacity: max(frames, 1))
         let scratch = FloatScratch()
-        let x = scratch.allocate(frames * stride)
         let initial = scratch.allocate(stateRows * hiddenStride)
+        let state = scratch.allocate(stateRows * hiddenStride)
+        let head = scratch.allocate(max(frames, 1) * paddedWidth(outputSize))
         if let h0 { try GRURunner.copyState(h0, model: self, to: initial, stride: hiddenStride) }
+        state.update(from: initial, count: stateRows * hiddenStride)
         for t in 0..<frames {
             for j in 0..<inputSize {
                 var v = input.scalars[t * inputSize + j]
                 if applyNormalisation, let norm = normalisation { v = (v - norm.mean[j]) / norm.std[j] }
-                x[t * stride + j] = v
+                workspace.frames[t * stride + j] = v
             }
         }
-        let top = workspace.run(frames: x, count: frames, initial: initial)
-        let o = outputSize
-        for t in 0..<frames {
-            let row = top + t * workspace.topStride
-            for j in 0..<topSize { hidden[t * topSize + j] = row[j] }
+        if frames > 0 {
+            let top = workspace.run(count: frames, initial: initial, final: state)
+            for t in 0..<frames {
+                for j in 0..<topSize { hidden[t * topSize + j] = top[t * workspace.topStride + j] }
+            }
             outputs.withUnsafeMutableBufferPointer { y in
-                if let head = packedHead {
+                if let packedHead {
                     GRUKernels.headStep(
-                        head, activation: outputActivation, inputs: row, inputStride: 0, batch: 1,
-                        outputs: y.baseAddress! + t * o)
+                        packedHead, activation: outputActivation, inputs: top, inputStride: workspace.topStride,
+                        count: frames, scratch: head, outputs: y.baseAddress!)
                 } else {
-                    for j in 0..<o { y[t * o + j] = row[j] }
+                    for t in 0..<frames {
+                        for j in 0..<topSize { y[t * topSize + j] = top[t * workspace.topStride + j] }
+                    }
                 }
             }
         }
         var final = [Float](repeating: 0, count: stateRows * hiddenSize)
         for r in 0..<stateRows {
-            for j in 0..<hiddenSize { final[r * hiddenSize + j] = workspace.final[r * hiddenStride + j] }
+            for j in 0..<hiddenSize { final[r * hiddenSize + j] = state[r * hiddenStride + j] }
         }
         return Tensor(shape: [stateRows, hiddenSize], scalars: final)
     }

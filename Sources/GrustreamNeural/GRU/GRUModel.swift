@@ -93,31 +93,40 @@ public final class GRUModel: Sendable {
         self.grustreamMetadataJSON = fileMetadata["grustream"]
 
         var builder = ArenaBuilder()
-        let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
-        let offsets = layers.map { layer -> (Int, Int, Int, Int) in
-            let h3 = 3 * layer.hiddenSize
+        let offsets = layers.map { layer -> (ih: Int, hh: Int, hn: Int?, bih: Int, bhh: Int?) in
+            let h = layer.hiddenSize
+            let w = layer.weightHH
             return (
-                builder.add(layer.weightIH, rows: h3, columns: layer.inputSize),
-                builder.add(layer.weightHH, rows: h3, columns: layer.hiddenSize),
-                builder.add(layer.biasIH ?? zeros(h3), rows: 1, columns: h3),
-                builder.add(layer.biasHH ?? zeros(h3), rows: 1, columns: h3)
+                builder.addPanels(layer.weightIH, rows: 3 * h, columns: layer.inputSize),
+                layer.resetAfter
+                    ? builder.addPanels(w, rows: 3 * h, columns: h)
+                    : builder.addPanels(Array(w[..<(2 * h * h)]), rows: 2 * h, columns: h),
+                layer.resetAfter ? nil : builder.addPanels(Array(w[(2 * h * h)...]), rows: h, columns: h),
+                builder.addVector(layer.biasIH ?? [Float](repeating: 0, count: 3 * h)),
+                layer.resetAfter ? layer.biasHH.map { builder.addVector($0) } : nil
             )
         }
         let top = hiddenSize * (bidirectional ? 2 : 1)
         let headOffsets = headSize.map { o in
-            (builder.add(headWeight!, rows: o, columns: top), builder.add(headBias ?? zeros(o), rows: 1, columns: o))
+            (
+                builder.addPanels(headWeight!, rows: o, columns: top),
+                builder.addVector(headBias ?? [Float](repeating: 0, count: o))
+            )
         }
         arena = builder.build()
         let base = UnsafePointer(arena.base)
         packedLayers = zip(layers, offsets).map { layer, o in
-            PackedGRULayer(
-                inputSize: layer.inputSize, inputStride: paddedWidth(layer.inputSize), hiddenSize: layer.hiddenSize,
-                hiddenStride: paddedWidth(layer.hiddenSize), inputWeights: base + o.0, recurrentWeights: base + o.1,
-                inputBias: base + o.2, recurrentBias: base + o.3, resetAfter: layer.resetAfter)
+            let h = layer.hiddenSize
+            return PackedGRULayer(
+                inputSize: layer.inputSize, hiddenSize: h,
+                inputWeights: PanelMatrix(rows: 3 * h, columns: layer.inputSize, panels: base + o.ih),
+                recurrentWeights: PanelMatrix(rows: (layer.resetAfter ? 3 : 2) * h, columns: h, panels: base + o.hh),
+                candidateWeights: o.hn.map { PanelMatrix(rows: h, columns: h, panels: base + $0) },
+                inputBias: base + o.bih, recurrentBias: o.bhh.map { base + $0 }, resetAfter: layer.resetAfter)
         }
         if let o = headSize, let offsets = headOffsets {
             packedHead = PackedHead(
-                inputSize: top, inputStride: paddedWidth(top), outputSize: o, weight: base + offsets.0,
+                outputSize: o, weight: PanelMatrix(rows: o, columns: top, panels: base + offsets.0),
                 bias: base + offsets.1)
         } else {
             packedHead = nil

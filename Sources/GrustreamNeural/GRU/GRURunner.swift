@@ -14,6 +14,9 @@ public struct GRUState: Sendable, Equatable {
 }
 
 /// One stream: the model, its mutable state and preallocated scratch. `step` and `run` never allocate.
+/// Carry mode runs chunks layer-major (`GRUSequenceWorkspace`); window mode keeps the first layer's input
+/// projections of the last N frames in a ring, so a new frame costs one projection and N recurrent steps per
+/// layer (layers above the first depend on the state and are re-run in full), bit-identical to a fresh re-run.
 public final class GRURunner {
     public let model: GRUModel
     public let mode: InferenceMode
@@ -24,17 +27,18 @@ public final class GRURunner {
     private let hiddenStride: Int
     /// [layers × directions, hiddenStride] the state `reset()` returns to
     private let initial: UnsafeMutablePointer<Float>
-    /// carry: [layers, hiddenStride] the carried state
+    /// [layers × directions, hiddenStride] carry: the carried state; window: the state after the last window run
     private let hiddenState: UnsafeMutablePointer<Float>
-    /// carry: [paddedWidth(input)] the current frame; window: [N, paddedWidth(input)], oldest first
-    private let frames: UnsafeMutablePointer<Float>
-    /// [3*hidden] each
-    private let gates: UnsafeMutablePointer<Float>
-    private let recurrent: UnsafeMutablePointer<Float>
-    /// [hiddenStride]
-    private let resetHidden: UnsafeMutablePointer<Float>
-    private let sequence: GRUSequenceWorkspace?
+    /// window: [N, inputStride] the last N frames, oldest first (nil in carry mode)
+    private let window: UnsafeMutablePointer<Float>?
+    /// window: the first layer's projections of the window's frames (nil in carry mode)
+    private var ring: ProjectionRing?
+    /// [capacity, paddedWidth(output)] head outputs before they are copied out
+    private let headScratch: UnsafeMutablePointer<Float>
+    private let sequence: GRUSequenceWorkspace
     private let windowLength: Int
+    /// Frames per layer-major chunk in carry mode (longer runs are cut; the results do not depend on it).
+    static let chunkCapacity = 32
 
     /// - mode: nil → the model's mode. Carry mode refuses a bidirectional model.
     /// - initialState: [layers × directions, hidden] (or [layers × directions, 1, hidden]); nil → zeros.
@@ -48,9 +52,6 @@ public final class GRURunner {
         hiddenStride = paddedWidth(model.hiddenSize)
         initial = scratch.allocate(model.stateRows * hiddenStride)
         hiddenState = scratch.allocate(model.stateRows * hiddenStride)
-        gates = scratch.allocate(3 * model.hiddenSize)
-        recurrent = scratch.allocate(3 * model.hiddenSize)
-        resetHidden = scratch.allocate(hiddenStride)
         switch self.mode {
         case .carry:
             if model.bidirectional {
@@ -58,14 +59,18 @@ public final class GRURunner {
                     "\(model.name): carry mode cannot run a bidirectional GRU (its reverse direction needs frames "
                         + "that have not arrived yet); use mode \"window:N\" or a whole-sequence infer")
             }
-            windowLength = 1
-            sequence = nil
+            windowLength = 0
+            window = nil
+            sequence = GRUSequenceWorkspace(model: model, capacity: Self.chunkCapacity)
         case .window(let n):
             guard n >= 1 else { throw ModelLoadError("\(model.name): window length \(n), expected ≥ 1") }
             windowLength = n
+            window = scratch.allocate(n * inputStride)
+            let slotStride = model.directions * model.packedLayers[0].projectionStride
+            ring = ProjectionRing(base: scratch.allocate(n * slotStride), slots: n, slotStride: slotStride)
             sequence = GRUSequenceWorkspace(model: model, capacity: n)
         }
-        frames = scratch.allocate(windowLength * inputStride)
+        headScratch = scratch.allocate(sequence.capacity * paddedWidth(model.outputSize))
         if let initialState {
             try Self.copyState(initialState, model: model, to: initial, stride: hiddenStride)
         }
@@ -92,16 +97,30 @@ public final class GRURunner {
     /// Back to the initial state (and, in window mode, a window of zero frames).
     public func reset() {
         hiddenState.update(from: initial, count: model.stateRows * hiddenStride)
-        sequence?.final.update(from: initial, count: model.stateRows * hiddenStride)
-        frames.update(repeating: 0, count: windowLength * inputStride)
+        if let window {
+            window.update(repeating: 0, count: windowLength * inputStride)
+            projectWindow()
+        }
+    }
+
+    /// Window mode: the ring's projections of every frame in `window`, oldest in slot 0 (the same kernel and
+    /// order as a frame's projection when it arrives).
+    private func projectWindow() {
+        guard let window, var ring else { return }
+        for d in 0..<model.directions {
+            GRUKernels.project(
+                model.packedLayers[d], inputs: window, inputStride: inputStride, count: windowLength,
+                projections: ring.base + d * model.packedLayers[d].projectionStride, projectionStride: ring.slotStride)
+        }
+        ring.oldest = 0
+        self.ring = ring
     }
 
     /// The current hidden state [layers × directions, hidden] (window mode: after the last window run).
     public var hidden: Tensor {
         let h = model.hiddenSize
-        let source = sequence?.final ?? hiddenState
         var values = [Float](repeating: 0, count: model.stateRows * h)
-        for r in 0..<model.stateRows { for j in 0..<h { values[r * h + j] = source[r * hiddenStride + j] } }
+        for r in 0..<model.stateRows { for j in 0..<h { values[r * h + j] = hiddenState[r * hiddenStride + j] } }
         return Tensor(shape: [model.stateRows, h], scalars: values)
     }
 
@@ -110,7 +129,7 @@ public final class GRURunner {
         precondition(
             input.count == model.inputSize, "GRURunner.step: \(input.count) inputs, expected \(model.inputSize)")
         precondition(output.count >= model.outputSize, "GRURunner.step: output has room for \(output.count)")
-        step(input.baseAddress!, output: output.baseAddress!, top: nil)
+        run(input.baseAddress!, count: 1, outputs: output.baseAddress!, top: nil)
     }
 
     /// A chunk: frames [count, input] → outputs [count, outputSize]; `topHidden` [count, topSize] if given
@@ -125,20 +144,69 @@ public final class GRURunner {
         precondition(frames.count >= count * i && outputs.count >= count * o, "GRURunner.run: buffers too small")
         precondition((topHidden?.count ?? count * top) >= count * top, "GRURunner.run: topHidden too small")
         guard count > 0 else { return }
-        for t in 0..<count {
-            step(
-                frames.baseAddress! + t * i, output: outputs.baseAddress! + t * o,
-                top: topHidden?.baseAddress.map { $0 + t * top })
+        run(frames.baseAddress!, count: count, outputs: outputs.baseAddress!, top: topHidden?.baseAddress)
+    }
+
+    private func run(
+        _ input: UnsafePointer<Float>, count: Int, outputs: UnsafeMutablePointer<Float>,
+        top: UnsafeMutablePointer<Float>?
+    ) {
+        let i = model.inputSize
+        var t = 0
+        while t < count {
+            let n = window == nil ? min(sequence.capacity, count - t) : 1
+            let frameTop = top.map { $0 + t * model.topSize }
+            runChunk(input + t * i, count: n, outputs: outputs + t * model.outputSize, top: frameTop)
+            t += n
         }
     }
 
-    private func step(
-        _ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, top: UnsafeMutablePointer<Float>?
+    /// carry: `count` ≤ capacity frames; window: one frame.
+    private func runChunk(
+        _ input: UnsafePointer<Float>, count: Int, outputs: UnsafeMutablePointer<Float>,
+        top: UnsafeMutablePointer<Float>?
     ) {
         let n = model.inputSize
-        // The new frame goes to the end of the window (carry: the window is that one frame).
-        if windowLength > 1 { frames.update(from: frames + inputStride, count: (windowLength - 1) * inputStride) }
-        let x = frames + (windowLength - 1) * inputStride
+        let topOutput: UnsafePointer<Float>
+        if let window, var ring {
+            // The new frame replaces the oldest: shifted into `window`, projected into the oldest slot of the ring.
+            window.update(from: window + inputStride, count: (windowLength - 1) * inputStride)
+            let x = window + (windowLength - 1) * inputStride
+            normalise(input, into: x)
+            for d in 0..<model.directions {
+                let layer = model.packedLayers[d]
+                GRUKernels.project(
+                    layer, inputs: x, inputStride: inputStride, count: 1,
+                    projections: ring.base + ring.oldest * ring.slotStride + d * layer.projectionStride,
+                    projectionStride: ring.slotStride)
+            }
+            ring.oldest = ring.oldest + 1 == windowLength ? 0 : ring.oldest + 1
+            self.ring = ring
+            let all = sequence.run(count: windowLength, initial: initial, final: hiddenState, ring: ring)
+            topOutput = all + (windowLength - 1) * sequence.topStride
+        } else {
+            for t in 0..<count { normalise(input + t * n, into: sequence.frames + t * inputStride) }
+            topOutput = sequence.run(count: count, initial: hiddenState, final: hiddenState)
+        }
+        let topSize = model.topSize
+        if let top {
+            for t in 0..<count { (top + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize) }
+        }
+        if let head = model.packedHead {
+            GRUKernels.headStep(
+                head, activation: model.outputActivation, inputs: topOutput, inputStride: sequence.topStride,
+                count: count, scratch: headScratch, outputs: outputs)
+        } else {
+            for t in 0..<count {
+                (outputs + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize)
+            }
+        }
+    }
+
+    /// x = (input − mean) / std with `applyNormalisation`, else a copy; [input] each.
+    @inline(__always)
+    private func normalise(_ input: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+        let n = model.inputSize
         if applyNormalisation, let norm = model.normalisation {
             norm.mean.withUnsafeBufferPointer { mean in
                 norm.std.withUnsafeBufferPointer { std in for j in 0..<n { x[j] = (input[j] - mean[j]) / std[j] } }
@@ -146,45 +214,22 @@ public final class GRURunner {
         } else {
             x.update(from: input, count: n)
         }
-        let topOutput: UnsafePointer<Float>
-        if let sequence {
-            let outputs = sequence.run(frames: frames, count: windowLength, initial: initial)
-            topOutput = outputs + (windowLength - 1) * sequence.topStride
-        } else {
-            var layerInput = UnsafePointer(x)
-            for k in 0..<model.layerCount {
-                let state = hiddenState + k * hiddenStride
-                GRUKernels.layerStep(
-                    model.packedLayers[k], gate: model.gateActivation, candidate: model.candidateActivation,
-                    inputs: layerInput, inputStride: 0, hidden: state, hiddenStride: 0, batch: 1, gates: gates,
-                    recurrent: recurrent, resetHidden: resetHidden)
-                layerInput = UnsafePointer(state)
-            }
-            topOutput = layerInput
-        }
-        top?.update(from: topOutput, count: model.topSize)
-        if let head = model.packedHead {
-            GRUKernels.headStep(
-                head, activation: model.outputActivation, inputs: topOutput, inputStride: 0, batch: 1, outputs: output)
-        } else {
-            output.update(from: topOutput, count: model.topSize)
-        }
     }
 
     /// A snapshot of the stream's state.
     public var state: GRUState {
-        guard sequence != nil else { return GRUState(hidden: hidden) }
+        guard let window else { return GRUState(hidden: hidden) }
         var values: [Float] = []
         for t in 0..<windowLength {
-            values += UnsafeBufferPointer(start: frames + t * inputStride, count: model.inputSize)
+            values += UnsafeBufferPointer(start: window + t * inputStride, count: model.inputSize)
         }
         return GRUState(hidden: hidden, window: Tensor(shape: [windowLength, model.inputSize], scalars: values))
     }
 
     /// Continue from a snapshot taken with `state`.
     public func restore(_ snapshot: GRUState) throws {
-        try Self.copyState(snapshot.hidden, model: model, to: sequence?.final ?? hiddenState, stride: hiddenStride)
-        guard let window = snapshot.window else { return }
+        try Self.copyState(snapshot.hidden, model: model, to: hiddenState, stride: hiddenStride)
+        guard let frames = window, let window = snapshot.window else { return }
         guard window.shape == [windowLength, model.inputSize] else {
             throw ModelLoadError(
                 "\(model.name): window snapshot is \(window.shapeDescription), expected [\(windowLength), \(model.inputSize)]"
@@ -193,5 +238,6 @@ public final class GRURunner {
         for t in 0..<windowLength {
             for j in 0..<model.inputSize { frames[t * inputStride + j] = window.scalars[t * model.inputSize + j] }
         }
+        projectWindow()
     }
 }

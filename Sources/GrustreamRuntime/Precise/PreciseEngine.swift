@@ -11,10 +11,9 @@ import GrustreamNeural
 public final class PreciseEngine {
     public let model: PreciseModel
     private let extractor: FeatureExtractor
-    /// The general window runner, used when the fast path does not apply (and for the all-zero window).
+    /// The GRU engine's runner in `window:N` mode (it projects each frame's input once and keeps the projections
+    /// of the window in a ring, so a new frame costs one projection and N recurrent steps).
     private let runner: GRURunner
-    /// Fast path for Precise's single-layer GRU: input projections computed once per frame.
-    private let window: PreciseWindowNetwork?
     /// [1] the network's output for the newest frame
     private let output: UnsafeMutableBufferPointer<Float>
     /// [sampleCapacity] scratch for the samples converted from one block of bytes
@@ -32,8 +31,7 @@ public final class PreciseEngine {
 
     public convenience init(modelURL: URL) throws { try self.init(model: PreciseModel.load(modelURL)) }
 
-    /// - generalRunner: always use the GRU engine's `GRURunner` in `window:N` mode (for checking the fast path).
-    public init(model: PreciseModel, generalRunner: Bool = false) throws {
+    public init(model: PreciseModel) throws {
         self.model = model
         extractor = try FeatureExtractor(options: model.features)
         let runner = try GRURunner(model: model.network, mode: .window(model.windowFrames))
@@ -44,7 +42,6 @@ public final class PreciseEngine {
         runner.reset()
         self.runner = runner
         self.output = output
-        window = generalRunner ? nil : PreciseWindowNetwork(model: model.network, windowFrames: model.windowFrames)
         samples = .allocate(capacity: Self.sampleCapacity)
         initialRawScore = output[0]
         rawScore = initialRawScore
@@ -83,12 +80,8 @@ public final class PreciseEngine {
     private func feed(count: Int, onFrame: (Int, Float) -> Void) {
         samplesReceived += count
         extractor.accept(UnsafeBufferPointer(rebasing: samples[0..<count])) { frame in
-            if let window {
-                rawScore = window.push(frame.baseAddress!)
-            } else {
-                runner.step(frame, output: output)
-                rawScore = output[0]
-            }
+            runner.step(frame, output: output)
+            rawScore = output[0]
             onFrame(frames, rawScore)
             frames += 1
         }
@@ -102,7 +95,6 @@ public final class PreciseEngine {
     public func reset() {
         extractor.reset()
         runner.reset()
-        window?.reset()
         rawScore = initialRawScore
         pendingByte = nil
         frames = 0
