@@ -26,7 +26,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed rounds per case; the median is reported.")
     var rounds: Int = 7
 
-    @Option(help: "Input audio (mono WAV) for the feature cases; default: 60 s of generated speech-like audio at 16 kHz.")
+    @Option(
+        help: "Input audio (mono WAV) for the feature cases; default: 60 s of generated speech-like audio at 16 kHz.")
     var audio: String?
 
     @Option(help: "Directory with gru-i40-h128-l2.safetensors etc. (default: weights generated in process).")
@@ -54,7 +55,8 @@ struct BenchCommand: ParsableCommand {
                 results += try GRUBench(clock: clock, modelDirectory: dir).measureAll(filter: filter)
             }
             let report = BenchReport(
-                measurements: results, environment: BenchReport.environment(input: signal.description, seconds: seconds, rounds: rounds))
+                measurements: results,
+                environment: BenchReport.environment(input: signal.description, seconds: seconds, rounds: rounds))
             print(json ? report.json : report.table)
         }
     }

@@ -14,7 +14,8 @@ func runReportingErrors(_ command: String, _ body: () throws -> Void) throws {
         throw error
     } catch {
         let usage =
-            error is PipelineConfigError || error is CaptureError || error is TensorFileError || error is FeatureConfigError
+            error is PipelineConfigError || error is CaptureError || error is TensorFileError
+            || error is FeatureConfigError
             || error is ValidationError || "\(type(of: error))".hasSuffix("LoadError")
         FileHandle.standardError.write(Data("grustream \(command): \(error)\n".utf8))
         throw ExitCode(usage ? 2 : 1)

@@ -27,7 +27,9 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Output .npy file (float32, [frames, dims]).")
     var output: String?
 
-    @Option(help: "Take the [features] section of this pipeline (a path or a name in ./pipelines, /etc/grustream/pipelines).")
+    @Option(
+        help:
+            "Take the [features] section of this pipeline (a path or a name in ./pipelines, /etc/grustream/pipelines).")
     var pipeline: String?
 
     @Option(help: "Feature convention: kaldi | librosa | precise (default kaldi).")
@@ -36,10 +38,13 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Feature kind: mfcc | fbank | spectrum | bands | raw (default mfcc).")
     var kind: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one [features] key (repeatable).", valueName: "KEY=VALUE"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override one [features] key (repeatable).", valueName: "KEY=VALUE"))
     var assignments: [String] = []
 
-    @Option(help: "Headerless input encoding: s16le | s32le | f32le | u8 | s24le | f64le (needs --rate and --channels).")
+    @Option(
+        help: "Headerless input encoding: s16le | s32le | f32le | u8 | s24le | f64le (needs --rate and --channels).")
     var format: String?
 
     @Option(help: "Sample rate of raw input, Hz.")
@@ -61,7 +66,9 @@ struct FeaturesCommand: ParsableCommand {
             if let pipeline {
                 let config = try PipelineLocator.load(pipeline)
                 table = config.featuresTable?.tableEntries ?? []
-                if !table.contains(where: { $0.0 == "sample_rate" }) { table.append(("sample_rate", .integer(config.source.rate))) }
+                if !table.contains(where: { $0.0 == "sample_rate" }) {
+                    table.append(("sample_rate", .integer(config.source.rate)))
+                }
                 job.rateIsBinding = true
                 job.rateOrigin = "\(config.file?.path ?? pipeline): source.rate / features.sample_rate"
             }
@@ -87,7 +94,9 @@ struct FeaturesCommand: ParsableCommand {
             }
             if let format {
                 guard let encoding = SampleEncoding(rawValue: format) else {
-                    throw ValidationError("--format \(format): expected one of \(SampleEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ValidationError(
+                        "--format \(format): expected one of \(SampleEncoding.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 job.format = encoding
             }
@@ -98,7 +107,9 @@ struct FeaturesCommand: ParsableCommand {
             let (options, features) = try job.run(inputPath: input)
             try NPYFile.write(features, to: URL(fileURLWithPath: output))
             FileHandle.standardError.write(
-                Data("grustream features: \(input) → \(output): \(features.shape[0]) frames × \(features.shape[1]) \(options.kind.rawValue) (\(Int(options.sampleRate)) Hz, hop \(options.hopLength) samples)\n".utf8))
+                Data(
+                    "grustream features: \(input) → \(output): \(features.shape[0]) frames × \(features.shape[1]) \(options.kind.rawValue) (\(Int(options.sampleRate)) Hz, hop \(options.hopLength) samples)\n"
+                        .utf8))
         }
     }
 }

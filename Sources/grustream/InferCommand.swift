@@ -50,16 +50,21 @@ struct InferCommand: ParsableCommand {
             let initial = try h0.map { try NPYFile.read(URL(fileURLWithPath: $0)) }
             var inferenceMode: InferenceMode?
             if let mode {
-                guard let parsed = InferenceMode(mode) else { throw ValidationError("--mode \(mode): expected carry or window:N") }
+                guard let parsed = InferenceMode(mode) else {
+                    throw ValidationError("--mode \(mode): expected carry or window:N")
+                }
                 inferenceMode = parsed
             }
             if let chunk, chunk < 1 { throw ValidationError("--chunk \(chunk): expected ≥ 1") }
-            let result = try network.infer(x, chunk: chunk, h0: initial, mode: inferenceMode, applyNormalisation: normalise)
+            let result = try network.infer(
+                x, chunk: chunk, h0: initial, mode: inferenceMode, applyNormalisation: normalise)
             try NPYFile.write(result.outputs, to: URL(fileURLWithPath: output))
             if let hiddenOut { try NPYFile.write(result.hidden, to: URL(fileURLWithPath: hiddenOut)) }
             if let finalOut { try NPYFile.write(result.final, to: URL(fileURLWithPath: finalOut)) }
             FileHandle.standardError.write(
-                Data("grustream infer: \(input) \(x.shapeDescription) → \(output) \(result.outputs.shapeDescription) (\(network.summary))\n".utf8))
+                Data(
+                    "grustream infer: \(input) \(x.shapeDescription) → \(output) \(result.outputs.shapeDescription) (\(network.summary))\n"
+                        .utf8))
         }
     }
 }

@@ -67,7 +67,9 @@ struct RunCommand: ParsableCommand {
             job.source = source
             if let format {
                 guard let parsed = SourceOptions.Format(rawValue: format) else {
-                    throw ValidationError("--format \(format): expected one of \(SourceOptions.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ValidationError(
+                        "--format \(format): expected one of \(SourceOptions.Format.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 job.format = parsed
             }
@@ -153,7 +155,9 @@ struct CheckCommand: ParsableCommand {
             _ = try SourceFactory.make(resolved.config)
             _ = try resolved.makeDetector()
             if verbose { print(resolved.describe()) }
-            print("\(config.file?.path ?? config.name): ok (\(resolved.model.summary); features \(resolved.features.kind.rawValue) × \(resolved.features.dimension) at \(Int(resolved.features.sampleRate)) Hz; detector \(resolved.detector.kind.rawValue))")
+            print(
+                "\(config.file?.path ?? config.name): ok (\(resolved.model.summary); features \(resolved.features.kind.rawValue) × \(resolved.features.dimension) at \(Int(resolved.features.sampleRate)) Hz; detector \(resolved.detector.kind.rawValue))"
+            )
         }
     }
 }

@@ -59,7 +59,9 @@ struct FrameKernelsTests {
         let x = Self.values(37, seed: 3)
         var out = [Float](repeating: 0, count: 37)
         x.withUnsafeBufferPointer { xp in
-            out.withUnsafeMutableBufferPointer { FrameKernels.scaledCopy(xp.baseAddress!, 37, scale: 32768, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer {
+                FrameKernels.scaledCopy(xp.baseAddress!, 37, scale: 32768, into: $0.baseAddress!)
+            }
         }
         #expect(out == x.map { $0 * 32768 })
     }
@@ -75,7 +77,9 @@ struct FrameKernelsTests {
         var got = [Float](repeating: 0, count: bank.count)
         spectrum.withUnsafeBufferPointer { s in
             bank.weights.withUnsafeBufferPointer { w in
-                expected.withUnsafeMutableBufferPointer { bank.apply(s.baseAddress!, weights: w.baseAddress!, into: $0.baseAddress!) }
+                expected.withUnsafeMutableBufferPointer {
+                    bank.apply(s.baseAddress!, weights: w.baseAddress!, into: $0.baseAddress!)
+                }
             }
             got.withUnsafeMutableBufferPointer { rows.apply(s.baseAddress!, into: $0.baseAddress!) }
         }

@@ -19,11 +19,14 @@ struct CheckCommandTests {
 
     /// Every pipeline the project ships (by name, as `grustream run NAME` finds them), and one by path.
     static let shipped: [String] =
-        ((try? FileManager.default.contentsOfDirectory(atPath: Fixtures.repositoryRoot.appendingPathComponent("pipelines").path)) ?? [])
+        ((try? FileManager.default.contentsOfDirectory(
+            atPath: Fixtures.repositoryRoot.appendingPathComponent("pipelines").path)) ?? [])
         .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted() + ["pipelines/demo.toml"]
 
     @Test func theShippedPipelinesAreAllThere() {
-        for name in ["demo", "kws", "stdin-kws", "vibration-anomaly", "hey-mycroft"] { #expect(Self.shipped.contains(name), "\(name)") }
+        for name in ["demo", "kws", "stdin-kws", "vibration-anomaly", "hey-mycroft"] {
+            #expect(Self.shipped.contains(name), "\(name)")
+        }
     }
 
     @Test(arguments: shipped)
@@ -34,9 +37,13 @@ struct CheckCommandTests {
     }
 
     @Test func featuresThatDoNotMatchTheModelNameBoth() throws {
-        let result = try check("[features]\nkind = \"mfcc\"\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n")
+        let result = try check(
+            "[features]\nkind = \"mfcc\"\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n"
+        )
         #expect(result.status == 2)
-        #expect(result.stderr.contains("reads 40 values per frame") && result.stderr.contains("give 13"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("reads 40 values per frame") && result.stderr.contains("give 13"), "\(result.stderr)"
+        )
         #expect(result.stderr.contains("features.coefficients = 13"), "\(result.stderr)")
     }
 
@@ -48,7 +55,10 @@ struct CheckCommandTests {
             ("[model]\n", "model.path: no model given"),
             ("[model]\npath = \"missing.safetensors\"\n", "missing.safetensors"),
             ("[features]\nkind = \"fbank\"\nmel_bins = 40\n[model]\npath = \"\(model)\"\n", "needs a label per output"),
-            ("[source]\nrate = 8000\n[features]\nkind = \"fbank\"\nmel_bins = 40\nsample_rate = 16000\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n", "source.rate = 8000"),
+            (
+                "[source]\nrate = 8000\n[features]\nkind = \"fbank\"\nmel_bins = 40\nsample_rate = 16000\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n",
+                "source.rate = 8000"
+            ),
             ("[source\n", "TOML syntax error"),
         ]
         for (toml, fragment) in cases {
@@ -62,7 +72,10 @@ struct CheckCommandTests {
     @Test func printOptionsListsEveryStage() throws {
         let result = try CommandLineTool.run(["run", "--print-options"])
         #expect(result.status == 0, "\(result.stderr)")
-        for key in ["source.kind", "features.mel_bins", "model.path", "detector.kind", "runtime.stats_interval_s", "model.mode (resolved)"] {
+        for key in [
+            "source.kind", "features.mel_bins", "model.path", "detector.kind", "runtime.stats_interval_s",
+            "model.mode (resolved)",
+        ] {
             #expect(result.stdoutText.contains(key), "missing \(key)")
         }
     }

@@ -32,11 +32,18 @@ struct CommandLineTests {
     @Test func featuresFromStdinRawAndFromAPipeline() throws {
         let wav = try Data(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("samples/yes-no-up-down.wav"))
         let raw = wav.dropFirst(44)
-        let a = try CommandLineTool.run(["features", "--input", "-", "--format", "s16le", "--rate", "16000", "--channels", "1", "--output", path("a.npy")], stdin: Data(raw))
+        let a = try CommandLineTool.run(
+            [
+                "features", "--input", "-", "--format", "s16le", "--rate", "16000", "--channels", "1", "--output",
+                path("a.npy"),
+            ], stdin: Data(raw))
         #expect(a.status == 0, "\(a.stderr)")
-        let b = try CommandLineTool.run(["features", "--input", "samples/yes-no-up-down.wav", "--output", path("b.npy")])
+        let b = try CommandLineTool.run([
+            "features", "--input", "samples/yes-no-up-down.wav", "--output", path("b.npy"),
+        ])
         #expect(b.status == 0)
-        #expect(try NPYFile.read(URL(fileURLWithPath: path("a.npy"))) == NPYFile.read(URL(fileURLWithPath: path("b.npy"))))
+        #expect(
+            try NPYFile.read(URL(fileURLWithPath: path("a.npy"))) == NPYFile.read(URL(fileURLWithPath: path("b.npy"))))
     }
 
     @Test func featuresRefusesBadInputWithOneLine() throws {
@@ -49,12 +56,17 @@ struct CommandLineTests {
         try expectUsageError(["features", "--input", path("cut.wav"), "--output", out], "truncated WAV header")
         try wav.prefix(1000).write(to: temp.appendingPathComponent("short.wav"))
         try expectUsageError(["features", "--input", path("short.wav"), "--output", out], "truncated WAV data")
-        try WAVEncoder.encode([Float](repeating: 0, count: 100), format: PCMFormat(sampleRate: 16000, channels: 1, encoding: .s16le))
-            .write(to: temp.appendingPathComponent("tiny.wav"))
+        try WAVEncoder.encode(
+            [Float](repeating: 0, count: 100), format: PCMFormat(sampleRate: 16000, channels: 1, encoding: .s16le)
+        )
+        .write(to: temp.appendingPathComponent("tiny.wav"))
         try expectUsageError(["features", "--input", path("tiny.wav"), "--output", out], "shorter than one frame")
-        try WAVEncoder.encode([Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le))
-            .write(to: temp.appendingPathComponent("8k.wav"))
-        try expectUsageError(["features", "--input", path("8k.wav"), "--set", "sample_rate=16000", "--output", out], "8000 Hz audio")
+        try WAVEncoder.encode(
+            [Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le)
+        )
+        .write(to: temp.appendingPathComponent("8k.wav"))
+        try expectUsageError(
+            ["features", "--input", path("8k.wav"), "--set", "sample_rate=16000", "--output", out], "8000 Hz audio")
         var alaw = wav
         alaw[20] = 6
         try alaw.write(to: temp.appendingPathComponent("alaw.wav"))
@@ -69,29 +81,45 @@ struct CommandLineTests {
         let model = dir.appendingPathComponent("model.safetensors").path
         let input = dir.appendingPathComponent("input.npy").path
         for chunk in ["1", "7", "1000"] {
-            let r = try CommandLineTool.run(["infer", "--model", model, "--input", input, "--output", path("y\(chunk).npy"), "--chunk", chunk])
+            let r = try CommandLineTool.run([
+                "infer", "--model", model, "--input", input, "--output", path("y\(chunk).npy"), "--chunk", chunk,
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         let y1 = try NPYFile.read(URL(fileURLWithPath: path("y1.npy")))
         #expect(y1 == (try NPYFile.read(URL(fileURLWithPath: path("y7.npy")))))
         #expect(y1 == (try NPYFile.read(URL(fileURLWithPath: path("y1000.npy")))))
         let expected = try Fixtures.tensor("gru/torch_l2_h128/output.npy")
-        let report = Closeness("infer CLI vs PyTorch", computed: y1.scalars, expected: expected.scalars, tolerance: 1e-5)
+        let report = Closeness(
+            "infer CLI vs PyTorch", computed: y1.scalars, expected: expected.scalars, tolerance: 1e-5)
         #expect(report.passed, "\(report)")
 
-        try NPYFile.write(Tensor(shape: [3, 7], scalars: [Float](repeating: 0, count: 21)), to: URL(fileURLWithPath: path("narrow.npy")))
-        try expectUsageError(["infer", "--model", model, "--input", path("narrow.npy"), "--output", path("z.npy")], "expected [frames, 40]")
-        try NPYFile.write(Tensor(shape: [1, 40], scalars: [Float](repeating: .nan, count: 40)), to: URL(fileURLWithPath: path("nan.npy")))
-        try expectUsageError(["infer", "--model", model, "--input", path("nan.npy"), "--output", path("z.npy")], "finite")
+        try NPYFile.write(
+            Tensor(shape: [3, 7], scalars: [Float](repeating: 0, count: 21)),
+            to: URL(fileURLWithPath: path("narrow.npy")))
+        try expectUsageError(
+            ["infer", "--model", model, "--input", path("narrow.npy"), "--output", path("z.npy")],
+            "expected [frames, 40]")
+        try NPYFile.write(
+            Tensor(shape: [1, 40], scalars: [Float](repeating: .nan, count: 40)),
+            to: URL(fileURLWithPath: path("nan.npy")))
+        try expectUsageError(
+            ["infer", "--model", model, "--input", path("nan.npy"), "--output", path("z.npy")], "finite")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
         try bytes.prefix(bytes.count / 2).write(to: temp.appendingPathComponent("half.safetensors"))
-        try expectUsageError(["infer", "--model", path("half.safetensors"), "--input", input, "--output", path("z.npy")], "half.safetensors")
+        try expectUsageError(
+            ["infer", "--model", path("half.safetensors"), "--input", input, "--output", path("z.npy")],
+            "half.safetensors")
     }
 
     @Test func inspectDescribesEveryTensor() throws {
-        let r = try CommandLineTool.run(["inspect", Fixtures.url("gru/torch_l2_h128/model.safetensors").path, "--timing-steps", "50"])
+        let r = try CommandLineTool.run([
+            "inspect", Fixtures.url("gru/torch_l2_h128/model.safetensors").path, "--timing-steps", "50",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
-        for fragment in ["gru.weight_ih_l0", "[384, 40]", "linear.weight", "parameters: 165900", "FLOPs per step", "step time here"] {
+        for fragment in [
+            "gru.weight_ih_l0", "[384, 40]", "linear.weight", "parameters: 165900", "FLOPs per step", "step time here",
+        ] {
             #expect(r.stdoutText.contains(fragment), "missing \(fragment)")
         }
     }

@@ -3,7 +3,9 @@ import GrustreamRuntime
 import Testing
 
 /// Feed per-frame outputs (and inputs) to a detector at a 10 ms hop; collect its events.
-func run(_ detector: Detector, outputs: [[Float]], inputs: [[Float]]? = nil, hop: Double = 0.01, frameLength: Double = 0.025)
+func run(
+    _ detector: Detector, outputs: [[Float]], inputs: [[Float]]? = nil, hop: Double = 0.01, frameLength: Double = 0.025
+)
     -> [DetectorEvent]
 {
     var events: [DetectorEvent] = []
@@ -11,7 +13,8 @@ func run(_ detector: Detector, outputs: [[Float]], inputs: [[Float]]? = nil, hop
         let input = inputs?[i] ?? output
         output.withUnsafeBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
-                let frame = DetectorFrame(index: i, start: Double(i) * hop, end: Double(i) * hop + frameLength, input: inp, output: out)
+                let frame = DetectorFrame(
+                    index: i, start: Double(i) * hop, end: Double(i) * hop + frameLength, input: inp, output: out)
                 detector.process(frame) { events.append($0) }
             }
         }
@@ -25,7 +28,8 @@ struct ClassifyDetectorTests {
     let labels = ["_silence_", "yes", "no"]
 
     /// Silence, then "yes" at 0.9 for `frames` frames from frame 50, then silence.
-    func utterance(at start: Int = 50, frames: Int = 40, total: Int = 200, label: Int = 1, p: Float = 0.9) -> [[Float]] {
+    func utterance(at start: Int = 50, frames: Int = 40, total: Int = 200, label: Int = 1, p: Float = 0.9) -> [[Float]]
+    {
         (0..<total).map { i in
             var v: [Float] = [1, 0, 0]
             if i >= start && i < start + frames { v = [1 - p, 0, 0]; v[label] = p }
@@ -76,14 +80,17 @@ struct ClassifyDetectorTests {
     @Test func unknownLabelInThresholdsIsRefused() {
         var options = ClassifyOptions()
         options.labelThresholds = ["maybe": 0.5]
-        #expect(throws: PipelineConfigError.self) { try ClassifyDetector(labels: labels, options: options, hopSeconds: 0.01) }
+        #expect(throws: PipelineConfigError.self) {
+            try ClassifyDetector(labels: labels, options: options, hopSeconds: 0.01)
+        }
     }
 }
 
 @Suite("anomaly detector")
 struct AnomalyDetectorTests {
     /// A perfect next-frame predictor with small deterministic noise, broken between frames 300 and 340.
-    func signal(total: Int = 600, faultStart: Int = 300, faultEnd: Int = 340) -> (inputs: [[Float]], outputs: [[Float]]) {
+    func signal(total: Int = 600, faultStart: Int = 300, faultEnd: Int = 340) -> (inputs: [[Float]], outputs: [[Float]])
+    {
         var inputs: [[Float]] = []
         var outputs: [[Float]] = []
         var seed: UInt32 = 1

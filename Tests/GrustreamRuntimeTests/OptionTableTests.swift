@@ -44,7 +44,8 @@ struct OptionTableTests {
             [features.inner]
             count = 7
             """)
-        #expect(s.lengthMilliseconds == 32 && s.shape == .hann && s.enabled && s.inner.count == 7 && s.weights == [1, 2.5])
+        #expect(
+            s.lengthMilliseconds == 32 && s.shape == .hann && s.enabled && s.inner.count == 7 && s.weights == [1, 2.5])
     }
 
     @Test func defaultsStayWhenKeysAreAbsent() throws {
@@ -53,13 +54,18 @@ struct OptionTableTests {
     }
 
     @Test func errorsNameTheKeyPathAndWhatIsAllowed() {
-        #expect(error("[features]\nframe_len = 3") == "features.frame_len: unknown key; allowed keys here: frame_ms, window, enabled, inner, weights")
-        #expect(error("[features]\nwindow = \"hamming\"") == "features.window = \"hamming\" is not allowed; expected one of \"hann\", \"povey\"")
+        #expect(
+            error("[features]\nframe_len = 3")
+                == "features.frame_len: unknown key; allowed keys here: frame_ms, window, enabled, inner, weights")
+        #expect(
+            error("[features]\nwindow = \"hamming\"")
+                == "features.window = \"hamming\" is not allowed; expected one of \"hann\", \"povey\"")
         #expect(error("[features]\nframe_ms = -1") == "features.frame_ms = -1 is out of range; expected > 0")
         #expect(error("[features]\nframe_ms = \"x\"") == "features.frame_ms = \"x\" is a string; expected a number")
         #expect(error("[features.inner]\ncount = 0") == "features.inner.count = 0 is out of range; expected ≥ 1")
         #expect(error("[features.inner]\nbogus = 0").hasPrefix("features.inner.bogus: unknown key"))
-        #expect(error("[features]\nweights = [1, \"a\"]") == "features.weights[1] = \"a\" is a string; expected a number")
+        #expect(
+            error("[features]\nweights = [1, \"a\"]") == "features.weights[1] = \"a\" is a string; expected a number")
         #expect(error("[features\nx=1").hasPrefix("test.toml:1:"))
     }
 

@@ -5,13 +5,15 @@ import GrustreamTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Event lines as comparable dictionaries: wall-clock `time` and machine-dependent STATS latencies removed.
 func normalisedEvents(_ text: String, dropping kinds: Set<String> = []) -> [NSDictionary] {
     text.split(separator: "\n").compactMap { line in
-        guard var object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        guard var object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            return nil
+        }
         if let kind = object["class"] as? String, kinds.contains(kind) { return nil }
         object["time"] = nil
         object["latency_p50_us"] = nil
@@ -48,12 +50,17 @@ struct PipelineEndToEndTests {
     init() throws { try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true) }
 
     var expected: [NSDictionary] {
-        get throws { normalisedEvents(try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8)) }
+        get throws {
+            normalisedEvents(
+                try String(contentsOf: Fixtures.url("pipelines/e2e-classify.expected.jsonl"), encoding: .utf8))
+        }
     }
 
     @Test(arguments: ["e2e-classify", "e2e-precise"])
     func fileSourceGivesTheRecordedEvents(_ name: String) throws {
-        let result = try CommandLineTool.run(["run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error"])
+        let result = try CommandLineTool.run([
+            "run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
         let recorded = normalisedEvents(
@@ -98,18 +105,21 @@ struct PipelineEndToEndTests {
         try WAVEncoder.encodePCM(audio.samples, encoding: .s16le).write(to: raw)
         let config = temp.appendingPathComponent("asound.conf")
         try """
-            pcm.filecap {
-                type file
-                slave.pcm { type null }
-                file "/dev/null"
-                infile "\(raw.path)"
-                format "raw"
-            }
-            pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        pcm.filecap {
+            type file
+            slave.pcm { type null }
+            file "/dev/null"
+            infile "\(raw.path)"
+            format "raw"
+        }
+        pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
+        """.write(to: config, atomically: true, encoding: .utf8)
         let seconds = String(Double(audio.frameCount) / 16000)
         let result = try CommandLineTool.run(
-            ["run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level", "error"],
+            [
+                "run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level",
+                "error",
+            ],
             environment: ["ALSA_CONFIG_PATH": config.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(sameEvents(normalisedEvents(result.stdoutText), try expected), "\(result.stderr)")
@@ -119,7 +129,8 @@ struct PipelineEndToEndTests {
         let config = temp.appendingPathComponent("empty.conf")
         try "".write(to: config, atomically: true, encoding: .utf8)
         let result = try CommandLineTool.run(
-            ["run", pipeline, "--source", "alsa:default", "--format", "s16le"], environment: ["ALSA_CONFIG_PATH": config.path])
+            ["run", pipeline, "--source", "alsa:default", "--format", "s16le"],
+            environment: ["ALSA_CONFIG_PATH": config.path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("alsa:default"), "\(result.stderr)")
         #expect(!result.stderr.contains("Fatal") && !result.stderr.contains("crashed"), "\(result.stderr)")
@@ -127,7 +138,9 @@ struct PipelineEndToEndTests {
 
     @Test func socketSubscribersSeeWhatStdoutSees() throws {
         let socket = temp.appendingPathComponent("events.sock").path
-        let process = try SpawnedTool(["run", pipeline, "--source", "-", "--format", "wav", "--socket", socket, "--log-level", "error"])
+        let process = try SpawnedTool([
+            "run", pipeline, "--source", "-", "--format", "wav", "--socket", socket, "--log-level", "error",
+        ])
         #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
         let subscribers = try (0..<5).map { _ in try SpawnedTool(["subscribe", socket]) }
         usleep(300_000)  // let every subscriber connect before the events start

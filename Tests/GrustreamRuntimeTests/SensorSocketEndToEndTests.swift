@@ -4,7 +4,7 @@ import GrustreamTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sensor streams through the Unix-socket source: several producers at once, each its own stream with its own
@@ -52,24 +52,24 @@ struct SensorSocketEndToEndTests {
     func pipeline(source: String) throws -> String {
         let path = temp.appendingPathComponent("sensor-\(source.prefix(4)).toml")
         try """
-            [source]
-            \(source)
-            format = "csv"
-            rate = 100
-            channels = 3
-            # Producers here send 6 s of frames at once; a live source drops the oldest frames beyond its ring.
-            buffer_seconds = 10
-            [model]
-            path = "predictor.safetensors"
-            [detector]
-            kind = "anomaly"
-            error_mean = -6
-            error_std = 1
-            threshold = 3
-            smooth_ms = 30
-            [runtime]
-            stats_interval_s = \(source.contains("unix") ? "0.1" : "0")
-            """.write(to: path, atomically: true, encoding: .utf8)
+        [source]
+        \(source)
+        format = "csv"
+        rate = 100
+        channels = 3
+        # Producers here send 6 s of frames at once; a live source drops the oldest frames beyond its ring.
+        buffer_seconds = 10
+        [model]
+        path = "predictor.safetensors"
+        [detector]
+        kind = "anomaly"
+        error_mean = -6
+        error_std = 1
+        threshold = 3
+        smooth_ms = 30
+        [runtime]
+        stats_interval_s = \(source.contains("unix") ? "0.1" : "0")
+        """.write(to: path, atomically: true, encoding: .utf8)
         return path.path
     }
 
@@ -80,14 +80,18 @@ struct SensorSocketEndToEndTests {
         for (n, phase) in phases.enumerated() {
             let file = temp.appendingPathComponent("pump-\(n).csv")
             try Self.csv(phase: phase).write(to: file, atomically: true, encoding: .utf8)
-            let result = try CommandLineTool.run(["run", try pipeline(source: "kind = \"file\"\npath = \"pump-\(n).csv\""), "--log-level", "error"])
+            let result = try CommandLineTool.run([
+                "run", try pipeline(source: "kind = \"file\"\npath = \"pump-\(n).csv\""), "--log-level", "error",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             alone.append(normalisedEvents(result.stdoutText).filter { ($0["class"] as? String) == "ANOMALY" })
             #expect(alone[n].count >= 1, "the burst in pump-\(n) should be an anomaly: \(result.stdoutText)")
         }
         // Together: four producers on the socket at once, in random chunk sizes.
         let socket = temp.appendingPathComponent("sensors.sock").path
-        let daemon = try SpawnedTool(["run", try pipeline(source: "kind = \"unix\"\npath = \"sensors.sock\""), "--log-level", "error"])
+        let daemon = try SpawnedTool([
+            "run", try pipeline(source: "kind = \"unix\"\npath = \"sensors.sock\""), "--log-level", "error",
+        ])
         #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
         let producers = DispatchGroup()
         for (n, phase) in phases.enumerated() {
@@ -99,7 +103,9 @@ struct SensorSocketEndToEndTests {
                 var generator = SystemRandomNumberGenerator()
                 while offset < bytes.count {
                     let size = min(Int.random(in: 1...700, using: &generator), bytes.count - offset)
-                    _ = bytes[offset..<(offset + size)].withUnsafeBytes { send(fd, $0.baseAddress, size, Int32(MSG_NOSIGNAL)) }
+                    _ = bytes[offset..<(offset + size)].withUnsafeBytes {
+                        send(fd, $0.baseAddress, size, Int32(MSG_NOSIGNAL))
+                    }
                     offset += size
                     usleep(UInt32.random(in: 0...200, using: &generator))
                 }
@@ -115,7 +121,9 @@ struct SensorSocketEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
         for n in phases.indices {
-            let mine = events.filter { ($0["stream"] as? String) == "pump-\(n)" && ($0["class"] as? String) == "ANOMALY" }
+            let mine = events.filter {
+                ($0["stream"] as? String) == "pump-\(n)" && ($0["class"] as? String) == "ANOMALY"
+            }
             let expected = alone[n].map { event -> NSDictionary in
                 var copy = event as! [String: Any]
                 copy["stream"] = "pump-\(n)"
@@ -135,7 +143,9 @@ func connectUnix(_ path: String) -> Int32 {
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
     let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
     }
     if rc != 0 { close(fd); return -1 }
     return fd

@@ -3,7 +3,7 @@ import GrustreamRuntime
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A datagram socket bound like systemd's notify socket; reads what the notifier sends.
@@ -21,7 +21,9 @@ final class NotifyListener {
         if abstract { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let rc = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard rc == 0 else { throw CocoaError(.fileWriteUnknown) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -65,13 +67,18 @@ struct SystemdTests {
 
     @Test func watchdogIntervalHonoursWatchdogPid() {
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "20000000"]) == 20)
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "\(getpid())"]) == 20)
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"]) == nil)
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "\(getpid())"])
+                == 20)
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
     }
 
     @Test func socketActivationReadsDescriptorsForThisProcessOnly() {
-        let mine = SocketActivation(environment: ["LISTEN_PID": "\(getpid())", "LISTEN_FDS": "2", "LISTEN_FDNAMES": "kws.sock:other"])
+        let mine = SocketActivation(environment: [
+            "LISTEN_PID": "\(getpid())", "LISTEN_FDS": "2", "LISTEN_FDNAMES": "kws.sock:other",
+        ])
         #expect(mine.sockets.map(\.fd) == [3, 4])
         #expect(mine.descriptor(named: "other") == 4)
         #expect(mine.descriptor(named: "missing") == nil)

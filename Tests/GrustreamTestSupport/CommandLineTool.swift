@@ -46,13 +46,19 @@ public enum CommandLineTool {
         let stderrData = DataBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { stdoutData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            stdoutData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave()
+        }
         if group.wait(timeout: .now() + timeout) == .timedOut { process.terminate() }
         process.waitUntilExit()
         group.wait()
-        return Result(status: process.terminationStatus, stdout: stdoutData.data, stderr: String(decoding: stderrData.data, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: stdoutData.data,
+            stderr: String(decoding: stderrData.data, as: UTF8.self))
     }
 }
 

@@ -26,7 +26,8 @@ let benchmarks: @Sendable () -> Void = {
                     runner.step(UnsafeBufferPointer(rebasing: x[0..<shape.input]), output: y)
                     benchmark.startMeasurement()
                     for _ in benchmark.scaledIterations {
-                        runner.step(UnsafeBufferPointer(rebasing: x[(t * shape.input)..<((t + 1) * shape.input)]), output: y)
+                        runner.step(
+                            UnsafeBufferPointer(rebasing: x[(t * shape.input)..<((t + 1) * shape.input)]), output: y)
                         t = t == 99 ? 0 : t + 1
                     }
                     benchmark.stopMeasurement()

@@ -39,7 +39,8 @@ extension FeatureOptions {
             }
             try positive("fft_length", spectrum.fftLength, orZero: true)
             if fftLength < frameLength && !spectrum.truncate {
-                throw fail("fft_length", "must be >= the frame length \(frameLength), got \(fftLength) (or set fft_truncate)")
+                throw fail(
+                    "fft_length", "must be >= the frame length \(frameLength), got \(fftLength) (or set fft_truncate)")
             }
             if fftLength % 2 != 0 { throw fail("fft_length", "must be even, got \(fftLength)") }
             if !(0...1).contains(frame.preemphasis) {

@@ -37,7 +37,9 @@ public enum AudioFile {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard FileManager.default.fileExists(atPath: path) else { throw CaptureError("\(path): no such file") }
-            guard let contents = FileManager.default.contents(atPath: path) else { throw CaptureError("\(path): cannot read") }
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw CaptureError("\(path): cannot read")
+            }
             data = contents
         }
         return try decode(data, container: container, name: name)
@@ -54,7 +56,8 @@ public enum AudioFile {
         guard let format = decoder.format else { throw CaptureError("\(name): no audio format") }
         if samples.isEmpty { throw CaptureError("\(name): no samples (empty audio)") }
         if samples.count % format.channels != 0 {
-            throw CaptureError("\(name): \(samples.count) samples is not a whole number of \(format.channels)-channel frames")
+            throw CaptureError(
+                "\(name): \(samples.count) samples is not a whole number of \(format.channels)-channel frames")
         }
         return DecodedAudio(format: format, samples: samples)
     }

@@ -60,10 +60,12 @@ final class InputDecoder {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
-        try wav!.decode(bytes, onFormat: { format in
-            wavFormat = format
-            channels = format.channels
-        }, emit: emit)
+        try wav!.decode(
+            bytes,
+            onFormat: { format in
+                wavFormat = format
+                channels = format.channels
+            }, emit: emit)
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.

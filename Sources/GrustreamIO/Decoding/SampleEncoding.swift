@@ -50,5 +50,7 @@ public struct PCMFormat: Sendable, Equatable, CustomStringConvertible {
     /// Bytes of one frame (one sample of every channel).
     public var bytesPerFrame: Int { channels * encoding.bytesPerSample }
 
-    public var description: String { "\(encoding.rawValue), \(sampleRate) Hz, \(channels) channel\(channels == 1 ? "" : "s")" }
+    public var description: String {
+        "\(encoding.rawValue), \(sampleRate) Hz, \(channels) channel\(channels == 1 ? "" : "s")"
+    }
 }

@@ -25,11 +25,17 @@ public enum WAVEncoder {
         for s in samples {
             switch encoding {
             case .u8: data.append(UInt8(clamping: Int((s * 128).rounded()) + 128))
-            case .s16le: withUnsafeBytes(of: Int16(clamping: Int((s * 32768).rounded())).littleEndian) { data.append(contentsOf: $0) }
+            case .s16le:
+                withUnsafeBytes(of: Int16(clamping: Int((s * 32768).rounded())).littleEndian) {
+                    data.append(contentsOf: $0)
+                }
             case .s24le:
                 let v = Int32(clamping: min(max(Int((s * 8_388_608).rounded()), -8_388_608), 8_388_607))
                 withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0[0..<3]) }
-            case .s32le: withUnsafeBytes(of: Int32(clamping: Int64((Double(s) * 2_147_483_648).rounded())).littleEndian) { data.append(contentsOf: $0) }
+            case .s32le:
+                withUnsafeBytes(of: Int32(clamping: Int64((Double(s) * 2_147_483_648).rounded())).littleEndian) {
+                    data.append(contentsOf: $0)
+                }
             case .f32le: withUnsafeBytes(of: s.bitPattern.littleEndian) { data.append(contentsOf: $0) }
             case .f64le: withUnsafeBytes(of: Double(s).bitPattern.littleEndian) { data.append(contentsOf: $0) }
             }

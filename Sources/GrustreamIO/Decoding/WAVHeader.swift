@@ -21,7 +21,9 @@ public struct WAVHeader: Sendable, Equatable {
         guard tag(0) == "RIFF" || tag(0) == "RF64" else {
             throw CaptureError("\(name): not a WAV file (starts with \(quoted(bytes, 0)), expected \"RIFF\")")
         }
-        guard tag(8) == "WAVE" else { throw CaptureError("\(name): RIFF file of type \(quoted(bytes, 8)), expected \"WAVE\"") }
+        guard tag(8) == "WAVE" else {
+            throw CaptureError("\(name): RIFF file of type \(quoted(bytes, 8)), expected \"WAVE\"")
+        }
         var offset = 12
         var format: PCMFormat?
         while true {
@@ -35,16 +37,21 @@ public struct WAVHeader: Sendable, Equatable {
                 return WAVHeader(format: format, dataOffset: body, dataBytes: unknown ? nil : size)
             }
             guard bytes.count >= body + size else {
-                if body + size > 1 << 20 { throw CaptureError("\(name): \"\(id)\" chunk of \(size) bytes before the samples is too large") }
+                if body + size > 1 << 20 {
+                    throw CaptureError("\(name): \"\(id)\" chunk of \(size) bytes before the samples is too large")
+                }
                 return nil
             }
             if id == "fmt " {
-                guard size >= 16 else { throw CaptureError("\(name): \"fmt \" chunk of \(size) bytes, expected at least 16") }
+                guard size >= 16 else {
+                    throw CaptureError("\(name): \"fmt \" chunk of \(size) bytes, expected at least 16")
+                }
                 var formatTag = u16(body)
                 let channels = u16(body + 2)
                 let rate = u32(body + 4)
                 let bits = u16(body + 14)
-                if formatTag == 0xFFFE && size >= 40 { formatTag = u16(body + 24) }  // WAVE_FORMAT_EXTENSIBLE sub-format
+                // WAVE_FORMAT_EXTENSIBLE: the real format tag is the sub-format.
+                if formatTag == 0xFFFE && size >= 40 { formatTag = u16(body + 24) }
                 let encoding: SampleEncoding
                 switch (formatTag, bits) {
                 case (1, 8): encoding = .u8
@@ -56,7 +63,8 @@ public struct WAVHeader: Sendable, Equatable {
                 default:
                     let kind = formatTag == 1 ? "PCM" : formatTag == 3 ? "float" : "format tag \(formatTag)"
                     throw CaptureError(
-                        "\(name): unsupported WAV encoding (\(kind), \(bits) bits); expected PCM 8/16/24/32-bit or float 32/64-bit")
+                        "\(name): unsupported WAV encoding (\(kind), \(bits) bits); expected PCM 8/16/24/32-bit or float 32/64-bit"
+                    )
                 }
                 guard channels > 0 else { throw CaptureError("\(name): WAV header says 0 channels") }
                 guard rate > 0 else { throw CaptureError("\(name): WAV header says a sample rate of 0 Hz") }

@@ -72,7 +72,9 @@ public enum NPYFile {
     }
 
     public static func encode(_ tensor: Tensor) -> Data {
-        let shapeText = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+        let shapeText =
+            tensor.shape.count == 1
+            ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad so that the data starts on a 64-byte boundary, header ends with '\n'.
         let unpadded = 10 + header.utf8.count + 1
@@ -117,7 +119,8 @@ public enum NPYFile {
         case "<f4", "=f4": return (4, { Float(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self)) })
         case "<f8", "=f8":
             return (8, { Float(Double(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self))) })
-        case "<f2", "=f2": return (2, { Float(Float16(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self))) })
+        case "<f2", "=f2":
+            return (2, { Float(Float16(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt16.self))) })
         case "|i1": return (1, { Float($0.load(fromByteOffset: $1, as: Int8.self)) })
         case "|u1": return (1, { Float($0.load(fromByteOffset: $1, as: UInt8.self)) })
         case "<i2", "=i2": return (2, { Float($0.loadUnaligned(fromByteOffset: $1, as: Int16.self)) })

@@ -21,9 +21,9 @@ public struct BenchReport: Sendable {
             cpu = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
         return [
             "cpu": cpu, "cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": build,
@@ -46,13 +46,16 @@ public struct BenchReport: Sendable {
             let derived =
                 m.group == "features"
                 ? String(format: "RTF %.2e", m.realTimeFactor) : String(format: "%.2f GFLOP/s", m.gflops)
-            rows.append([m.description, rate, perItem, derived, String(format: "%.0f%%", 100 * m.spread),
-                String(format: "%.2f", m.wallOverCPU)])
+            rows.append([
+                m.description, rate, perItem, derived, String(format: "%.0f%%", 100 * m.spread),
+                String(format: "%.2f", m.wallOverCPU),
+            ])
         }
         let widths = header.indices.map { i in max(header[i].count, rows.map { $0[i].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
-                i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                i == 0
+                    ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[i] - c.count) + c
             }.joined(separator: "  ")
         }
@@ -85,7 +88,8 @@ public struct BenchReport: Sendable {
             ]
         }
         let object: [String: Any] = ["environment": environment, "results": results]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -17,14 +17,30 @@ public struct FeatureBench {
     public static func cases(sampleRate: Double) -> [Case] {
         let chunk = Int(sampleRate / 100)
         return [
-            Case(name: "kaldi-mfcc-stream-10ms", description: "kaldi MFCC, 10 ms chunks", convention: .kaldi, kind: .mfcc, chunkSamples: chunk),
-            Case(name: "kaldi-fbank-stream-10ms", description: "kaldi fbank, 10 ms chunks", convention: .kaldi, kind: .fbank, chunkSamples: chunk),
-            Case(name: "kaldi-mfcc-whole", description: "kaldi MFCC, whole signal", convention: .kaldi, kind: .mfcc, chunkSamples: nil),
-            Case(name: "kaldi-fbank-whole", description: "kaldi fbank, whole signal", convention: .kaldi, kind: .fbank, chunkSamples: nil),
-            Case(name: "librosa-logmel-whole", description: "librosa log-mel, whole signal", convention: .librosa, kind: .fbank, chunkSamples: nil),
-            Case(name: "librosa-mfcc-whole", description: "librosa MFCC, whole signal", convention: .librosa, kind: .mfcc, chunkSamples: nil),
-            Case(name: "librosa-logmel-stream-10ms", description: "librosa log-mel, 10 ms chunks", convention: .librosa, kind: .fbank, chunkSamples: chunk),
-            Case(name: "librosa-mfcc-stream-10ms", description: "librosa MFCC, 10 ms chunks", convention: .librosa, kind: .mfcc, chunkSamples: chunk),
+            Case(
+                name: "kaldi-mfcc-stream-10ms", description: "kaldi MFCC, 10 ms chunks", convention: .kaldi,
+                kind: .mfcc, chunkSamples: chunk),
+            Case(
+                name: "kaldi-fbank-stream-10ms", description: "kaldi fbank, 10 ms chunks", convention: .kaldi,
+                kind: .fbank, chunkSamples: chunk),
+            Case(
+                name: "kaldi-mfcc-whole", description: "kaldi MFCC, whole signal", convention: .kaldi, kind: .mfcc,
+                chunkSamples: nil),
+            Case(
+                name: "kaldi-fbank-whole", description: "kaldi fbank, whole signal", convention: .kaldi, kind: .fbank,
+                chunkSamples: nil),
+            Case(
+                name: "librosa-logmel-whole", description: "librosa log-mel, whole signal", convention: .librosa,
+                kind: .fbank, chunkSamples: nil),
+            Case(
+                name: "librosa-mfcc-whole", description: "librosa MFCC, whole signal", convention: .librosa,
+                kind: .mfcc, chunkSamples: nil),
+            Case(
+                name: "librosa-logmel-stream-10ms", description: "librosa log-mel, 10 ms chunks", convention: .librosa,
+                kind: .fbank, chunkSamples: chunk),
+            Case(
+                name: "librosa-mfcc-stream-10ms", description: "librosa MFCC, 10 ms chunks", convention: .librosa,
+                kind: .mfcc, chunkSamples: chunk),
         ]
     }
 
@@ -77,6 +93,8 @@ public struct FeatureBench {
 
     /// Every case, or those whose name contains `filter`.
     public func measureAll(filter: String? = nil) throws -> [BenchMeasurement] {
-        try Self.cases(sampleRate: sampleRate).filter { filter == nil || $0.name.contains(filter!) }.map { try measure($0) }
+        try Self.cases(sampleRate: sampleRate).filter { filter == nil || $0.name.contains(filter!) }.map {
+            try measure($0)
+        }
     }
 }

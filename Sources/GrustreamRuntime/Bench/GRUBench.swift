@@ -19,10 +19,14 @@ public struct GRUBench {
         public var fileName: String { "gru-\(id).safetensors" }
     }
 
-    public static let stepShapes: [Shape] = [64, 128, 256].flatMap { h in [1, 2].map { Shape(input: 40, hidden: h, layers: $0) } }
+    public static let stepShapes: [Shape] = [64, 128, 256].flatMap { h in
+        [1, 2].map { Shape(input: 40, hidden: h, layers: $0) }
+    }
     public static let chunkFrames = 100
     public static let batchStreams = 64
-    public static let batchShapes = [Shape(input: 40, hidden: 128, layers: 2), Shape(input: 40, hidden: 256, layers: 1)]
+    public static let batchShapes = [
+        Shape(input: 40, hidden: 128, layers: 2), Shape(input: 40, hidden: 256, layers: 1),
+    ]
 
     public let clock: BenchClock
     /// Directory with `gru-i40-h128-l2.safetensors` etc. (the reference script's weights); nil = generate.
@@ -83,7 +87,8 @@ public struct GRUBench {
                 clock.measure { n in
                     var t = 0
                     for _ in 0..<n {
-                        runner.step(UnsafeBufferPointer(rebasing: x[(t * shape.input)..<((t + 1) * shape.input)]), output: y)
+                        runner.step(
+                            UnsafeBufferPointer(rebasing: x[(t * shape.input)..<((t + 1) * shape.input)]), output: y)
                         t = t + 1 == Self.chunkFrames ? 0 : t + 1
                     }
                 }
@@ -92,7 +97,8 @@ public struct GRUBench {
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
             group: "gru", name: "gru-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
-            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
+            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
+            flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
     }
 
@@ -109,7 +115,8 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "gru-chunk100-\(shape.id)", description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
+            group: "gru", name: "gru-chunk100-\(shape.id)",
+            description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
             itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep), audioSecondsPerItem: 0)
     }
@@ -127,8 +134,10 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "gru-batch\(streams)-\(shape.id)", description: "\(streams) streams \(shape.layers)×\(shape.hidden)",
-            itemsPerIteration: Double(streams), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall, flopsPerItem: Double(model.flopsPerStep),
+            group: "gru", name: "gru-batch\(streams)-\(shape.id)",
+            description: "\(streams) streams \(shape.layers)×\(shape.hidden)",
+            itemsPerIteration: Double(streams), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
+            flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
     }
 
@@ -137,7 +146,9 @@ public struct GRUBench {
         func keep(_ name: String) -> Bool { filter == nil || name.contains(filter!) }
         var out = try Self.stepShapes.filter { keep("gru-step-\($0.id)") }.map { try measureStep($0) }
         out += try Self.stepShapes.filter { keep("gru-chunk100-\($0.id)") }.map { try measureChunk($0) }
-        out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map { try measureBatch($0) }
+        out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map {
+            try measureBatch($0)
+        }
         return out
     }
 }

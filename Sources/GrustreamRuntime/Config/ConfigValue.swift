@@ -63,7 +63,8 @@ public indirect enum ConfigValue: Sendable, Equatable {
             return try ConfigValue(toml: TOMLTable(string: text), file: file, path: "")
         } catch let error as TOMLParseError {
             throw PipelineConfigError(
-                "\(file):\(error.source.begin.line):\(error.source.begin.column): TOML syntax error: \(error.description)")
+                "\(file):\(error.source.begin.line):\(error.source.begin.column): TOML syntax error: \(error.description)"
+            )
         }
     }
 
@@ -72,7 +73,8 @@ public indirect enum ConfigValue: Sendable, Equatable {
         case .table:
             var entries: [(String, ConfigValue)] = []
             for (key, child) in value.table! {
-                entries.append((key, try ConfigValue(toml: child, file: file, path: path.isEmpty ? key : path + "." + key)))
+                entries.append(
+                    (key, try ConfigValue(toml: child, file: file, path: path.isEmpty ? key : path + "." + key)))
             }
             self = .table(entries)
         case .array:
@@ -90,7 +92,9 @@ public indirect enum ConfigValue: Sendable, Equatable {
     public init(json: Any, path: String = "") throws {
         switch json {
         case let dictionary as [String: Any]:
-            self = .table(try dictionary.keys.sorted().map { ($0, try ConfigValue(json: dictionary[$0]!, path: path + "." + $0)) })
+            self = .table(
+                try dictionary.keys.sorted().map { ($0, try ConfigValue(json: dictionary[$0]!, path: path + "." + $0)) }
+            )
         case let array as [Any]: self = .array(try array.map { try ConfigValue(json: $0, path: path) })
         case let string as String: self = .string(string)
         case let number as NSNumber:

@@ -11,29 +11,37 @@ extension FeatureOptions {
         .integer("frame_samples", \.frame.frameSamples, "frame length in samples; 0: from frame_ms", .nonNegative),
         .integer("hop_samples", \.frame.hopSamples, "hop in samples; 0: from hop_ms", .nonNegative),
         .choice("edges", \.frame.edges, "snip (Kaldi snip_edges) | center (librosa center=True, zero padding)"),
-        .number("input_scale", \.frame.inputScale, "samples in [-1, 1) are multiplied by this (Kaldi: 32768)", .positive),
+        .number(
+            "input_scale", \.frame.inputScale, "samples in [-1, 1) are multiplied by this (Kaldi: 32768)", .positive),
         .number("dither", \.frame.dither, "dither amplitude (0: off)", .nonNegative),
         .custom(
             "dither_seed", "seed of the dither generator",
             apply: { options, value, path in
-                guard case .integer(let i) = value, i >= 0 else { throw OptionField<FeatureOptions>.mismatch(path, value, "an integer ≥ 0") }
+                guard case .integer(let i) = value, i >= 0 else {
+                    throw OptionField<FeatureOptions>.mismatch(path, value, "an integer ≥ 0")
+                }
                 options.frame.ditherSeed = UInt64(i)
             }, render: { String($0.frame.ditherSeed) }),
         .bool("remove_dc_offset", \.frame.removeDCOffset, "subtract each frame's mean"),
         .number("preemphasis", \.frame.preemphasis, "pre-emphasis coefficient (0: off)", .within(0, 1)),
         .choice("window", \.window.kind, "rectangular | hann | hamming | povey | blackman"),
         .bool("window_periodic", \.window.periodic, "periodic (true) or symmetric window"),
-        .integer("window_samples", \.window.windowSamples, "window length centred in the frame; 0: the frame", .nonNegative),
+        .integer(
+            "window_samples", \.window.windowSamples, "window length centred in the frame; 0: the frame", .nonNegative),
         .number("blackman_coefficient", \.window.blackmanCoefficient, "Blackman window coefficient"),
-        .integer("fft_length", \.spectrum.fftLength, "FFT size (zero padding); 0: next power of two ≥ frame", .nonNegative),
+        .integer(
+            "fft_length", \.spectrum.fftLength, "FFT size (zero padding); 0: next power of two ≥ frame", .nonNegative),
         .choice("spectrum", \.spectrum.scale, "power | magnitude"),
-        .bool("fft_truncate", \.spectrum.truncate, "a frame longer than fft_length keeps its first fft_length samples (sonopy)"),
+        .bool(
+            "fft_truncate", \.spectrum.truncate,
+            "a frame longer than fft_length keeps its first fft_length samples (sonopy)"),
         .bool("spectrum_normalise", \.spectrum.normalise, "divide the spectrum by the FFT length (sonopy)"),
         .integer("mel_bins", \.mel.bins, "mel filters", .atLeast(1)),
         .number("mel_low_hz", \.mel.lowHertz, "lowest mel filter edge, Hz", .nonNegative),
         .number("mel_high_hz", \.mel.highHertz, "highest mel filter edge, Hz (0: Nyquist; negative: Nyquist + value)"),
         .choice("mel_scale", \.mel.scale, "htk | slaney"),
-        .choice("mel_triangles", \.mel.triangles, "kaldi (triangles in mel) | librosa (triangles in Hz) | sonopy (Precise)"),
+        .choice(
+            "mel_triangles", \.mel.triangles, "kaldi (triangles in mel) | librosa (triangles in Hz) | sonopy (Precise)"),
         .choice("mel_norm", \.mel.norm, "none | slaney (area normalisation)"),
         .choice("log", \.log.scale, "none | natural | decibel"),
         .number("log_floor", \.log.floor, "natural log floor", .positive),
@@ -62,22 +70,33 @@ extension FeatureOptions {
 
     /// Decode a `[features]` table: preset from `convention` + `kind` at `sample_rate` (default `defaultRate`),
     /// then every other key. The result is validated; errors name `path.key`.
-    public static func decode(_ value: ConfigValue?, defaultRate: Double, path: String = "features") throws -> FeatureOptions {
+    public static func decode(_ value: ConfigValue?, defaultRate: Double, path: String = "features") throws
+        -> FeatureOptions
+    {
         var convention = FeatureConvention.kaldi
         var kind = FeatureKind.mfcc
         var rate = defaultRate
         var rest: [(String, ConfigValue)] = []
         if let value {
-            guard let entries = value.tableEntries else { throw OptionField<FeatureOptions>.mismatch(path, value, "a table") }
+            guard let entries = value.tableEntries else {
+                throw OptionField<FeatureOptions>.mismatch(path, value, "a table")
+            }
             for (key, child) in entries {
                 switch key {
                 case "convention", "kind":
-                    let allowed = key == "kind" ? FeatureKind.allCases.map(\.rawValue) : FeatureConvention.allCases.map(\.rawValue)
+                    let allowed =
+                        key == "kind"
+                        ? FeatureKind.allCases.map(\.rawValue) : FeatureConvention.allCases.map(\.rawValue)
                     guard case .string(let s) = child, allowed.contains(s) else {
                         throw PipelineConfigError(
-                            "\(path).\(key) = \(child.literal) is not allowed; expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))")
+                            "\(path).\(key) = \(child.literal) is not allowed; expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", "))"
+                        )
                     }
-                    if key == "kind" { kind = FeatureKind(rawValue: s)! } else { convention = FeatureConvention(rawValue: s)! }
+                    if key == "kind" {
+                        kind = FeatureKind(rawValue: s)!
+                    } else {
+                        convention = FeatureConvention(rawValue: s)!
+                    }
                 case "sample_rate":
                     var probe = FeatureOptions()
                     try OptionTable.apply(.table([(key, child)]), to: &probe, fields: fields, path: path)
@@ -96,10 +115,13 @@ extension FeatureOptions {
 
     /// Every option with its value, for `--print-options` and start-up logs.
     public func describeFields() -> [(key: String, value: String, help: String)] {
-        [("kind", "\"\(kind.rawValue)\"", "mfcc | fbank | spectrum | bands | raw")] + OptionTable.describe(self, fields: Self.fields)
-            + [("(dimension)", String(dimension), "values per feature vector (derived)"),
-               ("(frame_length)", String(frameLength), "samples per frame (derived)"),
-               ("(hop_length)", String(hopLength), "samples per hop (derived)"),
-               ("(fft_length)", String(fftLength), "FFT size (derived)")]
+        [("kind", "\"\(kind.rawValue)\"", "mfcc | fbank | spectrum | bands | raw")]
+            + OptionTable.describe(self, fields: Self.fields)
+            + [
+                ("(dimension)", String(dimension), "values per feature vector (derived)"),
+                ("(frame_length)", String(frameLength), "samples per frame (derived)"),
+                ("(hop_length)", String(hopLength), "samples per hop (derived)"),
+                ("(fft_length)", String(fftLength), "FFT size (derived)"),
+            ]
     }
 }

@@ -21,7 +21,9 @@ public struct OptionField<Root>: @unchecked Sendable {
             }
             try allowed.check(number, path: path)
             root[keyPath: keyPath] = V(number)
-        } render: { [(key, format(Double($0[keyPath: keyPath])), help)] }
+        } render: {
+            [(key, format(Double($0[keyPath: keyPath])), help)]
+        }
     }
 
     public static func integer(
@@ -31,28 +33,38 @@ public struct OptionField<Root>: @unchecked Sendable {
             guard case .integer(let i) = value else { throw mismatch(path, value, "an integer") }
             try allowed.check(Double(i), path: path)
             root[keyPath: keyPath] = i
-        } render: { [(key, String($0[keyPath: keyPath]), help)] }
+        } render: {
+            [(key, String($0[keyPath: keyPath]), help)]
+        }
     }
 
     public static func bool(_ key: String, _ keyPath: WritableKeyPath<Root, Bool>, _ help: String) -> OptionField {
         OptionField(key: key, help: help) { root, value, path in
             guard case .bool(let b) = value else { throw mismatch(path, value, "true or false") }
             root[keyPath: keyPath] = b
-        } render: { [(key, String($0[keyPath: keyPath]), help)] }
+        } render: {
+            [(key, String($0[keyPath: keyPath]), help)]
+        }
     }
 
     public static func string(_ key: String, _ keyPath: WritableKeyPath<Root, String>, _ help: String) -> OptionField {
         OptionField(key: key, help: help) { root, value, path in
             guard case .string(let s) = value else { throw mismatch(path, value, "a string") }
             root[keyPath: keyPath] = s
-        } render: { [(key, "\"\($0[keyPath: keyPath])\"", help)] }
+        } render: {
+            [(key, "\"\($0[keyPath: keyPath])\"", help)]
+        }
     }
 
-    public static func optionalString(_ key: String, _ keyPath: WritableKeyPath<Root, String?>, _ help: String) -> OptionField {
+    public static func optionalString(_ key: String, _ keyPath: WritableKeyPath<Root, String?>, _ help: String)
+        -> OptionField
+    {
         OptionField(key: key, help: help) { root, value, path in
             guard case .string(let s) = value else { throw mismatch(path, value, "a string") }
             root[keyPath: keyPath] = s
-        } render: { [(key, $0[keyPath: keyPath].map { "\"\($0)\"" } ?? "(unset)", help)] }
+        } render: {
+            [(key, $0[keyPath: keyPath].map { "\"\($0)\"" } ?? "(unset)", help)]
+        }
     }
 
     /// One of the raw values of a string enum; the message lists them all.
@@ -66,11 +78,14 @@ public struct OptionField<Root>: @unchecked Sendable {
                 throw PipelineConfigError("\(path) = \"\(s)\" is not allowed; expected one of \(allowed)")
             }
             root[keyPath: keyPath] = e
-        } render: { [(key, "\"\($0[keyPath: keyPath].rawValue)\"", help)] }
+        } render: {
+            [(key, "\"\($0[keyPath: keyPath].rawValue)\"", help)]
+        }
     }
 
     /// An array of numbers (e.g. per-dimension mean/std).
-    public static func numbers(_ key: String, _ keyPath: WritableKeyPath<Root, [Float]>, _ help: String) -> OptionField {
+    public static func numbers(_ key: String, _ keyPath: WritableKeyPath<Root, [Float]>, _ help: String) -> OptionField
+    {
         OptionField(key: key, help: help) { root, value, path in
             guard case .array(let items) = value else { throw mismatch(path, value, "an array of numbers") }
             root[keyPath: keyPath] = try items.enumerated().map { index, item in
@@ -124,23 +139,30 @@ public struct NumberRange: Sendable {
     public static let positive = NumberRange(lower: 0, lowerInclusive: false, upper: nil)
     public static let nonNegative = NumberRange(lower: 0, lowerInclusive: true, upper: nil)
     public static func atLeast(_ v: Double) -> NumberRange { NumberRange(lower: v, lowerInclusive: true, upper: nil) }
-    public static func within(_ a: Double, _ b: Double) -> NumberRange { NumberRange(lower: a, lowerInclusive: true, upper: b) }
+    public static func within(_ a: Double, _ b: Double) -> NumberRange {
+        NumberRange(lower: a, lowerInclusive: true, upper: b)
+    }
 
     func check(_ v: Double, path: String) throws {
-        let ok = v.isFinite && (lower.map { lowerInclusive ? v >= $0 : v > $0 } ?? true) && (upper.map { v <= $0 } ?? true)
+        let ok =
+            v.isFinite && (lower.map { lowerInclusive ? v >= $0 : v > $0 } ?? true) && (upper.map { v <= $0 } ?? true)
         guard !ok else { return }
         func g(_ d: Double) -> String { String(format: "%g", d) }
         var expected: [String] = []
         if let lower { expected.append(lowerInclusive ? "≥ \(g(lower))" : "> \(g(lower))") }
         if let upper { expected.append("≤ \(g(upper))") }
-        throw PipelineConfigError("\(path) = \(g(v)) is out of range; expected \(expected.isEmpty ? "a finite number" : expected.joined(separator: " and "))")
+        throw PipelineConfigError(
+            "\(path) = \(g(v)) is out of range; expected \(expected.isEmpty ? "a finite number" : expected.joined(separator: " and "))"
+        )
     }
 }
 
 /// Applying and describing tables of `OptionField`s.
 public enum OptionTable {
     /// Set the fields named in `value` (a table); keys not in `fields` are errors that list the allowed keys.
-    public static func apply<Root>(_ value: ConfigValue, to root: inout Root, fields: [OptionField<Root>], path: String) throws {
+    public static func apply<Root>(_ value: ConfigValue, to root: inout Root, fields: [OptionField<Root>], path: String)
+        throws
+    {
         guard let entries = value.tableEntries else {
             throw OptionField<Root>.mismatch(path, value, "a table of \(fields.map(\.key).joined(separator: ", "))")
         }
@@ -155,7 +177,9 @@ public enum OptionTable {
     }
 
     /// Every field with its current value and help, nested keys dotted.
-    public static func describe<Root>(_ root: Root, fields: [OptionField<Root>]) -> [(key: String, value: String, help: String)] {
+    public static func describe<Root>(_ root: Root, fields: [OptionField<Root>]) -> [(
+        key: String, value: String, help: String
+    )] {
         fields.flatMap { $0.render(root) }
     }
 

@@ -64,9 +64,11 @@ public struct PipelineConfig: Sendable {
                         }
                         return sink
                     }
-                case "runtime": try OptionTable.apply(value, to: &config.runtime, fields: RuntimeOptions.fields, path: key)
+                case "runtime":
+                    try OptionTable.apply(value, to: &config.runtime, fields: RuntimeOptions.fields, path: key)
                 default:
-                    throw PipelineConfigError("\(key): unknown section; allowed: \(sections.map { "[\($0)]" }.joined(separator: ", "))")
+                    throw PipelineConfigError(
+                        "\(key): unknown section; allowed: \(sections.map { "[\($0)]" }.joined(separator: ", "))")
                 }
             }
             config.features = try FeatureOptions.decode(config.featuresTable, defaultRate: Double(config.source.rate))
@@ -91,9 +93,11 @@ public struct PipelineConfig: Sendable {
         lines.append(OptionTable.format(OptionTable.describe(model, fields: ModelOptions.fields), prefix: "model."))
         lines.append(OptionTable.format(detector.describe(), prefix: "detector."))
         for (i, sink) in sinks.enumerated() {
-            lines.append(OptionTable.format(OptionTable.describe(sink, fields: SinkOptions.fields), prefix: "sink[\(i)]."))
+            lines.append(
+                OptionTable.format(OptionTable.describe(sink, fields: SinkOptions.fields), prefix: "sink[\(i)]."))
         }
-        lines.append(OptionTable.format(OptionTable.describe(runtime, fields: RuntimeOptions.fields), prefix: "runtime."))
+        lines.append(
+            OptionTable.format(OptionTable.describe(runtime, fields: RuntimeOptions.fields), prefix: "runtime."))
         return lines.joined(separator: "\n")
     }
 }

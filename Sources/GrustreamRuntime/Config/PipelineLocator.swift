@@ -4,8 +4,12 @@ import Foundation
 public enum PipelineLocator {
     /// Folders searched for a pipeline given by name, in order.
     public static var searchFolders: [URL] {
-        var folders = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("pipelines")]
-        if let dir = ProcessInfo.processInfo.environment["GRUSTREAM_PIPELINES"] { folders.insert(URL(fileURLWithPath: dir), at: 0) }
+        var folders = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("pipelines")
+        ]
+        if let dir = ProcessInfo.processInfo.environment["GRUSTREAM_PIPELINES"] {
+            folders.insert(URL(fileURLWithPath: dir), at: 0)
+        }
         folders.append(URL(fileURLWithPath: "/etc/grustream/pipelines"))
         if let bundled = bundledFolder { folders.append(bundled) }
         return folders
@@ -42,8 +46,11 @@ public enum PipelineLocator {
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }
         throw PipelineConfigError(
-            "pipeline \"\(nameOrPath)\" not found in \(folders.map(\.path).joined(separator: ", ")) (give a path to a .toml file, or a name)")
+            "pipeline \"\(nameOrPath)\" not found in \(folders.map(\.path).joined(separator: ", ")) (give a path to a .toml file, or a name)"
+        )
     }
 
-    public static func load(_ nameOrPath: String) throws -> PipelineConfig { try PipelineConfig.load(locate(nameOrPath)) }
+    public static func load(_ nameOrPath: String) throws -> PipelineConfig {
+        try PipelineConfig.load(locate(nameOrPath))
+    }
 }

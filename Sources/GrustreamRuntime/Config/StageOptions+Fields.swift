@@ -16,7 +16,8 @@ extension SourceOptions {
         .choice("bad_frames", \.badFrames, "bad sensor frames: skip | hold (repeat the last good frame)"),
         .number("buffer_seconds", \.bufferSeconds, "capture→processing ring capacity, s", .positive),
         .string("stream", \.stream, "stream name in events (default: the pipeline name)"),
-        .number("duration_s", \.durationSeconds, "ALSA: stop after this much audio, s (0: until stopped)", .nonNegative),
+        .number(
+            "duration_s", \.durationSeconds, "ALSA: stop after this much audio, s (0: until stopped)", .nonNegative),
     ]
 }
 
@@ -27,7 +28,9 @@ extension ModelOptions {
             "mode", "model | carry | window:N (re-run the last N frames from h0 at every frame)",
             apply: { options, value, path in
                 guard case .string(let text) = value, let mode = ModelOptions.parseMode(text) else {
-                    throw PipelineConfigError("\(path) = \(value.literal) is not allowed; expected \"model\", \"carry\" or \"window:N\" with N ≥ 1")
+                    throw PipelineConfigError(
+                        "\(path) = \(value.literal) is not allowed; expected \"model\", \"carry\" or \"window:N\" with N ≥ 1"
+                    )
                 }
                 options.mode = mode
             },
@@ -38,17 +41,25 @@ extension ModelOptions {
                 case .window(let n): "\"window:\(n)\""
                 }
             }),
-        .choice("output_activation", \.outputActivation, "model | none | sigmoid | softmax, applied before the detector"),
+        .choice(
+            "output_activation", \.outputActivation, "model | none | sigmoid | softmax, applied before the detector"),
         .custom(
             "labels", "output labels, overriding the model's",
             apply: { options, value, path in
-                guard case .array(let items) = value else { throw OptionField<ModelOptions>.mismatch(path, value, "an array of strings") }
+                guard case .array(let items) = value else {
+                    throw OptionField<ModelOptions>.mismatch(path, value, "an array of strings")
+                }
                 options.labels = try items.enumerated().map { index, item in
-                    guard case .string(let s) = item else { throw OptionField<ModelOptions>.mismatch("\(path)[\(index)]", item, "a string") }
+                    guard case .string(let s) = item else {
+                        throw OptionField<ModelOptions>.mismatch("\(path)[\(index)]", item, "a string")
+                    }
                     return s
                 }
             },
-            render: { $0.labels.isEmpty ? "[] (from the model)" : "[" + $0.labels.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
+            render: {
+                $0.labels.isEmpty
+                    ? "[] (from the model)" : "[" + $0.labels.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            }),
     ]
 
     /// `"carry"`, `"model"`, `"window:29"`.
@@ -69,7 +80,9 @@ extension ClassifyOptions {
         .custom(
             "thresholds", "per-label thresholds, e.g. { yes = 0.9 }",
             apply: { options, value, path in
-                guard let entries = value.tableEntries else { throw OptionField<ClassifyOptions>.mismatch(path, value, "a table of label = threshold") }
+                guard let entries = value.tableEntries else {
+                    throw OptionField<ClassifyOptions>.mismatch(path, value, "a table of label = threshold")
+                }
                 for (label, v) in entries {
                     var one: Float = 0
                     switch v {
@@ -77,19 +90,31 @@ extension ClassifyOptions {
                     case .integer(let i): one = Float(i)
                     default: throw OptionField<ClassifyOptions>.mismatch("\(path).\(label)", v, "a number")
                     }
-                    guard one >= 0 && one <= 1 else { throw PipelineConfigError("\(path).\(label) = \(one) is out of range; expected ≥ 0 and ≤ 1") }
+                    guard one >= 0 && one <= 1 else {
+                        throw PipelineConfigError("\(path).\(label) = \(one) is out of range; expected ≥ 0 and ≤ 1")
+                    }
                     options.labelThresholds[label] = one
                 }
             },
-            render: { $0.labelThresholds.isEmpty ? "{}" : "{ " + $0.labelThresholds.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + " }" }),
+            render: {
+                $0.labelThresholds.isEmpty
+                    ? "{}"
+                    : "{ "
+                        + $0.labelThresholds.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(
+                            separator: ", ") + " }"
+            }),
         .number("smooth_ms", \.smoothMilliseconds, "moving-average window of the posteriors, ms", .nonNegative),
         .number("refractory_ms", \.refractoryMilliseconds, "quiet time after a detection, per label, ms", .nonNegative),
         .custom(
             "background_labels", "labels that never trigger",
             apply: { options, value, path in
-                guard case .array(let items) = value else { throw OptionField<ClassifyOptions>.mismatch(path, value, "an array of strings") }
+                guard case .array(let items) = value else {
+                    throw OptionField<ClassifyOptions>.mismatch(path, value, "an array of strings")
+                }
                 options.backgroundLabels = try items.map {
-                    guard case .string(let s) = $0 else { throw OptionField<ClassifyOptions>.mismatch(path, $0, "a string") }
+                    guard case .string(let s) = $0 else {
+                        throw OptionField<ClassifyOptions>.mismatch(path, $0, "a string")
+                    }
                     return s
                 }
             },
@@ -100,7 +125,8 @@ extension ClassifyOptions {
 extension AnomalyOptions {
     public static let fields: [OptionField<AnomalyOptions>] = [
         .choice("target", \.target, "next (the output predicts the next frame) | current (reconstruction)"),
-        .number("threshold", \.threshold, "score (standard deviations of normal log error) that opens a span", .positive),
+        .number(
+            "threshold", \.threshold, "score (standard deviations of normal log error) that opens a span", .positive),
         .number("hysteresis", \.hysteresis, "a span closes below threshold × hysteresis", .within(0.01, 1)),
         .number("smooth_ms", \.smoothMilliseconds, "EWMA time constant of the score, ms", .nonNegative),
         .number("error_mean", \.errorMean, "mean log error on normal data (0 with error_std 0: learn during warm-up)"),
@@ -113,11 +139,17 @@ extension AnomalyOptions {
 extension DetectorOptions {
     /// `kind` is read first; the other keys are those of that kind (plus `scores`).
     public static func apply(_ value: ConfigValue, to options: inout DetectorOptions, path: String) throws {
-        guard let entries = value.tableEntries else { throw OptionField<DetectorOptions>.mismatch(path, value, "a table") }
+        guard let entries = value.tableEntries else {
+            throw OptionField<DetectorOptions>.mismatch(path, value, "a table")
+        }
         let kindField: [OptionField<DetectorOptions>] = [.choice("kind", \.kind, "classify | anomaly | precise")]
-        if let kind = value["kind"] { try OptionTable.apply(.table([("kind", kind)]), to: &options, fields: kindField, path: path) }
+        if let kind = value["kind"] {
+            try OptionTable.apply(.table([("kind", kind)]), to: &options, fields: kindField, path: path)
+        }
         let rest = ConfigValue.table(entries.filter { $0.0 != "kind" && $0.0 != "scores" })
-        if case .bool(let scores)? = value["scores"] { options.scores = scores } else if let s = value["scores"] {
+        if case .bool(let scores)? = value["scores"] {
+            options.scores = scores
+        } else if let s = value["scores"] {
             throw OptionField<DetectorOptions>.mismatch(path + ".scores", s, "true or false")
         }
         switch options.kind {
@@ -129,7 +161,8 @@ extension DetectorOptions {
 
     public func describe() -> [(key: String, value: String, help: String)] {
         var rows: [(key: String, value: String, help: String)] = [
-            ("kind", "\"\(kind.rawValue)\"", "classify | anomaly | precise"), ("scores", String(scores), "publish SCORES per frame"),
+            ("kind", "\"\(kind.rawValue)\"", "classify | anomaly | precise"),
+            ("scores", String(scores), "publish SCORES per frame"),
         ]
         switch kind {
         case .classify: rows += OptionTable.describe(classify, fields: ClassifyOptions.fields)
@@ -146,15 +179,19 @@ extension SinkOptions {
         .string("path", \.path, "socket path (kind = unix)"),
         .string("mode", \.mode, "socket file permissions, octal"),
         .string("group", \.group, "group owning the socket file"),
-        .integer("client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped", .atLeast(4096)),
+        .integer(
+            "client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped", .atLeast(4096)),
     ]
 }
 
 extension RuntimeOptions {
     public static let fields: [OptionField<RuntimeOptions>] = [
-        .number("stats_interval_s", \.statsIntervalSeconds, "seconds between STATS events (0: only at exit)", .nonNegative),
+        .number(
+            "stats_interval_s", \.statsIntervalSeconds, "seconds between STATS events (0: only at exit)", .nonNegative),
         .string("log_level", \.logLevel, "trace | debug | info | notice | warning | error | critical"),
         .string("state_file", \.stateFile, "file under the state directory keeping hidden state across restarts"),
-        .number("state_interval_s", \.stateIntervalSeconds, "seconds between saves of the state file (0: only at exit)", .nonNegative),
+        .number(
+            "state_interval_s", \.stateIntervalSeconds, "seconds between saves of the state file (0: only at exit)",
+            .nonNegative),
     ]
 }

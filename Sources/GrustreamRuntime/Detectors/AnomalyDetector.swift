@@ -63,12 +63,16 @@ public final class AnomalyDetector: Detector {
     public init(inputSize: Int, outputSize: Int, options: AnomalyOptions, hopSeconds: Double) throws {
         guard outputSize == inputSize else {
             throw PipelineConfigError(
-                "detector: the anomaly detector compares the network output (\(outputSize) values) with its input features (\(inputSize) values); they must match")
+                "detector: the anomaly detector compares the network output (\(outputSize) values) with its input features (\(inputSize) values); they must match"
+            )
         }
         guard options.hysteresis > 0 && options.hysteresis <= 1 else {
-            throw PipelineConfigError("detector.hysteresis = \(options.hysteresis) is out of range; expected > 0 and ≤ 1")
+            throw PipelineConfigError(
+                "detector.hysteresis = \(options.hysteresis) is out of range; expected > 0 and ≤ 1")
         }
-        guard options.errorStd >= 0 else { throw PipelineConfigError("detector.error_std = \(options.errorStd); expected ≥ 0") }
+        guard options.errorStd >= 0 else {
+            throw PipelineConfigError("detector.error_std = \(options.errorStd); expected ≥ 0")
+        }
         self.options = options
         let tau = options.smoothMilliseconds / 1000
         self.alpha = tau > 0 ? Float(1 - exp(-hopSeconds / tau)) : 1
@@ -132,7 +136,10 @@ public final class AnomalyDetector: Detector {
     private func close(at frameIndex: Int, emit: (DetectorEvent) -> Void) {
         spanOpen = false
         guard frameIndex - spanStartFrame >= minimumSpanFrames else { return }
-        emit(DetectorEvent(kind: .anomaly, label: -1, score: spanPeak, threshold: options.threshold, start: spanStart, end: spanEnd))
+        emit(
+            DetectorEvent(
+                kind: .anomaly, label: -1, score: spanPeak, threshold: options.threshold, start: spanStart, end: spanEnd
+            ))
     }
 
     public func finish(endSample: Int, emit: (DetectorEvent) -> Void) {

@@ -9,7 +9,9 @@ public struct ClassifyOptions: Sendable, Equatable {
     /// After a label triggers, further triggers of that label are ignored for this long (milliseconds).
     public var refractoryMilliseconds: Double = 1000
     /// Labels that never trigger (silence, unknown, background). Matched case-insensitively.
-    public var backgroundLabels: [String] = ["_silence_", "_unknown_", "silence", "unknown", "background", "_background_noise_"]
+    public var backgroundLabels: [String] = [
+        "_silence_", "_unknown_", "silence", "unknown", "background", "_background_noise_",
+    ]
 
     public init() {}
 }
@@ -47,7 +49,9 @@ public final class ClassifyDetector: Detector {
 
     /// `frameSeconds`: hop between frames in seconds (converts the millisecond options to frames).
     public init(labels: [String], options: ClassifyOptions, hopSeconds: Double) throws {
-        guard !labels.isEmpty else { throw PipelineConfigError("detector: the classify detector needs labels (none in the model or pipeline)") }
+        guard !labels.isEmpty else {
+            throw PipelineConfigError("detector: the classify detector needs labels (none in the model or pipeline)")
+        }
         for key in options.labelThresholds.keys where !labels.contains(key) {
             throw PipelineConfigError(
                 "detector.thresholds.\(key): no such label; labels are \(labels.joined(separator: ", "))")
@@ -57,7 +61,9 @@ public final class ClassifyDetector: Detector {
         self.smoothFrames = max(1, Int((options.smoothMilliseconds / 1000 / hopSeconds).rounded()))
         self.refractoryFrames = max(0, Int((options.refractoryMilliseconds / 1000 / hopSeconds).rounded()))
         let background = Set(options.backgroundLabels.map { $0.lowercased() })
-        self.thresholds = labels.map { background.contains($0.lowercased()) ? .infinity : options.labelThresholds[$0] ?? options.threshold }
+        self.thresholds = labels.map {
+            background.contains($0.lowercased()) ? .infinity : options.labelThresholds[$0] ?? options.threshold
+        }
         history = [Float](repeating: 0, count: smoothFrames * labels.count)
         sums = [Double](repeating: 0, count: labels.count)
         smoothed = [Float](repeating: 0, count: labels.count)
@@ -89,7 +95,10 @@ public final class ClassifyDetector: Detector {
             guard smoothed[k] >= thresholds[k], frame.index >= quietUntil[k] else { continue }
             quietUntil[k] = frame.index + max(refractoryFrames, 1)
             let start = runStart[k] >= 0 ? max(runStartTime[k], oldestTime) : oldestTime
-            emit(DetectorEvent(kind: .detection, label: k, score: smoothed[k], threshold: thresholds[k], start: start, end: frame.end))
+            emit(
+                DetectorEvent(
+                    kind: .detection, label: k, score: smoothed[k], threshold: thresholds[k], start: start,
+                    end: frame.end))
         }
         framesSeen += 1
     }
@@ -128,7 +137,8 @@ extension ClassifyDetector: SnapshottableDetector {
         let n = labels.count
         let savedWindow = try snapshot.scalar("smooth_frames")
         guard savedWindow == Double(smoothFrames) else {
-            throw StateFileError("the saved smoothing window is \(Int(savedWindow)) frames, the detector's is \(smoothFrames)")
+            throw StateFileError(
+                "the saved smoothing window is \(Int(savedWindow)) frames, the detector's is \(smoothFrames)")
         }
         let seen = try snapshot.scalar("frames_seen")
         guard seen >= 0 else { throw StateFileError("detector state \"frames_seen\" is \(seen)") }

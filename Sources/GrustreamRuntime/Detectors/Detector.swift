@@ -11,7 +11,9 @@ public struct DetectorFrame {
     /// `[output]`: what the network produced for this frame.
     public var output: UnsafeBufferPointer<Float>
 
-    public init(index: Int, start: Double, end: Double, input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>) {
+    public init(
+        index: Int, start: Double, end: Double, input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>
+    ) {
         self.index = index
         self.start = start
         self.end = end

@@ -29,10 +29,13 @@ public struct FeatureFileJob {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: inputPath, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: inputPath, isDirectory: &isDirectory), !isDirectory.boolValue
+            else {
                 throw CaptureError("\(inputPath): no such file")
             }
-            guard let contents = FileManager.default.contents(atPath: inputPath) else { throw CaptureError("\(inputPath): cannot read") }
+            guard let contents = FileManager.default.contents(atPath: inputPath) else {
+                throw CaptureError("\(inputPath): cannot read")
+            }
             data = contents
         }
         let container: AudioContainer
@@ -46,7 +49,9 @@ public struct FeatureFileJob {
         } else if data.isEmpty {
             throw CaptureError("\(name): empty input")
         } else {
-            throw CaptureError("\(name): not a WAV file; for headerless PCM give --format s16le|s32le|f32le with --rate and --channels")
+            throw CaptureError(
+                "\(name): not a WAV file; for headerless PCM give --format s16le|s32le|f32le with --rate and --channels"
+            )
         }
         let audio = try AudioFile.decode(data, container: container, name: name)
         var table = featureTable
@@ -60,7 +65,9 @@ public struct FeatureFileJob {
         var samples: [Float]
         if sensor {
             samples = audio.samples
-            if !table.contains(where: { $0.0 == "channels" }) { table.append(("channels", .integer(audio.format.channels))) }
+            if !table.contains(where: { $0.0 == "channels" }) {
+                table.append(("channels", .integer(audio.format.channels)))
+            }
         } else if let channel {
             guard channel >= 0 && channel < audio.format.channels else {
                 throw PipelineConfigError("--channel \(channel): \(name) has channels 0…\(audio.format.channels - 1)")
@@ -77,7 +84,8 @@ public struct FeatureFileJob {
         let result = try FeatureExtractor.extract(samples, options: options)
         if result.frames == 0 {
             throw CaptureError(
-                "\(name): \(audio.frameCount) samples is shorter than one frame (\(options.frameLength) samples at \(Int(options.sampleRate)) Hz)")
+                "\(name): \(audio.frameCount) samples is shorter than one frame (\(options.frameLength) samples at \(Int(options.sampleRate)) Hz)"
+            )
         }
         samples = []
         return (options, Tensor(shape: [result.frames, result.dimension], scalars: result.values))

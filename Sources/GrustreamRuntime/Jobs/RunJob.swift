@@ -67,7 +67,9 @@ public struct RunJob: Sendable {
     }
 
     /// The publishers of the pipeline's sinks; a unix sink adopts a socket passed by systemd when there is one.
-    public static func makePublishers(_ pipeline: ResolvedPipeline, activation: SocketActivation, logger: Logger) throws -> [EventPublisher] {
+    public static func makePublishers(_ pipeline: ResolvedPipeline, activation: SocketActivation, logger: Logger) throws
+        -> [EventPublisher]
+    {
         var publishers: [EventPublisher] = []
         for sink in pipeline.config.sinks {
             switch sink.kind {
@@ -78,12 +80,14 @@ public struct RunJob: Sendable {
                 let name = URL(fileURLWithPath: sink.path).lastPathComponent
                 if let fd = activation.descriptor(named: name) {
                     logger.info("publishing on the socket passed by systemd (\(name), fd \(fd))")
-                    publishers.append(try UnixSocketPublisher(listeningFD: fd, pipeline: pipeline.config.name, options: options))
+                    publishers.append(
+                        try UnixSocketPublisher(listeningFD: fd, pipeline: pipeline.config.name, options: options))
                 } else {
                     let path = pipeline.config.resolve(sink.path).path
                     publishers.append(
                         try UnixSocketPublisher(
-                            path: path, mode: sink.mode, group: sink.group.isEmpty ? nil : sink.group, pipeline: pipeline.config.name,
+                            path: path, mode: sink.mode, group: sink.group.isEmpty ? nil : sink.group,
+                            pipeline: pipeline.config.name,
                             options: options))
                     logger.info("publishing on \(path)")
                 }

@@ -9,7 +9,9 @@ public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public let syslogPrefixes: Bool
 
-    public init(level: Logger.Level, syslogPrefixes: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil) {
+    public init(
+        level: Logger.Level, syslogPrefixes: Bool = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+    ) {
         self.logLevel = level
         self.syslogPrefixes = syslogPrefixes
     }
@@ -45,7 +47,8 @@ public struct StderrLogHandler: LogHandler {
     public static func logger(level: String) throws -> Logger {
         guard let parsed = Logger.Level(rawValue: level) else {
             throw PipelineConfigError(
-                "log level \"\(level)\" is not allowed; expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                "log level \"\(level)\" is not allowed; expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return Logger(label: "grustream") { _ in StderrLogHandler(level: parsed) }
     }

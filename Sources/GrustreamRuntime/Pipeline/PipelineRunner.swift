@@ -33,7 +33,8 @@ public final class PipelineRunner: @unchecked Sendable {
     public private(set) var inputError: Error?
 
     public init(
-        pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier, logger: Logger,
+        pipeline: ResolvedPipeline, source: FrameSource, publishers: [EventPublisher], notifier: SystemdNotifier,
+        logger: Logger,
         watchdogInterval: Double? = SystemdNotifier.watchdogInterval()
     ) {
         self.pipeline = pipeline
@@ -87,9 +88,12 @@ public final class PipelineRunner: @unchecked Sendable {
                 lastStats = now
             }
             if notifier.isActive && status.due(now: now, frames: frameCount) {
-                notifier.status(status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
+                notifier.status(
+                    status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
             }
-            if let keeper = stateKeeper, keeper.interval > 0, now - lastStateSave >= .milliseconds(Int(keeper.interval * 1000)) {
+            if let keeper = stateKeeper, keeper.interval > 0,
+                now - lastStateSave >= .milliseconds(Int(keeper.interval * 1000))
+            {
                 keeper.save(open: processors.values.map { $0.snapshot() }, wait: false)
                 lastStateSave = now
             }
@@ -134,9 +138,11 @@ public final class PipelineRunner: @unchecked Sendable {
             let features = pipeline.features
             var problem: String?
             if stream.sampleRate != Int(features.sampleRate) {
-                problem = "\(stream.name): \(stream.sampleRate) Hz input, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate)"
+                problem =
+                    "\(stream.name): \(stream.sampleRate) Hz input, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate)"
             } else if stream.channels != features.channels {
-                problem = "\(stream.name): \(stream.channels)-channel input, but the features expect \(features.channels) (features.channels)"
+                problem =
+                    "\(stream.name): \(stream.channels)-channel input, but the features expect \(features.channels) (features.channels)"
             }
             do {
                 if let problem { throw CaptureError(problem) }
@@ -171,7 +177,9 @@ public final class PipelineRunner: @unchecked Sendable {
             } else {
                 logger.debug("stream closed: \(stream)")
             }
-            if let bad = stream.lastBadFrame { logger.warning("\(stream.name): \(stream.badFrames) bad frames, last: \(bad)") }
+            if let bad = stream.lastBadFrame {
+                logger.warning("\(stream.name): \(stream.badFrames) bad frames, last: \(bad)")
+            }
         case .sourceError(let name, let error, let retryIn):
             logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
             bus.publish(.error(stream: name, t: 0, message: "\(error)"))

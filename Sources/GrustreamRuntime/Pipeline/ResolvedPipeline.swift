@@ -24,12 +24,15 @@ public struct ResolvedPipeline: @unchecked Sendable {
     /// Load the model named by `[model] path` and check it against the pipeline.
     public init(config: PipelineConfig) throws {
         guard !config.model.path.isEmpty else {
-            throw PipelineConfigError("\(config.file?.path ?? config.name): model.path: no model given; a pipeline needs [model] path = \"….safetensors\"")
+            throw PipelineConfigError(
+                "\(config.file?.path ?? config.name): model.path: no model given; a pipeline needs [model] path = \"….safetensors\""
+            )
         }
         let url = config.resolve(config.model.path)
         let model: GRUModel
         do { model = try GRUModel.load(url) } catch let error as ModelLoadError {
-            throw ModelLoadError("\(error) (\(config.file?.path ?? config.name): model.path = \"\(config.model.path)\")")
+            throw ModelLoadError(
+                "\(error) (\(config.file?.path ?? config.name): model.path = \"\(config.model.path)\")")
         }
         try self.init(config: config, model: model, modelURL: url)
     }
@@ -59,15 +62,18 @@ public struct ResolvedPipeline: @unchecked Sendable {
             let origin = config.featuresGiven ? pipelineFile : "\(modelURL.lastPathComponent) metadata"
             throw PipelineConfigError(
                 "\(modelURL.lastPathComponent): the GRU reads \(model.inputSize) values per frame (\"\(model.metadataFields.gruPrefix)weight_ih_l0\" is [\(3 * model.hiddenSize), \(model.inputSize)]), "
-                    + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))")
+                    + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
+            )
         }
         if Int(features.sampleRate) != config.source.rate && config.source.format != .wav {
             throw PipelineConfigError(
-                "\(pipelineFile): source.rate = \(config.source.rate) Hz, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate\(table.contains { $0.0 == "sample_rate" } ? "" : ", the preset default")); resample the input or change one of them")
+                "\(pipelineFile): source.rate = \(config.source.rate) Hz, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate\(table.contains { $0.0 == "sample_rate" } ? "" : ", the preset default")); resample the input or change one of them"
+            )
         }
         if features.channels != config.source.channels && (features.kind == .bands || features.kind == .raw) {
             throw PipelineConfigError(
-                "\(pipelineFile): source.channels = \(config.source.channels), but features.channels = \(features.channels)")
+                "\(pipelineFile): source.channels = \(config.source.channels), but features.channels = \(features.channels)"
+            )
         }
 
         // Labels: the pipeline's, else the model's; one per output for classify.
@@ -81,7 +87,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
         }
         if mode == .carry && model.bidirectional {
             throw PipelineConfigError(
-                "\(modelURL.lastPathComponent): a bidirectional GRU cannot run in carry mode (its reverse direction needs future frames); set [model] mode = \"window:N\"")
+                "\(modelURL.lastPathComponent): a bidirectional GRU cannot run in carry mode (its reverse direction needs future frames); set [model] mode = \"window:N\""
+            )
         }
         let wanted: OutputActivation?
         switch config.model.outputActivation {
@@ -93,7 +100,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
         if let wanted, wanted != model.outputActivation {
             guard model.outputActivation == .none else {
                 throw PipelineConfigError(
-                    "\(pipelineFile): model.output_activation = \"\(wanted.rawValue)\", but \(modelURL.lastPathComponent) already applies \(model.outputActivation.rawValue) (its metadata); remove the override")
+                    "\(pipelineFile): model.output_activation = \"\(wanted.rawValue)\", but \(modelURL.lastPathComponent) already applies \(model.outputActivation.rawValue) (its metadata); remove the override"
+                )
             }
             outputActivation = wanted
         } else {
@@ -103,13 +111,18 @@ public struct ResolvedPipeline: @unchecked Sendable {
         // Detector: kind from the pipeline, else from the model's task; the model's calibration under the pipeline's keys.
         var detectorTable: [(String, ConfigValue)] = []
         let task = model.metadataFields.task ?? (metadata["task"] as? String)
-        if config.detectorTable?["kind"] == nil, task == "predict" { detectorTable.append(("kind", .string("anomaly"))) }
+        if config.detectorTable?["kind"] == nil, task == "predict" {
+            detectorTable.append(("kind", .string("anomaly")))
+        }
         var kindProbe = DetectorOptions()
         let pipelineEntries = config.detectorTable?.tableEntries ?? []
-        try DetectorOptions.apply(.table(detectorTable + pipelineEntries.filter { $0.0 == "kind" }), to: &kindProbe, path: "detector")
+        try DetectorOptions.apply(
+            .table(detectorTable + pipelineEntries.filter { $0.0 == "kind" }), to: &kindProbe, path: "detector")
         if let calibration = metadata["detector"] {
-            let allowed = Set(kindProbe.kind == .classify ? ClassifyOptions.fields.map(\.key) : AnomalyOptions.fields.map(\.key))
-            for (key, value) in try ConfigValue(json: calibration, path: "detector").tableEntries ?? [] where allowed.contains(key) {
+            let allowed = Set(
+                kindProbe.kind == .classify ? ClassifyOptions.fields.map(\.key) : AnomalyOptions.fields.map(\.key))
+            for (key, value) in try ConfigValue(json: calibration, path: "detector").tableEntries ?? []
+            where allowed.contains(key) {
                 detectorTable.append((key, value))
             }
         }
@@ -136,11 +149,13 @@ public struct ResolvedPipeline: @unchecked Sendable {
         if detector.kind == .classify {
             guard !labels.isEmpty else {
                 throw PipelineConfigError(
-                    "\(modelURL.lastPathComponent): the classify detector needs a label per output, but the model has none; set [model] labels = [ … ] (\(model.outputSize) names)")
+                    "\(modelURL.lastPathComponent): the classify detector needs a label per output, but the model has none; set [model] labels = [ … ] (\(model.outputSize) names)"
+                )
             }
             guard labels.count == model.outputSize else {
                 throw PipelineConfigError(
-                    "\(pipelineFile): \(labels.count) labels for \(model.outputSize) model outputs (\(modelURL.lastPathComponent))")
+                    "\(pipelineFile): \(labels.count) labels for \(model.outputSize) model outputs (\(modelURL.lastPathComponent))"
+                )
             }
         }
     }
@@ -153,7 +168,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
         switch detector.kind {
         case .classify: return try ClassifyDetector(labels: labels, options: detector.classify, hopSeconds: hopSeconds)
         case .anomaly:
-            return try AnomalyDetector(inputSize: model.inputSize, outputSize: model.outputSize, options: detector.anomaly, hopSeconds: hopSeconds)
+            return try AnomalyDetector(
+                inputSize: model.inputSize, outputSize: model.outputSize, options: detector.anomaly,
+                hopSeconds: hopSeconds)
         case .precise:
             return try PreciseDetector(
                 labels: labels, options: detector.precise, decoder: preciseDecoder!,
@@ -165,8 +182,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
     /// What part of the options sets the dimension, for messages.
     static func dimensionSource(_ f: FeatureOptions) -> String {
         switch f.kind {
-        case .mfcc: "features.coefficients = \(f.cepstrum.coefficients)" + (f.delta.order > 0 ? " × \(f.delta.order + 1) with deltas" : "")
-        case .fbank: "features.mel_bins = \(f.mel.bins)" + (f.delta.order > 0 ? " × \(f.delta.order + 1) with deltas" : "")
+        case .mfcc:
+            "features.coefficients = \(f.cepstrum.coefficients)"
+                + (f.delta.order > 0 ? " × \(f.delta.order + 1) with deltas" : "")
+        case .fbank:
+            "features.mel_bins = \(f.mel.bins)" + (f.delta.order > 0 ? " × \(f.delta.order + 1) with deltas" : "")
         case .spectrum: "fft_length / 2 + 1 = \(f.fftLength / 2 + 1)"
         case .bands: "features.band_count = \(f.bands.count) × \(f.channels) channels"
         case .raw: "\(f.channels) channels"
@@ -178,6 +198,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var resolved = config
         resolved.features = features
         resolved.detector = detector
-        return resolved.describe() + "\n" + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
+        return resolved.describe() + "\n"
+            + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
     }
 }

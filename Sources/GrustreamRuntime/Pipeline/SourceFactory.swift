@@ -26,11 +26,15 @@ public enum SourceFactory {
             case .s32le: encoding = .s32le
             case .f32le: encoding = .f32le
             default:
-                throw PipelineConfigError("\(file): source.format = \"\(s.format.rawValue)\" cannot be captured from ALSA; expected s16le, s32le or f32le")
+                throw PipelineConfigError(
+                    "\(file): source.format = \"\(s.format.rawValue)\" cannot be captured from ALSA; expected s16le, s32le or f32le"
+                )
             }
-            var options = AlsaSource.Options(device: s.device, sampleRate: s.rate, channels: s.channels, encoding: encoding)
+            var options = AlsaSource.Options(
+                device: s.device, sampleRate: s.rate, channels: s.channels, encoding: encoding)
             options.periodFrames = max(1, Int((s.periodMilliseconds / 1000 * Double(s.rate)).rounded()))
-            options.bufferFrames = max(options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
+            options.bufferFrames = max(
+                options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
             options.streamName = streamName
@@ -38,16 +42,20 @@ public enum SourceFactory {
             return try AlsaSource(options: options)
         case .stdin, .file:
             var options = StreamSource.Options(
-                format: inputFormat(), sampleRate: s.rate, channels: s.channels, realtime: s.realtime, badFramePolicy: policy,
+                format: inputFormat(), sampleRate: s.rate, channels: s.channels, realtime: s.realtime,
+                badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.streamName = streamName
             if s.kind == .stdin { return try StreamSource.standardInput(options: options) }
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
             return try StreamSource(path: config.resolve(s.path).path, options: options)
         case .unix:
-            guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a unix source needs a socket path") }
+            guard !s.path.isEmpty else {
+                throw PipelineConfigError("\(file): source.path: a unix source needs a socket path")
+            }
             let options = UnixSocketSource.Options(
-                format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy, ringCapacityFrames: ring)
+                format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
+                ringCapacityFrames: ring)
             return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
         }
     }

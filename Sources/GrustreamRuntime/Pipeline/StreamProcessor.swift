@@ -41,7 +41,9 @@ public final class StreamProcessor {
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
     ///   next sample; the hidden state is kept when the network has the same shape, the detector state when it
     ///   fits (`carriedHiddenState`, `carriedDetectorState` tell).
-    public init(name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil) throws {
+    public init(
+        name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil
+    ) throws {
         self.name = name
         self.pipeline = pipeline
         self.bus = bus
@@ -134,7 +136,8 @@ public final class StreamProcessor {
         let start = Double(max(0, first)) / sampleRate
         let end = Double(max(0, first + frameLength)) / sampleRate
         let frame = DetectorFrame(
-            index: frames, start: start, end: end, input: UnsafeBufferPointer(input), output: UnsafeBufferPointer(output))
+            index: frames, start: start, end: end, input: UnsafeBufferPointer(input),
+            output: UnsafeBufferPointer(output))
         detector.process(frame) { event in publish(event, at: end) }
         if scoresEnabled {
             detector.withScores { scores in
@@ -188,13 +191,15 @@ public final class StreamProcessor {
             lastEvent = (detector.labels[event.label], t)
             bus.publish(
                 .detection(
-                    stream: name, t: t, label: detector.labels[event.label], score: Double(event.score), start: event.start,
+                    stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
+                    start: event.start,
                     end: event.end))
         case .anomaly:
             lastEvent = ("", t)
             bus.publish(
                 .anomaly(
-                    stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold), start: event.start,
+                    stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold),
+                    start: event.start,
                     end: event.end))
         }
     }

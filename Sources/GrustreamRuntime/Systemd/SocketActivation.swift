@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Listening sockets passed by systemd socket activation (`sd_listen_fds(3)`): descriptors 3…3+N−1 when
@@ -24,7 +24,8 @@ public struct SocketActivation: Sendable {
             sockets = []
             return
         }
-        let names = get("LISTEN_FDNAMES")?.split(separator: ":", omittingEmptySubsequences: false).map(String.init) ?? []
+        let names =
+            get("LISTEN_FDNAMES")?.split(separator: ":", omittingEmptySubsequences: false).map(String.init) ?? []
         sockets = (0..<count).map { i in
             let fd = Self.firstDescriptor + Int32(i)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// `sd_notify(3)` without libsystemd: datagrams to `$NOTIFY_SOCKET` (a path, or `@name` for the abstract
