@@ -1,5 +1,14 @@
-"""GRU references for scripts/bench_references.py: PyTorch nn.GRU and an onnxruntime GRU-op graph (IO binding),
-one frame per call with the state fed back and chunks of 100 frames, on the safetensors weights grustream loads."""
+#!/usr/bin/env python3
+"""GRU references: PyTorch nn.GRU and an onnxruntime GRU-op graph (IO binding), one thread, on the safetensors
+weights grustream loads. Used by scripts/bench_references.py (one frame per call with the state fed back, chunks of
+100 frames, for the six benchmark shapes), and on its own for one model file, with its linear head, also for B
+streams stepped together:
+
+    taskset -c 1 scripts/bench_gru_references.py [MODEL.safetensors] [--streams 64] [--chunk 100]
+
+(default model: Tests/Fixtures/gru/torch_l2_h128, 2 × 128, input 40, 12-output head). Prints µs per step, frames/s
+and GFLOP/s, the units of `grustream bench gru`, from process CPU time (median of 7 rounds, as grustream's bench)."""
+import argparse
 import os
 
 import numpy as np
@@ -8,7 +17,8 @@ from bench_references import CHUNK_FRAMES, SHAPES, measure, result, shape_id
 
 
 def onnx_gru_model(sd, i, h, layers):
-    """ONNX GRU ops (one per layer, linear_before_reset=1), PyTorch weights reordered r,z,n → z,r,h."""
+    """ONNX GRU ops (one per layer, linear_before_reset=1), PyTorch weights reordered r,z,n → z,r,h; X [T, B, I],
+    H0 [layers, B, H] → Y [T, B, H] (or [T, B, O] through a MatMul/Add head when sd has linear.weight), HN."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -34,13 +44,22 @@ def onnx_gru_model(sd, i, h, layers):
         hs.append(f"hN{k}")
     inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"))
     nodes.append(helper.make_node("Concat", hs, ["HN"], axis=0))
-    nodes.append(helper.make_node("Identity", [x], ["Y"]))
+    o = h
+    if "linear.weight" in sd:
+        head_w = sd["linear.weight"]
+        o = len(head_w)
+        head_b = sd.get("linear.bias", np.zeros(o, np.float32))
+        inits.append(numpy_helper.from_array(head_w.T.astype(np.float32).copy(), "HW"))
+        inits.append(numpy_helper.from_array(head_b.astype(np.float32), "HB"))
+        nodes += [helper.make_node("MatMul", [x, "HW"], ["HM"]), helper.make_node("Add", ["HM", "HB"], ["Y"])]
+    else:
+        nodes.append(helper.make_node("Identity", [x], ["Y"]))
     graph = helper.make_graph(
         nodes, "gru",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["T", 1, i]),
-         helper.make_tensor_value_info("H0", TensorProto.FLOAT, [layers, 1, h])],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["T", 1, h]),
-         helper.make_tensor_value_info("HN", TensorProto.FLOAT, [layers, 1, h])], inits)
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["T", "B", i]),
+         helper.make_tensor_value_info("H0", TensorProto.FLOAT, [layers, "B", h])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["T", "B", o]),
+         helper.make_tensor_value_info("HN", TensorProto.FLOAT, [layers, "B", h])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.checker.check_model(model)
     return model.SerializeToString()
@@ -151,3 +170,78 @@ def ort_call_overhead():
 
     return [result("ort-identity-call", "onnxruntime Identity graph, one run_with_iobinding (call overhead)",
                    measure(body), 1)]
+
+
+def main():
+    import onnxruntime as ort
+    import safetensors.numpy
+    import torch
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", nargs="?", default=os.path.join(root, "Tests/Fixtures/gru/torch_l2_h128/model.safetensors"))
+    ap.add_argument("--streams", type=int, default=64)
+    ap.add_argument("--chunk", type=int, default=CHUNK_FRAMES)
+    a = ap.parse_args()
+    sd = safetensors.numpy.load_file(a.model)
+    layers = sum(1 for k in sd if k.startswith("gru.weight_ih_l"))
+    h, i = sd["gru.weight_hh_l0"].shape[1], sd["gru.weight_ih_l0"].shape[1]
+    head = sd.get("linear.weight")
+    flops = sum(2 * 3 * h * ((i if k == 0 else h) + h) for k in range(layers)) + (2 * head.size if head is not None else 0)
+    print(f"{a.model}: {layers}×{h}, input {i}, head {len(head) if head is not None else 'none'}, {flops} FLOP/step; "
+          f"torch {torch.__version__}, onnxruntime {ort.__version__}, 1 thread")
+    rng = np.random.default_rng(0)
+
+    torch.set_num_threads(1)
+    gru = torch.nn.GRU(i, h, layers)
+    gru.load_state_dict({k[len("gru."):]: torch.from_numpy(v) for k, v in sd.items() if k.startswith("gru.")})
+    lin = torch.nn.Identity()
+    if head is not None:
+        lin = torch.nn.Linear(h, len(head))
+        lin.load_state_dict({"weight": torch.from_numpy(head), "bias": torch.from_numpy(sd["linear.bias"])})
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    sess = ort.InferenceSession(onnx_gru_model(sd, i, h, layers), so, providers=["CPUExecutionProvider"])
+
+    def ort_body(t, b):
+        """Inputs and outputs bound once; two bindings swap the state buffers (no copies in or out)."""
+        x = ort.OrtValue.ortvalue_from_numpy(rng.standard_normal((t, b, i)).astype(np.float32))
+        y = ort.OrtValue.ortvalue_from_numpy(np.zeros((t, b, len(head) if head is not None else h), np.float32))
+        states = [ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, b, h), np.float32)) for _ in range(2)]
+        bindings = []
+        for src, dst in ((states[0], states[1]), (states[1], states[0])):
+            io = sess.io_binding()
+            io.bind_ortvalue_input("X", x)
+            io.bind_ortvalue_input("H0", src)
+            io.bind_ortvalue_output("Y", y)
+            io.bind_ortvalue_output("HN", dst)
+            bindings.append(io)
+
+        def body(n):
+            for s in range(n):
+                sess.run_with_iobinding(bindings[s & 1])
+        return body
+
+    def torch_body(t, b):
+        x = torch.randn(t, b, i)
+        state = {"h": torch.zeros(layers, b, h)}
+
+        def body(n):
+            with torch.inference_mode():
+                for _ in range(n):
+                    y, state["h"] = gru(x, state["h"])
+                    lin(y)
+        return body
+
+    for lib, make in (("onnxruntime", ort_body), ("PyTorch", torch_body)):
+        step = result("step", "", measure(make(1, 1)), 1, flops)
+        chunk = result("chunk", "", measure(make(a.chunk, 1)), a.chunk, flops)
+        batch = result("batch", "", measure(make(1, a.streams)), a.streams, flops)
+        print(f"{lib:12} step {step['us_per_item']:.2f} µs ({step['gflops']:.1f} GFLOP/s); "
+              f"chunks of {a.chunk} {chunk['items_per_second']:,.0f} frames/s; "
+              f"{a.streams} streams {batch['gflops']:.1f} GFLOP/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -38,7 +38,7 @@ public final class GRURunner {
     private let sequence: GRUSequenceWorkspace
     private let windowLength: Int
     /// Frames per layer-major chunk in carry mode (longer runs are cut; the results do not depend on it).
-    static let chunkCapacity = 32
+    public static let chunkCapacity = 32
 
     /// - mode: nil → the model's mode. Carry mode refuses a bidirectional model.
     /// - initialState: [layers × directions, hidden] (or [layers × directions, 1, hidden]); nil → zeros.

@@ -15,32 +15,20 @@ public struct FeatureBench {
 
     /// The cases measured, in table order. Chunks of 160 samples = 10 ms at 16 kHz.
     public static func cases(sampleRate: Double) -> [Case] {
-        let chunk = Int(sampleRate / 100)
+        func make(_ convention: FeatureConvention, _ kind: FeatureKind, streamed: Bool) -> Case {
+            let family = convention == .kaldi ? "kaldi" : "librosa"
+            let (id, label) =
+                kind == .mfcc ? ("mfcc", "MFCC") : convention == .kaldi ? ("fbank", "fbank") : ("logmel", "log-mel")
+            return Case(
+                name: "\(family)-\(id)-\(streamed ? "stream-10ms" : "whole")",
+                description: "\(family) \(label), \(streamed ? "10 ms chunks" : "whole signal")",
+                convention: convention, kind: kind, chunkSamples: streamed ? Int(sampleRate / 100) : nil)
+        }
         return [
-            Case(
-                name: "kaldi-mfcc-stream-10ms", description: "kaldi MFCC, 10 ms chunks", convention: .kaldi,
-                kind: .mfcc, chunkSamples: chunk),
-            Case(
-                name: "kaldi-fbank-stream-10ms", description: "kaldi fbank, 10 ms chunks", convention: .kaldi,
-                kind: .fbank, chunkSamples: chunk),
-            Case(
-                name: "kaldi-mfcc-whole", description: "kaldi MFCC, whole signal", convention: .kaldi, kind: .mfcc,
-                chunkSamples: nil),
-            Case(
-                name: "kaldi-fbank-whole", description: "kaldi fbank, whole signal", convention: .kaldi, kind: .fbank,
-                chunkSamples: nil),
-            Case(
-                name: "librosa-logmel-whole", description: "librosa log-mel, whole signal", convention: .librosa,
-                kind: .fbank, chunkSamples: nil),
-            Case(
-                name: "librosa-mfcc-whole", description: "librosa MFCC, whole signal", convention: .librosa,
-                kind: .mfcc, chunkSamples: nil),
-            Case(
-                name: "librosa-logmel-stream-10ms", description: "librosa log-mel, 10 ms chunks", convention: .librosa,
-                kind: .fbank, chunkSamples: chunk),
-            Case(
-                name: "librosa-mfcc-stream-10ms", description: "librosa MFCC, 10 ms chunks", convention: .librosa,
-                kind: .mfcc, chunkSamples: chunk),
+            make(.kaldi, .mfcc, streamed: true), make(.kaldi, .fbank, streamed: true),
+            make(.kaldi, .mfcc, streamed: false), make(.kaldi, .fbank, streamed: false),
+            make(.librosa, .fbank, streamed: false), make(.librosa, .mfcc, streamed: false),
+            make(.librosa, .fbank, streamed: true), make(.librosa, .mfcc, streamed: true),
         ]
     }
 

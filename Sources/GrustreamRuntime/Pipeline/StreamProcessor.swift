@@ -3,7 +3,10 @@ import GrustreamNeural
 
 /// One stream's hot path: samples → features → normalisation → GRU step → activation → detector → events.
 /// Holds the stream's state (feature ring, hidden state, detector state) apart from the shared model.
-/// Nothing is allocated per frame.
+/// The frames completed by one `accept` (one of a live 10 ms read, up to hundreds of a file or socket read) go
+/// through the GRU together, up to `batchFrames` at a time: `GRURunner.run` computes a chunk layer-major with the
+/// input projections as one product, with the same results, bit for bit, as frame by frame. Nothing is allocated
+/// per frame.
 public final class StreamProcessor {
     public let name: String
     public let pipeline: ResolvedPipeline
@@ -13,10 +16,13 @@ public final class StreamProcessor {
     let bus: PublisherGroup
     /// Publish a `SCORES` line per frame.
     let scoresEnabled: Bool
-    /// `[input]` the normalised feature vector the GRU reads.
-    private let input: UnsafeMutableBufferPointer<Float>
-    /// `[output]` the head's output after the activation.
-    private let output: UnsafeMutableBufferPointer<Float>
+    /// Frames run through the GRU in one call, at most.
+    static let batchFrames = GRURunner.chunkCapacity
+    /// `[batchFrames, input]` the normalised feature vectors the GRU reads; the first `pending` rows are waiting.
+    private let inputs: UnsafeMutableBufferPointer<Float>
+    /// `[batchFrames, output]` the head's outputs, after the activation.
+    private let outputs: UnsafeMutableBufferPointer<Float>
+    private var pending = 0
     /// `[input]` model normalisation: mean and 1/std (empty: none).
     private let mean: [Float]
     private let inverseStd: [Float]
@@ -64,10 +70,10 @@ public final class StreamProcessor {
         lastEvent = previous?.lastEvent
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
-        input = .allocate(capacity: pipeline.model.inputSize)
-        input.initialize(repeating: 0)
-        output = .allocate(capacity: pipeline.model.outputSize)
-        output.initialize(repeating: 0)
+        inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
+        inputs.initialize(repeating: 0)
+        outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
+        outputs.initialize(repeating: 0)
         if let norm = pipeline.model.normalisation {
             mean = norm.mean
             inverseStd = norm.std.map { 1 / $0 }
@@ -96,8 +102,8 @@ public final class StreamProcessor {
     }
 
     deinit {
-        input.deallocate()
-        output.deallocate()
+        inputs.deallocate()
+        outputs.deallocate()
     }
 
     /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
@@ -113,38 +119,56 @@ public final class StreamProcessor {
             skippedInputFrames = firstFrame - receivedInputFrames
         }
         receivedInputFrames += samples.count / channels
-        extractor.accept(samples) { frame in process(frame) }
+        extractor.accept(samples) { frame in enqueue(frame) }
+        flush()
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
-        extractor.finish { frame in process(frame) }
+        extractor.finish { frame in enqueue(frame) }
+        flush()
         let endSample = receivedInputFrames + skippedInputFrames
         detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate) }
     }
 
-    private func process(_ features: UnsafeBufferPointer<Float>) {
-        let n = input.count
+    /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
+    private func enqueue(_ features: UnsafeBufferPointer<Float>) {
+        let n = pipeline.model.inputSize
+        let row = inputs.baseAddress! + pending * n
         if mean.isEmpty {
-            for i in 0..<n { input[i] = features[i] }
+            for i in 0..<n { row[i] = features[i] }
         } else {
-            for i in 0..<n { input[i] = (features[i] - mean[i]) * inverseStd[i] }
+            for i in 0..<n { row[i] = (features[i] - mean[i]) * inverseStd[i] }
         }
-        runner.step(UnsafeBufferPointer(input), output: output)
-        pipeline.outputActivation.apply(output.baseAddress!, output.count)
-        let first = firstSample(ofFrame: frames)
-        let start = Double(max(0, first)) / sampleRate
-        let end = Double(max(0, first + frameLength)) / sampleRate
-        let frame = DetectorFrame(
-            index: frames, start: start, end: end, input: UnsafeBufferPointer(input),
-            output: UnsafeBufferPointer(output))
-        detector.process(frame) { event in publish(event, at: end) }
-        if scoresEnabled {
-            detector.withScores { scores in
-                bus.publishScores(stream: name, t: end, frame: frames, labels: detector.labels, scores: scores)
+        pending += 1
+        if pending == Self.batchFrames { flush() }
+    }
+
+    /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
+    private func flush() {
+        guard pending > 0 else { return }
+        let n = pipeline.model.inputSize
+        let o = pipeline.model.outputSize
+        runner.run(UnsafeBufferPointer(inputs), count: pending, outputs: outputs)
+        for k in 0..<pending {
+            let output = outputs.baseAddress! + k * o
+            pipeline.outputActivation.apply(output, o)
+            let first = firstSample(ofFrame: frames)
+            let start = Double(max(0, first)) / sampleRate
+            let end = Double(max(0, first + frameLength)) / sampleRate
+            let frame = DetectorFrame(
+                index: frames, start: start, end: end,
+                input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
+                output: UnsafeBufferPointer(start: output, count: o))
+            detector.process(frame) { event in publish(event, at: end) }
+            if scoresEnabled {
+                detector.withScores { scores in
+                    bus.publishScores(stream: name, t: end, frame: frames, labels: detector.labels, scores: scores)
+                }
             }
+            frames += 1
         }
-        frames += 1
+        pending = 0
     }
 
     /// First sample of the stream's frame `frame` (negative with centre padding), skipped input included.
