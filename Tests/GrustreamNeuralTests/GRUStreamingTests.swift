@@ -90,6 +90,52 @@ struct GRUStreamingTests {
         _ = n
     }
 
+    /// The daemon's case: streams keep their own `GRURunner` (and may run chunks alone); whichever have a frame
+    /// are loaded into the first rows of a batch, stepped together and stored back.
+    @Test("streams stepped through changing subsets of a batch (load, step count:, store) == each alone")
+    func batchSubsetsEqualSingle() throws {
+        let model = try GRUGoldens.model("torch_l2_h128")
+        let input = try #require(try GRUGoldens.tensor("torch_l2_h128", "input"))
+        let streams = 4
+        let o = model.outputSize
+        let batch = try GRUBatchRunner(model: model, streams: streams)
+        let owned = try (0..<streams).map { _ in try GRURunner(model: model, mode: .carry) }
+        let alone = try (0..<streams).map { _ in try GRURunner(model: model, mode: .carry) }
+        var next = [Int](repeating: 0, count: streams)  // each stream's next frame
+        var outputs = [Float](repeating: 0, count: streams * o)
+        var single = [Float](repeating: 0, count: o)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<24 {
+            // A random subset has a frame this round (as sensor producers whose frames arrive when they do).
+            let active = (0..<streams).filter { _ in Bool.random(using: &generator) }
+            guard !active.isEmpty else { continue }
+            if round % 5 == 4, let s = active.first {  // sometimes a stream runs a 3-frame chunk on its own runner
+                let x = Array((0..<3).flatMap { input.row((next[s] + $0 + 7 * s) % input.rows) })
+                var y = [Float](repeating: 0, count: 3 * o)
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { owned[s].run(x, count: 3, outputs: $0) }
+                    y.withUnsafeMutableBufferPointer { alone[s].run(x, count: 3, outputs: $0) }
+                }
+                next[s] += 3
+            }
+            let x = active.flatMap { input.row((next[$0] + 7 * $0) % input.rows) }
+            for (row, s) in active.enumerated() { batch.load(stream: row, from: owned[s]) }
+            x.withUnsafeBufferPointer { x in
+                outputs.withUnsafeMutableBufferPointer { batch.step(x, outputs: $0, count: active.count) }
+            }
+            for (row, s) in active.enumerated() {
+                batch.store(stream: row, into: owned[s])
+                Array(input.row((next[s] + 7 * s) % input.rows)).withUnsafeBufferPointer { x in
+                    single.withUnsafeMutableBufferPointer { alone[s].step(x, output: $0) }
+                }
+                #expect(Array(outputs[(row * o)..<((row + 1) * o)]) == single, "round \(round), stream \(s)")
+                next[s] += 1
+            }
+        }
+        for s in 0..<streams { #expect(owned[s].hidden == alone[s].hidden, "stream \(s) state") }
+        #expect(next.reduce(0, +) > 20)
+    }
+
     @Test("window mode == a fresh run over the last N frames (zero frames before the start)")
     func windowEqualsRerun() throws {
         let model = try GRUGoldens.model("torch_l3_h8_prefix_norm")

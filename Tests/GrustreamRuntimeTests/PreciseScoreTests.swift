@@ -118,7 +118,7 @@ struct PreciseScoreTests {
             labels: engine.model.network.labels, options: PreciseOptions(), decoder: engine.model.decoder,
             sampleRate: 16000, hopSamples: 800, frameSamples: 1600, initialRawScore: engine.initialRawScore)
         var events: [DetectorEvent] = []
-        var input = [Float](repeating: 0, count: 13)
+        let input = [Float](repeating: 0, count: 13)
         engine.accept(bytes) { index, raw in
             var output = [raw]
             input.withUnsafeBufferPointer { x in

@@ -87,11 +87,28 @@ public final class GRUBatchRunner {
         return Tensor(shape: [model.layerCount, h], scalars: values)
     }
 
-    /// One frame per stream: inputs [B, input] → outputs [B, outputSize].
-    public func step(_ inputs: UnsafeBufferPointer<Float>, outputs: UnsafeMutableBufferPointer<Float>) {
+    /// Stream `stream`'s state ← a single-stream runner's (carry mode, same model): with `store(stream:into:)`,
+    /// streams that each keep their own `GRURunner` are stepped together through the first rows of a batch.
+    public func load(stream: Int, from runner: GRURunner) {
+        precondition(stream >= 0 && stream < streamCount && runner.model === model && runner.mode == .carry)
+        (hiddenState + stream * streamStride).update(from: runner.hiddenState, count: streamStride)
+    }
+
+    /// A single-stream runner's state ← stream `stream`'s.
+    public func store(stream: Int, into runner: GRURunner) {
+        precondition(stream >= 0 && stream < streamCount && runner.model === model && runner.mode == .carry)
+        runner.hiddenState.update(from: hiddenState + stream * streamStride, count: streamStride)
+    }
+
+    /// One frame per stream: inputs [B, input] → outputs [B, outputSize]. With `count`, only the first `count`
+    /// streams are stepped (inputs [count, input]); the others keep their state.
+    public func step(
+        _ inputs: UnsafeBufferPointer<Float>, outputs: UnsafeMutableBufferPointer<Float>, count: Int? = nil
+    ) {
         let n = model.inputSize
-        let b = streamCount
-        precondition(inputs.count == b * n, "GRUBatchRunner.step: \(inputs.count) inputs, expected \(b) × \(n)")
+        let b = count ?? streamCount
+        precondition(b >= 1 && b <= streamCount, "GRUBatchRunner.step: \(b) streams of \(streamCount)")
+        precondition(inputs.count >= b * n, "GRUBatchRunner.step: \(inputs.count) inputs, expected \(b) × \(n)")
         precondition(outputs.count >= b * model.outputSize, "GRUBatchRunner.step: outputs too small")
         let input = inputs.baseAddress!
         for s in 0..<b {

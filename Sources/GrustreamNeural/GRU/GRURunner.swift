@@ -28,7 +28,8 @@ public final class GRURunner {
     /// [layers × directions, hiddenStride] the state `reset()` returns to
     private let initial: UnsafeMutablePointer<Float>
     /// [layers × directions, hiddenStride] carry: the carried state; window: the state after the last window run
-    private let hiddenState: UnsafeMutablePointer<Float>
+    /// (`GRUBatchRunner.load/store` copy it in and out: the same layout as one stream of a batch)
+    let hiddenState: UnsafeMutablePointer<Float>
     /// window: [N, inputStride] the last N frames, oldest first (nil in carry mode)
     private let window: UnsafeMutablePointer<Float>?
     /// window: the first layer's projections of the window's frames (nil in carry mode)

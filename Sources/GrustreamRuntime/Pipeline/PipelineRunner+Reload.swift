@@ -54,6 +54,7 @@ extension PipelineRunner {
             let kept = replaced.values.filter(\.carriedHiddenState).count
             processors = replaced
             pipeline = new
+            do { try prepareBatch() } catch { batch = nil }  // without a batch, each stream steps alone
             stateKeeper?.pipelineChanged(to: new)
             status.problem = nil
             logger.notice(

@@ -5,6 +5,8 @@ import Synchronization
 
 /// Runs a resolved pipeline: opens the source, processes every stream on the calling thread (the processing
 /// thread), publishes events, pets the systemd watchdog, and drains on stop. One instance per run.
+/// Streams of a multi-stream source (Unix socket producers) in carry mode go through the GRU together: each pass
+/// extracts the frames of every stream with input, then steps them as one batch (`StreamBatch`).
 /// SIGHUP swaps in a re-read pipeline between frames (`reload(using:)`); `[runtime] state_file` keeps the
 /// streams' state across restarts (`StateKeeper`).
 public final class PipelineRunner: @unchecked Sendable {
@@ -27,6 +29,10 @@ public final class PipelineRunner: @unchecked Sendable {
     /// Interleaved samples read from a ring at a time (allocated once).
     private let buffer: UnsafeMutableBufferPointer<Float>
     private var latency = LatencyHistogram()
+    /// Multi-stream sources in carry mode: the batch the streams' frames go through (nil: each stream alone).
+    var batch: StreamBatch?
+    /// With a batch: when each read of this pass started (its latency ends when the batch has run).
+    private var readStarts: [UInt64] = []
     private var framesOfClosedStreams = 0
     private var eventsOfClosedStreams = 0
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
@@ -77,6 +83,12 @@ public final class PipelineRunner: @unchecked Sendable {
             applyPendingReload()
             for event in hub.takeEvents() { handle(event) }
             for stream in hub.streams { drain(stream) }
+            if let batch {
+                batch.run(processors.values)
+                let done = DispatchTime.now().uptimeNanoseconds
+                for started in readStarts { latency.record(nanoseconds: done - started) }
+                readStarts.removeAll(keepingCapacity: true)
+            }
             let now = ContinuousClock.now
             if watchdog != nil && now - lastPet >= .milliseconds(Int((watchdog ?? 1) * 400)) {
                 notifier.watchdog()
@@ -148,6 +160,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 if let problem { throw CaptureError(problem) }
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processors[stream.id] = processor
+                try prepareBatch()
                 if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
                 logger.debug("stream opened: \(stream)")
             } catch {
@@ -195,9 +208,30 @@ public final class PipelineRunner: @unchecked Sendable {
             guard read.sampleCount > 0 else { return }
             guard let processor else { continue }  // refused stream: discard
             let started = DispatchTime.now().uptimeNanoseconds
-            processor.accept(UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount]), firstFrame: read.firstFrame)
-            latency.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+            let samples = UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount])
+            if batch != nil {
+                processor.extract(samples, firstFrame: read.firstFrame)
+                if readStarts.count < readStarts.capacity { readStarts.append(started) }
+            } else {
+                processor.accept(samples, firstFrame: read.firstFrame)
+                latency.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+            }
         }
+    }
+
+    /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
+    /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
+    func prepareBatch() throws {
+        guard source is UnixSocketSource, pipeline.mode == .carry else {
+            batch = nil
+            return
+        }
+        if let batch, batch.model === pipeline.model {
+            try batch.reserve(processors.count)
+        } else {
+            batch = try StreamBatch(model: pipeline.model, capacity: max(16, processors.count))
+        }
+        if readStarts.capacity < 4 * batch!.capacity { readStarts.reserveCapacity(4 * batch!.capacity) }
     }
 
     /// Counters for `STATS`.

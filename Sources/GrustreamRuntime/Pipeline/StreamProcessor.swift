@@ -23,6 +23,13 @@ public final class StreamProcessor {
     /// `[batchFrames, output]` the head's outputs, after the activation.
     private let outputs: UnsafeMutableBufferPointer<Float>
     private var pending = 0
+    /// Frames extracted and normalised, waiting for the GRU (see `extract`).
+    var pendingFrames: Int { pending }
+    /// Row `k` < `pendingFrames` of the waiting frames [input] and of their outputs [output].
+    func pendingInput(_ k: Int) -> UnsafePointer<Float> { UnsafePointer(inputs.baseAddress! + k * input) }
+    func pendingOutput(_ k: Int) -> UnsafeMutablePointer<Float> { outputs.baseAddress! + k * output }
+    private var input: Int { pipeline.model.inputSize }
+    private var output: Int { pipeline.model.outputSize }
     /// `[input]` model normalisation: mean and 1/std (empty: none).
     private let mean: [Float]
     private let inverseStd: [Float]
@@ -115,12 +122,18 @@ public final class StreamProcessor {
     /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
     /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
     public func accept(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
+        extract(samples, firstFrame: firstFrame)
+        flush()
+    }
+
+    /// `accept` without the GRU: the completed frames wait (`pendingFrames`) for a `StreamBatch` to step them
+    /// with other streams' frames, then `publishPending()`; 32 waiting frames run at once on this stream's runner.
+    func extract(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
         if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
             skippedInputFrames = firstFrame - receivedInputFrames
         }
         receivedInputFrames += samples.count / channels
         extractor.accept(samples) { frame in enqueue(frame) }
-        flush()
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
@@ -146,10 +159,22 @@ public final class StreamProcessor {
 
     /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
     private func flush() {
-        guard pending > 0 else { return }
-        let n = pipeline.model.inputSize
-        let o = pipeline.model.outputSize
-        runner.run(UnsafeBufferPointer(inputs), count: pending, outputs: outputs)
+        runGRU(from: 0)
+        publishPending()
+    }
+
+    /// Pending frames `from`..< `pendingFrames` through this stream's own runner (as one layer-major chunk).
+    func runGRU(from first: Int) {
+        guard pending > first else { return }
+        runner.run(
+            UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: pending - first,
+            outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+    }
+
+    /// The pending frames' outputs (all computed) through activation → detector → events; none are pending after.
+    func publishPending() {
+        let n = input
+        let o = output
         for k in 0..<pending {
             let output = outputs.baseAddress! + k * o
             pipeline.outputActivation.apply(output, o)
