@@ -33,6 +33,8 @@ public final class PipelineRunner: @unchecked Sendable {
     var batch: StreamBatch?
     /// With a batch: when each read of this pass started (its latency ends when the batch has run).
     private var readStarts: [UInt64] = []
+    /// With a batch: the streams that received input in this pass (each once).
+    private var waiting: [StreamProcessor] = []
     private var framesOfClosedStreams = 0
     private var eventsOfClosedStreams = 0
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
@@ -84,7 +86,9 @@ public final class PipelineRunner: @unchecked Sendable {
             for event in hub.takeEvents() { handle(event) }
             for stream in hub.streams { drain(stream) }
             if let batch {
-                batch.run(processors.values)
+                batch.run(waiting)
+                for processor in waiting { processor.awaitingBatch = false }
+                waiting.removeAll(keepingCapacity: true)
                 let done = DispatchTime.now().uptimeNanoseconds
                 for started in readStarts { latency.record(nanoseconds: done - started) }
                 readStarts.removeAll(keepingCapacity: true)
@@ -211,6 +215,10 @@ public final class PipelineRunner: @unchecked Sendable {
             let samples = UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount])
             if batch != nil {
                 processor.extract(samples, firstFrame: read.firstFrame)
+                if !processor.awaitingBatch {
+                    processor.awaitingBatch = true
+                    waiting.append(processor)
+                }
                 if readStarts.count < readStarts.capacity { readStarts.append(started) }
             } else {
                 processor.accept(samples, firstFrame: read.firstFrame)
@@ -232,6 +240,7 @@ public final class PipelineRunner: @unchecked Sendable {
             batch = try StreamBatch(model: pipeline.model, capacity: max(16, processors.count))
         }
         if readStarts.capacity < 4 * batch!.capacity { readStarts.reserveCapacity(4 * batch!.capacity) }
+        if waiting.capacity < batch!.capacity { waiting.reserveCapacity(batch!.capacity) }
     }
 
     /// Counters for `STATS`.

@@ -23,6 +23,8 @@ public final class StreamProcessor {
     /// `[batchFrames, output]` the head's outputs, after the activation.
     private let outputs: UnsafeMutableBufferPointer<Float>
     private var pending = 0
+    /// Listed for the batch of the current pass (`PipelineRunner`).
+    var awaitingBatch = false
     /// Frames extracted and normalised, waiting for the GRU (see `extract`).
     var pendingFrames: Int { pending }
     /// Row `k` < `pendingFrames` of the waiting frames [input] and of their outputs [output].
