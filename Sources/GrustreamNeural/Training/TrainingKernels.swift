@@ -1,8 +1,26 @@
 /// Dense kernels of the training graph. Row-major matrices; the left operand may be read transposed through
 /// its strides, so one product routine serves the forward projections (X·Wᵀ), the backward input gradients
-/// (dG·W) and the weight gradients (dGᵀ·X). Register tile: 4 rows × 8 columns; `acc += a * b`
-/// (not `addProduct`: no FMA in the default target, STYLE.md).
+/// (dG·W) and the weight gradients (dGᵀ·X). Register tiles: 4 rows × 8 columns with `acc += a * b` on the
+/// portable target (8 of SSE's 16 registers; `addProduct` would be libm `fmaf` calls there, STYLE.md); with
+/// `GRUSTREAM_FMA`, 4 rows × 2 vectors (16 columns on AVX2, 32 with `GRUSTREAM_AVX512`: 8 accumulators, enough
+/// independent fused multiply-adds to cover their latency), then the 4 × 8 tile, then single columns.
+/// The portable build's results do not depend on the CPU (the demo models are made with it).
 enum TrainingKernels {
+    #if GRUSTREAM_AVX512
+        typealias Wide = SIMD16<Float>
+    #else
+        typealias Wide = SIMD8<Float>
+    #endif
+
+    @inline(__always)
+    static func multiplyAdd<V: SIMD>(_ acc: inout V, _ a: Float, _ b: V) where V.Scalar == Float {
+        #if GRUSTREAM_FMA
+            acc.addProduct(V(repeating: a), b)
+        #else
+            acc += V(repeating: a) * b
+        #endif
+    }
+
     /// C[m, n] (= or +=) Σ_k A(m, k) · B[k, n] for m < rows, n < columns, k < depth.
     /// - a: A(m, k) = a[m * aRowStride + k * aColumnStride]
     /// - b: [depth, ldb] row-major; c: [rows, ldc] row-major.
@@ -35,6 +53,51 @@ enum TrainingKernels {
             let a2 = a0 + (tile > 2 ? 2 * aRowStride : 0)
             let a3 = a0 + (tile > 3 ? 3 * aRowStride : 0)
             var n0 = 0
+            #if GRUSTREAM_FMA
+                let w = Wide.scalarCount
+                while n0 + 2 * w <= columns {
+                    var c00 = Wide()
+                    var c01 = Wide()
+                    var c10 = Wide()
+                    var c11 = Wide()
+                    var c20 = Wide()
+                    var c21 = Wide()
+                    var c30 = Wide()
+                    var c31 = Wide()
+                    var bp = UnsafeRawPointer(b + n0)
+                    var k = 0
+                    while k < depth {
+                        let b0 = bp.loadUnaligned(as: Wide.self)
+                        let b1 = bp.loadUnaligned(fromByteOffset: w * 4, as: Wide.self)
+                        let kc = k * aColumnStride
+                        multiplyAdd(&c00, a0[kc], b0)
+                        multiplyAdd(&c01, a0[kc], b1)
+                        multiplyAdd(&c10, a1[kc], b0)
+                        multiplyAdd(&c11, a1[kc], b1)
+                        multiplyAdd(&c20, a2[kc], b0)
+                        multiplyAdd(&c21, a2[kc], b1)
+                        multiplyAdd(&c30, a3[kc], b0)
+                        multiplyAdd(&c31, a3[kc], b1)
+                        bp += ldb * 4
+                        k += 1
+                    }
+                    store(c00, c + m0 * ldc + n0, accumulate)
+                    store(c01, c + m0 * ldc + n0 + w, accumulate)
+                    if tile > 1 {
+                        store(c10, c + (m0 + 1) * ldc + n0, accumulate)
+                        store(c11, c + (m0 + 1) * ldc + n0 + w, accumulate)
+                    }
+                    if tile > 2 {
+                        store(c20, c + (m0 + 2) * ldc + n0, accumulate)
+                        store(c21, c + (m0 + 2) * ldc + n0 + w, accumulate)
+                    }
+                    if tile > 3 {
+                        store(c30, c + (m0 + 3) * ldc + n0, accumulate)
+                        store(c31, c + (m0 + 3) * ldc + n0 + w, accumulate)
+                    }
+                    n0 += 2 * w
+                }
+            #endif
             while n0 < fullColumns {
                 var c0 = SIMD8<Float>()
                 var c1 = SIMD8<Float>()
@@ -45,10 +108,10 @@ enum TrainingKernels {
                 while k < depth {
                     let bv = UnsafeRawPointer(bp).loadUnaligned(as: SIMD8<Float>.self)
                     let kc = k * aColumnStride
-                    c0 += SIMD8(repeating: a0[kc]) * bv
-                    c1 += SIMD8(repeating: a1[kc]) * bv
-                    c2 += SIMD8(repeating: a2[kc]) * bv
-                    c3 += SIMD8(repeating: a3[kc]) * bv
+                    multiplyAdd(&c0, a0[kc], bv)
+                    multiplyAdd(&c1, a1[kc], bv)
+                    multiplyAdd(&c2, a2[kc], bv)
+                    multiplyAdd(&c3, a3[kc], bv)
                     bp += ldb
                     k += 1
                 }
@@ -74,12 +137,13 @@ enum TrainingKernels {
     }
 
     @inline(__always)
-    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+    private static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ accumulate: Bool)
+    where V.Scalar == Float {
         let raw = UnsafeMutableRawPointer(p)
         if accumulate {
-            raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
+            raw.storeBytes(of: raw.loadUnaligned(as: V.self) + v, as: V.self)
         } else {
-            raw.storeBytes(of: v, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v, as: V.self)
         }
     }
 
