@@ -65,6 +65,31 @@ def onnx_gru_model(sd, i, h, layers):
     return model.SerializeToString()
 
 
+def ort_stepper(sess, x, outputs, layers, h):
+    """body(n): n calls of the GRU graph on frames x [T, B, I] through IO binding, the state carried from call to
+    call: two bindings swap the state buffers, so a call is one run_with_iobinding with no copy in or out.
+    No RunOptions argument: passing one (even a default RunOptions()) costs ~40 µs per call here (onnxruntime
+    1.32: 2×128 step 20 µs without, 60 µs with) — Python binding overhead, not the GRU."""
+    import onnxruntime as ort
+    b = x.shape[1]
+    xv = ort.OrtValue.ortvalue_from_numpy(x)
+    yv = ort.OrtValue.ortvalue_from_numpy(np.zeros((x.shape[0], b, outputs), np.float32))
+    states = [ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, b, h), np.float32)) for _ in range(2)]
+    bindings = []
+    for src, dst in ((states[0], states[1]), (states[1], states[0])):
+        io = sess.io_binding()
+        io.bind_ortvalue_input("X", xv)
+        io.bind_ortvalue_input("H0", src)
+        io.bind_ortvalue_output("Y", yv)
+        io.bind_ortvalue_output("HN", dst)
+        bindings.append(io)
+
+    def body(n):
+        for s in range(n):
+            sess.run_with_iobinding(bindings[s & 1])
+    return body
+
+
 def gru_references(out_dir):
     import onnxruntime as ort
     import safetensors.numpy
@@ -116,35 +141,11 @@ def gru_references(out_dir):
         assert np.allclose(y_chk, y_ref.numpy(), atol=1e-4) and np.allclose(h_chk, h_ref.numpy(), atol=1e-4), \
             f"onnx GRU differs from torch for {sid}"
 
-        def bindings(x):
-            ha = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
-            hb = ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, 1, h), np.float32))
-            xv = ort.OrtValue.ortvalue_from_numpy(x)
-            y = ort.OrtValue.ortvalue_from_numpy(np.zeros((x.shape[0], 1, h), np.float32))
-            out = []
-            for src, dst in ((ha, hb), (hb, ha)):
-                b = sess.io_binding()
-                b.bind_ortvalue_input("X", xv)
-                b.bind_ortvalue_input("H0", src)
-                b.bind_ortvalue_output("Y", y)
-                b.bind_ortvalue_output("HN", dst)
-                out.append(b)
-            return out
-
-        step_bindings = bindings(frames[0:1].copy())
-        chunk_bindings = bindings(frames.copy())
-        # No RunOptions argument: passing one (even a default RunOptions()) costs ~40 µs per call here
-        # (onnxruntime 1.32: 2×128 step 20 µs without, 60 µs with), which is Python binding overhead, not the GRU.
-
-        def ort_run(bs):
-            def body(n):
-                for s in range(n):
-                    sess.run_with_iobinding(bs[s & 1])
-            return body
-
-        out.append(result(f"ort-step-{sid}", f"onnxruntime step {layers}×{h}", measure(ort_run(step_bindings)), 1, flops))
-        out.append(result(f"ort-chunk100-{sid}", f"onnxruntime chunks of 100 {layers}×{h}",
-                          measure(ort_run(chunk_bindings)), CHUNK_FRAMES, flops))
+        step = ort_stepper(sess, frames[0:1].copy(), h, layers, h)
+        chunk = ort_stepper(sess, frames.copy(), h, layers, h)
+        out.append(result(f"ort-step-{sid}", f"onnxruntime step {layers}×{h}", measure(step), 1, flops))
+        out.append(result(f"ort-chunk100-{sid}", f"onnxruntime chunks of 100 {layers}×{h}", measure(chunk),
+                          CHUNK_FRAMES, flops))
     return out
 
 
@@ -206,23 +207,8 @@ def main():
     sess = ort.InferenceSession(onnx_gru_model(sd, i, h, layers), so, providers=["CPUExecutionProvider"])
 
     def ort_body(t, b):
-        """Inputs and outputs bound once; two bindings swap the state buffers (no copies in or out)."""
-        x = ort.OrtValue.ortvalue_from_numpy(rng.standard_normal((t, b, i)).astype(np.float32))
-        y = ort.OrtValue.ortvalue_from_numpy(np.zeros((t, b, len(head) if head is not None else h), np.float32))
-        states = [ort.OrtValue.ortvalue_from_numpy(np.zeros((layers, b, h), np.float32)) for _ in range(2)]
-        bindings = []
-        for src, dst in ((states[0], states[1]), (states[1], states[0])):
-            io = sess.io_binding()
-            io.bind_ortvalue_input("X", x)
-            io.bind_ortvalue_input("H0", src)
-            io.bind_ortvalue_output("Y", y)
-            io.bind_ortvalue_output("HN", dst)
-            bindings.append(io)
-
-        def body(n):
-            for s in range(n):
-                sess.run_with_iobinding(bindings[s & 1])
-        return body
+        x = rng.standard_normal((t, b, i)).astype(np.float32)
+        return ort_stepper(sess, x, len(head) if head is not None else h, layers, h)
 
     def torch_body(t, b):
         x = torch.randn(t, b, i)
