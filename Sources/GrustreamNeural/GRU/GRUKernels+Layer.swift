@@ -74,15 +74,16 @@ extension GRUKernels {
         lanes(h) { state.put($0, (1 - z.at($0)) * n.at($0) + z.at($0) * state.at($0)) }
     }
 
-    /// body(j) for j = 0, 8, 16, … while 8 lanes fit in `count`, then the last count % 8 lanes one by one (the same
-    /// element-wise arithmetic either way, so results do not depend on where a lane falls). The gate loops are
-    /// written this way because LLVM left them scalar (pointer aliasing, index overflow checks).
+    /// body(j) for j = 0, w, 2w, … while w = `GateVector.scalarCount` lanes fit in `count`, then the last lanes
+    /// one by one (the same element-wise arithmetic either way, so results do not depend on where a lane falls).
+    /// The gate loops are written this way because LLVM left them scalar (pointer aliasing, index overflow checks).
     @inline(__always)
     static func lanes(_ count: Int, _ body: (Lane) -> Void) {
+        let w = GateVector.scalarCount
         var j = 0
-        while j + 8 <= count {
-            body(Lane(index: j, width: 8))
-            j += 8
+        while j + w <= count {
+            body(Lane(index: j, width: w))
+            j += w
         }
         while j < count {
             body(Lane(index: j, width: 1))
@@ -109,7 +110,7 @@ extension GRUKernels {
     }
 }
 
-/// Lanes index..<index + width (width 8 or 1) of a vector; `at` loads them, `put` stores them.
+/// Lanes index..<index + width (width `GateVector.scalarCount` or 1) of a vector; `at` loads them, `put` stores them.
 struct Lane {
     let index: Int
     let width: Int
@@ -117,21 +118,21 @@ struct Lane {
 
 extension UnsafePointer<Float> {
     @inline(__always)
-    func at(_ lane: Lane) -> SIMD8<Float> {
-        lane.width == 8
-            ? UnsafeRawPointer(self + lane.index).loadUnaligned(as: SIMD8<Float>.self)
-            : SIMD8(repeating: self[lane.index])
+    func at(_ lane: Lane) -> GateVector {
+        lane.width == GateVector.scalarCount
+            ? UnsafeRawPointer(self + lane.index).loadUnaligned(as: GateVector.self)
+            : GateVector(repeating: self[lane.index])
     }
 }
 
 extension UnsafeMutablePointer<Float> {
     @inline(__always)
-    func at(_ lane: Lane) -> SIMD8<Float> { UnsafePointer(self).at(lane) }
+    func at(_ lane: Lane) -> GateVector { UnsafePointer(self).at(lane) }
 
     @inline(__always)
-    func put(_ lane: Lane, _ v: SIMD8<Float>) {
-        if lane.width == 8 {
-            UnsafeMutableRawPointer(self + lane.index).storeBytes(of: v, as: SIMD8<Float>.self)
+    func put(_ lane: Lane, _ v: GateVector) {
+        if lane.width == GateVector.scalarCount {
+            UnsafeMutableRawPointer(self + lane.index).storeBytes(of: v, as: GateVector.self)
         } else {
             self[lane.index] = v[0]
         }

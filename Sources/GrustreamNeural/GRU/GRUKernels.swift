@@ -55,7 +55,25 @@ enum GRUKernels {
         let k = w.columns
         let blocked = count - count % block
         if blocked > 0 {
-            for p in 0..<w.panelCount {
+            var p = 0
+            #if GRUSTREAM_AVX512
+                // Two panels per pass: each input value is loaded once for 2 × 8 accumulators (16 of the 32 zmm),
+                // so the loop is bound by the multiply-adds, not by the loads.
+                while p + 2 <= w.panelCount {
+                    let seeds = (
+                        bias.map { load($0 + 16 * p) } ?? Vector(), bias.map { load($0 + 16 * p + 16) } ?? Vector()
+                    )
+                    var c = 0
+                    while c < blocked {
+                        twoPanelsTimesColumns(
+                            w.panels + p * 16 * k, k, seeds, inputs + c * inputStride, inputStride,
+                            outputs + c * outputStride + 16 * p, outputStride)
+                        c += block
+                    }
+                    p += 2
+                }
+            #endif
+            while p < w.panelCount {
                 let seed = bias.map { load($0 + 16 * p) } ?? Vector()
                 var c = 0
                 while c < blocked {
@@ -64,6 +82,7 @@ enum GRUKernels {
                         outputs + c * outputStride + 16 * p, outputStride)
                     c += block
                 }
+                p += 1
             }
         }
         // One column: `block` panels at a time, then the rest in blocks of 4, 2, 1 (independent chains, overlapped
@@ -111,6 +130,33 @@ enum GRUKernels {
         }
         for b in 0..<n { store(acc[b], out + 16 * b) }
     }
+
+    #if GRUSTREAM_AVX512
+        /// 32 rows (two consecutive panels of K columns) times `block` columns x_c [K] at stride `inputStride`: the
+        /// same multiply-adds, in the same k order per output, as two `panelTimesColumns`.
+        @inline(__always)
+        static func twoPanelsTimesColumns(
+            _ panels: UnsafePointer<Float>, _ k: Int, _ seeds: (Vector, Vector), _ x: UnsafePointer<Float>,
+            _ inputStride: Int, _ out: UnsafeMutablePointer<Float>, _ outputStride: Int
+        ) {
+            var first = Accumulators(repeating: seeds.0)
+            var second = Accumulators(repeating: seeds.1)
+            let next = panels + 16 &* k
+            for j in 0..<k {
+                let w0 = load(panels + 16 &* j)
+                let w1 = load(next + 16 &* j)
+                for c in 0..<block {
+                    let s = x[c &* inputStride &+ j]
+                    multiplyAdd(&first[c], w0, s)
+                    multiplyAdd(&second[c], w1, s)
+                }
+            }
+            for c in 0..<block {
+                store(first[c], out + c &* outputStride)
+                store(second[c], out + c &* outputStride + 16)
+            }
+        }
+    #endif
 
     /// 16 rows (one panel of K columns) times `block` columns x_c [K] at stride `inputStride`.
     @inline(__always)
