@@ -55,32 +55,35 @@ enum GRUKernels {
         let k = w.columns
         let blocked = count - count % block
         if blocked > 0 {
+            func seed(_ p: Int) -> Vector { bias.map { load($0 + 16 * p) } ?? Vector() }
+            /// body(c) for the first column c of each block of `block` columns.
+            func blocks(_ body: (Int) -> Void) {
+                var c = 0
+                while c < blocked {
+                    body(c)
+                    c += block
+                }
+            }
             var p = 0
             #if GRUSTREAM_AVX512
                 // Two panels per pass: each input value is loaded once for 2 × 8 accumulators (16 of the 32 zmm),
                 // so the loop is bound by the multiply-adds, not by the loads.
                 while p + 2 <= w.panelCount {
-                    let seeds = (
-                        bias.map { load($0 + 16 * p) } ?? Vector(), bias.map { load($0 + 16 * p + 16) } ?? Vector()
-                    )
-                    var c = 0
-                    while c < blocked {
+                    let (panels, seeds, first) = (w.panels + p * 16 * k, (seed(p), seed(p + 1)), 16 * p)
+                    blocks { c in
                         twoPanelsTimesColumns(
-                            w.panels + p * 16 * k, k, seeds, inputs + c * inputStride, inputStride,
-                            outputs + c * outputStride + 16 * p, outputStride)
-                        c += block
+                            panels, k, seeds, inputs + c * inputStride, inputStride, outputs + c * outputStride + first,
+                            outputStride)
                     }
                     p += 2
                 }
             #endif
             while p < w.panelCount {
-                let seed = bias.map { load($0 + 16 * p) } ?? Vector()
-                var c = 0
-                while c < blocked {
+                let (panel, bias, first) = (w.panels + p * 16 * k, seed(p), 16 * p)
+                blocks { c in
                     panelTimesColumns(
-                        w.panels + p * 16 * k, k, seed, inputs + c * inputStride, inputStride,
-                        outputs + c * outputStride + 16 * p, outputStride)
-                    c += block
+                        panel, k, bias, inputs + c * inputStride, inputStride, outputs + c * outputStride + first,
+                        outputStride)
                 }
                 p += 1
             }
