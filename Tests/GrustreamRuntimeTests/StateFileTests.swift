@@ -91,7 +91,7 @@ struct StateFileTests {
 
     /// Frames 0..<split through one detector, its snapshot through a state file into a new detector, the rest
     /// there: the same events as one detector over everything.
-    @Test(arguments: ["classify", "anomaly"])
+    @Test(arguments: ["classify", "anomaly", "precise"])
     func detectorSnapshotsContinueExactly(kind: String) throws {
         let hop = 0.01
         let labels = ["yes", "no", "_silence_"]
@@ -103,6 +103,12 @@ struct StateFileTests {
                 options.refractoryMilliseconds = 100
                 return try ClassifyDetector(labels: labels, options: options, hopSeconds: hop)
             }
+            if kind == "precise" {  // 10 ms hops of 160 samples; its 1024-sample chunks straddle the split
+                return try PreciseDetector(
+                    labels: ["hey"], options: PreciseOptions(),
+                    decoder: PreciseThresholdDecoder(meanStds: [(mean: 6, std: 4)], center: 0.2), sampleRate: 16000,
+                    hopSamples: 160, frameSamples: 400, initialRawScore: 0.01)
+            }
             var options = AnomalyOptions()
             options.warmupMilliseconds = 300
             options.threshold = 2
@@ -113,7 +119,9 @@ struct StateFileTests {
             let burst = (i / 50) % 3 == 1
             let noise = (0..<3).map { _ in Float(generator.next() % 1000) / 1000 }
             let output: [Float] =
-                kind == "classify" ? [burst ? 0.9 : noise[0] * 0.3, noise[1] * 0.4, 0.2] : noise.map { $0 * 0.1 }
+                kind == "classify"
+                ? [burst ? 0.9 : noise[0] * 0.3, noise[1] * 0.4, 0.2]
+                : kind == "precise" ? [burst ? 0.999 : noise[0] * 0.3] : noise.map { $0 * 0.1 }
             let input: [Float] = kind == "classify" ? noise : noise.map { burst && i > 400 ? $0 * 5 : $0 * 0.1 }
             return (input, output)
         }
@@ -163,6 +171,22 @@ struct StateFileTests {
         let anomaly = try AnomalyDetector(inputSize: 1, outputSize: 1, options: AnomalyOptions(), hopSeconds: 0.01)
         #expect(throws: StateFileError.self) {
             try anomaly.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0)
+        }
+        func precise(chunkBytes: Int) throws -> PreciseDetector {
+            var options = PreciseOptions()
+            options.chunkBytes = chunkBytes
+            return try PreciseDetector(
+                labels: ["hey"], options: options,
+                decoder: PreciseThresholdDecoder(meanStds: [(mean: 6, std: 4)], center: 0.2), sampleRate: 16000,
+                hopSamples: 800, frameSamples: 1600, initialRawScore: 0)
+        }
+        let small = try precise(chunkBytes: 1600)
+        #expect(throws: StateFileError.self) {
+            try precise(chunkBytes: 2048).restore(
+                small.snapshot(nextFrame: 3, nextTime: 0.15), nextFrame: 0, nextTime: 0)
+        }
+        #expect(throws: StateFileError.self) {
+            try small.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0)
         }
     }
 }

@@ -126,3 +126,49 @@ public final class PreciseDetector: Detector {
         runStartSample = -1
     }
 }
+
+extension PreciseDetector: SnapshottableDetector {
+    /// Sample positions are kept relative to the first sample of the next frame (frame `nextFrame` starts at
+    /// `nextFrame × hopSamples`), so the chunk grid and an open run continue in the next run's numbering.
+    public func snapshot(nextFrame: Int, nextTime: Double) -> DetectorSnapshot {
+        let origin = nextFrame * hopSamples
+        return DetectorSnapshot(
+            kind: "precise",
+            values: [
+                "chunk_samples": [Double(chunkSamples)],
+                "hop_samples": [Double(hopSamples)],
+                "activation": [Double(trigger.activation)],
+                "scores": scores.map(Double.init),
+                "current_score": [currentScore],
+                "next_chunk_end": [Double(nextChunkEnd - origin)],
+                // An open run as [1, its start]; none as [0, 0].
+                "run": runStartSample < 0 ? [0, 0] : [1, Double(runStartSample - origin)],
+            ])
+    }
+
+    public func restore(_ snapshot: DetectorSnapshot, nextFrame: Int, nextTime: Double) throws {
+        guard snapshot.kind == "precise" else {
+            throw StateFileError("the saved detector state is \(snapshot.kind), the detector is precise")
+        }
+        for (key, value) in [("chunk_samples", chunkSamples), ("hop_samples", hopSamples)] {
+            let saved = try snapshot.scalar(key)
+            guard saved == Double(value) else {
+                throw StateFileError("the saved \(key) is \(Int(saved)), the detector's is \(value)")
+            }
+        }
+        let activation = try snapshot.scalar("activation")
+        let scores = try snapshot.array("scores", count: 2)
+        let currentScore = try snapshot.scalar("current_score")
+        let nextChunkEnd = try snapshot.scalar("next_chunk_end")
+        let run = try snapshot.array("run", count: 2)
+        let origin = nextFrame * hopSamples
+        guard abs(activation) < 1e6, abs(nextChunkEnd) < 1e9, abs(run[1]) < 1e9, origin + Int(nextChunkEnd) > 0 else {
+            throw StateFileError("detector state of kind precise is out of range")
+        }
+        trigger.restore(activation: Int(activation))
+        self.scores = scores.map { Float($0) }
+        self.currentScore = currentScore
+        self.nextChunkEnd = origin + Int(nextChunkEnd)
+        runStartSample = run[0] == 0 ? -1 : origin + Int(run[1])
+    }
+}

@@ -49,4 +49,7 @@ public struct PreciseTrigger: Sendable, Equatable {
     }
 
     public mutating func reset() { activation = 0 }
+
+    /// Continue from a saved counter (`PreciseDetector`'s state snapshot).
+    mutating func restore(activation: Int) { self.activation = activation }
 }

@@ -2,7 +2,7 @@
 /// relative to the next frame and times relative to that frame's start, so a snapshot taken at frame 90 000 of
 /// one run continues at frame 0 of the next.
 public struct DetectorSnapshot: Sendable, Equatable {
-    /// `classify` or `anomaly`.
+    /// `classify`, `anomaly` or `precise`.
     public var kind: String
     /// Named arrays (a scalar is an array of one). Doubles hold every Float exactly.
     public var values: [String: [Double]]
