@@ -1,3 +1,4 @@
+import GrustreamTestSupport
 import Foundation
 import GrustreamIO
 import Testing

@@ -114,7 +114,7 @@ struct StateFileTests {
             options.threshold = 2
             return try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: hop)
         }
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         let frames = (0..<600).map { i -> (input: [Float], output: [Float]) in
             let burst = (i / 50) % 3 == 1
             let noise = (0..<3).map { _ in Float(generator.next() % 1000) / 1000 }
@@ -188,18 +188,5 @@ struct StateFileTests {
         #expect(throws: StateFileError.self) {
             try small.restore(five.snapshot(nextFrame: 0, nextTime: 0), nextFrame: 0, nextTime: 0)
         }
-    }
-}
-
-/// A small deterministic generator for test inputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

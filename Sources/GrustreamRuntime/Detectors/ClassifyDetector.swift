@@ -82,9 +82,6 @@ public final class ClassifyDetector: Detector {
         let filled = min(framesSeen + 1, smoothFrames)
         windowStartTimes[slot] = frame.start
         let oldestTime = windowStartTimes[framesSeen < smoothFrames ? 0 : (framesSeen + 1) % smoothFrames]
-        // The state first, in a loop without calls (Swift can then check exclusive access to these arrays once
-        // for the loop instead of at every element); the triggers after, when there are any.
-        var triggered = false
         for k in 0..<n {
             let p = frame.output[k]
             sums[k] += Double(p) - Double(history[slot * n + k])
@@ -95,11 +92,6 @@ public final class ClassifyDetector: Detector {
             } else {
                 runStart[k] = -1
             }
-            if smoothed[k] >= thresholds[k] && frame.index >= quietUntil[k] { triggered = true }
-        }
-        framesSeen += 1
-        guard triggered else { return }
-        for k in 0..<n {
             guard smoothed[k] >= thresholds[k], frame.index >= quietUntil[k] else { continue }
             quietUntil[k] = frame.index + max(refractoryFrames, 1)
             let start = runStart[k] >= 0 ? max(runStartTime[k], oldestTime) : oldestTime
@@ -108,6 +100,7 @@ public final class ClassifyDetector: Detector {
                     kind: .detection, label: k, score: smoothed[k], threshold: thresholds[k], start: start,
                     end: frame.end))
         }
+        framesSeen += 1
     }
 
     public func finish(endSample: Int, emit: (DetectorEvent) -> Void) {}

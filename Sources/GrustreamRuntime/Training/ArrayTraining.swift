@@ -49,41 +49,22 @@ public enum ArrayTraining {
                     if TrainingProgress.interrupted { break }
                     let batch = fill(order[(k * options.batch)..<min((k + 1) * options.batch, order.count)])
                     sum += Double(
-                        session.step(input: input, batch: batch, steps: steps) { outputs, gradient in
-                            target.withUnsafeBufferPointer {
-                                TrainingLoss.softmaxCrossEntropy(
-                                    outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
-                                    gradient: gradient
-                                ).loss
-                            }
-                        })
+                        session.classificationStep(
+                            input: input, targets: target, batch: batch, steps: steps, classes: classes))
                     progress.batch(epoch: epoch, batch: k + 1, of: batches, loss: Float(sum / Double(k + 1)))
                 }
                 return Float(sum / Double(batches))
             },
             validate: {
-                var loss = 0.0
-                var counted = 0
-                var correct = 0
+                var tally = TrainingSession.FrameTally()
                 var start = n - held
                 while start < n {
                     let batch = fill(Array(start..<min(start + options.batch, n))[...])
-                    _ = session.evaluate(input: input, batch: batch, steps: steps) { outputs, gradient in
-                        let r = target.withUnsafeBufferPointer {
-                            TrainingLoss.softmaxCrossEntropy(
-                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
-                                gradient: gradient)
-                        }
-                        loss += Double(r.loss) * Double(r.counted)
-                        counted += r.counted
-                        correct += r.correct
-                        return r.loss
-                    }
+                    session.classificationEvaluate(
+                        input: input, targets: target, batch: batch, steps: steps, classes: classes, into: &tally)
                     start += batch
                 }
-                return (
-                    Float(loss / Double(max(counted, 1))), ["frame_accuracy": Double(correct) / Double(max(counted, 1))]
-                )
+                return tally.result
             })
         let metadata: [String: Any] = [
             "task": "classify", "labels": (0..<classes).map { "class\($0)" }, "output_activation": "softmax",

@@ -102,14 +102,8 @@ public enum ClassifyTraining {
                 var n = 0
                 batches(train, order: order) { k, batch, input, targets in
                     if TrainingProgress.interrupted { return }
-                    let loss = session.step(input: input, batch: batch, steps: steps) { outputs, gradient in
-                        targets.withUnsafeBufferPointer {
-                            TrainingLoss.softmaxCrossEntropy(
-                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
-                                gradient: gradient
-                            ).loss
-                        }
-                    }
+                    let loss = session.classificationStep(
+                        input: input, targets: targets, batch: batch, steps: steps, classes: classes)
                     sum += Double(loss)
                     n += 1
                     progress.batch(epoch: epoch, batch: k + 1, of: total, loss: Float(sum / Double(n)))
@@ -117,25 +111,12 @@ public enum ClassifyTraining {
                 return Float(sum / Double(max(n, 1)))
             },
             validate: {
-                var loss = 0.0
-                var counted = 0
-                var correct = 0
+                var tally = TrainingSession.FrameTally()
                 batches(validation, order: validationOrder) { _, batch, input, targets in
-                    _ = session.evaluate(input: input, batch: batch, steps: steps) { outputs, gradient in
-                        let r = targets.withUnsafeBufferPointer {
-                            TrainingLoss.softmaxCrossEntropy(
-                                outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
-                                gradient: gradient)
-                        }
-                        loss += Double(r.loss) * Double(r.counted)
-                        counted += r.counted
-                        correct += r.correct
-                        return r.loss
-                    }
+                    session.classificationEvaluate(
+                        input: input, targets: targets, batch: batch, steps: steps, classes: classes, into: &tally)
                 }
-                return (
-                    Float(loss / Double(max(counted, 1))), ["frame_accuracy": Double(correct) / Double(max(counted, 1))]
-                )
+                return tally.result
             })
 
         var metadata: [String: Any] = [

@@ -146,3 +146,48 @@ public final class TrainingSession {
         return summary
     }
 }
+
+/// Per-frame classification (the classify task and frame-labelled arrays): softmax cross-entropy against targets
+/// [steps, batch] of class indices (negative: not counted).
+extension TrainingSession {
+    /// Loss, frames counted and frames right, summed over validation batches.
+    public struct FrameTally {
+        var loss = 0.0
+        var counted = 0
+        var correct = 0
+
+        /// The mean loss per counted frame, and `frame_accuracy`.
+        var result: (Float, [String: Double]) {
+            (Float(loss / Double(max(counted, 1))), ["frame_accuracy": Double(correct) / Double(max(counted, 1))])
+        }
+    }
+
+    /// One optimiser step on per-frame cross-entropy; the batch's loss.
+    func classificationStep(input: [Float], targets: [Int32], batch: Int, steps: Int, classes: Int) -> Float {
+        step(input: input, batch: batch, steps: steps) { outputs, gradient in
+            targets.withUnsafeBufferPointer {
+                TrainingLoss.softmaxCrossEntropy(
+                    outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
+                    gradient: gradient
+                ).loss
+            }
+        }
+    }
+
+    /// A validation batch (no update) added to `tally`.
+    func classificationEvaluate(
+        input: [Float], targets: [Int32], batch: Int, steps: Int, classes: Int, into tally: inout FrameTally
+    ) {
+        _ = evaluate(input: input, batch: batch, steps: steps) { outputs, gradient in
+            let r = targets.withUnsafeBufferPointer {
+                TrainingLoss.softmaxCrossEntropy(
+                    outputs: outputs, targets: $0.baseAddress!, rows: steps * batch, classes: classes,
+                    gradient: gradient)
+            }
+            tally.loss += Double(r.loss) * Double(r.counted)
+            tally.counted += r.counted
+            tally.correct += r.correct
+            return r.loss
+        }
+    }
+}
