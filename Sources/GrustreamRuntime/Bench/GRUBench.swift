@@ -141,10 +141,45 @@ public struct GRUBench {
             audioSecondsPerItem: 0)
     }
 
+    /// The arithmetic ceiling: the kernels' multiply-add on registers only (`KernelCeilings`), 1,000 iterations
+    /// per item.
+    public func measureMultiplyAddPeak() -> BenchMeasurement {
+        var sum: Float = 0
+        let timings = clock.measure { n in for _ in 0..<n { sum += KernelCeilings.multiplyAdd(iterations: 1000) } }
+        precondition(sum.isFinite)
+        return BenchMeasurement(
+            group: "gru", name: "fma-peak",
+            description: "multiply-add peak (registers only, the kernels' instruction)",
+            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
+            flopsPerItem: Double(1000 * KernelCeilings.flopsPerIteration), audioSecondsPerItem: 0)
+    }
+
+    /// The weight-traffic ceiling: reading, again and again, as many bytes as the recurrent matrices of `shape`
+    /// (every frame reads them in full; they do not fit in L1). An item is one pass; `bytesPerItem` in the
+    /// description, GB/s in the `gflops` field (bytes per ns).
+    public func measureRecurrentRead(_ shape: Shape) -> BenchMeasurement {
+        let floats = shape.layers * 3 * shape.hidden * shape.hidden
+        // Cache-line aligned like the packed weights (an unaligned 64-byte load touches two lines).
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * floats, alignment: 64)
+        defer { raw.deallocate() }
+        let buffer = raw.initializeMemory(as: Float.self, repeating: 1e-3)
+        var sum: Float = 0
+        let timings = clock.measure { n in for _ in 0..<n { sum += KernelCeilings.read(UnsafeBufferPointer(buffer)) } }
+        precondition(sum.isFinite)
+        return BenchMeasurement(
+            group: "gru", name: "read-recurrent-\(shape.id)",
+            description: "read \(4 * floats / 1000) KB (recurrent weights \(shape.layers)×\(shape.hidden)), GB/s",
+            itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
+            flopsPerItem: Double(4 * floats), audioSecondsPerItem: 0)
+    }
+
     /// Every case, or those whose name contains `filter`.
     public func measureAll(filter: String? = nil) throws -> [BenchMeasurement] {
         func keep(_ name: String) -> Bool { filter == nil || name.contains(filter!) }
-        var out = try Self.stepShapes.filter { keep("gru-step-\($0.id)") }.map { try measureStep($0) }
+        var out = keep("fma-peak") ? [measureMultiplyAddPeak()] : []
+        let readShape = Shape(input: 40, hidden: 128, layers: 2)
+        if keep("read-recurrent-\(readShape.id)") { out.append(measureRecurrentRead(readShape)) }
+        out += try Self.stepShapes.filter { keep("gru-step-\($0.id)") }.map { try measureStep($0) }
         out += try Self.stepShapes.filter { keep("gru-chunk100-\($0.id)") }.map { try measureChunk($0) }
         out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map {
             try measureBatch($0)
