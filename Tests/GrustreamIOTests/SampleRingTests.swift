@@ -77,6 +77,30 @@ struct SampleRingTests {
         #expect(ring.droppedFrames == 0)
     }
 
+    @Test func blockedWriterWaitsForHalfTheRing() {
+        let ring = SampleRing(capacityFrames: 16, channels: 1)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let values = (0..<40).map(Float.init)
+            values.withUnsafeBufferPointer { _ = ring.write($0, policy: .waitForSpace) }
+            done.signal()
+        }.start()
+        while ring.framesWritten < 16 { usleep(100) }  // full; the writer waits with 24 samples to go
+        var received = read(ring, max: 7).1  // 7 free: less than half the ring
+        usleep(50_000)
+        #expect(ring.framesWritten == 16, "the writer was woken for 7 free samples")
+        received += read(ring, max: 1).1  // 8 free: half the ring, the writer goes on
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.count < 40 && ContinuousClock.now < deadline {
+            let values = read(ring, max: 5).1
+            received += values
+            if values.isEmpty { usleep(100) }
+        }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(received == (0..<40).map(Float.init))
+        #expect(ring.droppedFrames == 0)
+    }
+
     @Test func cancelReleasesABlockedWriterAndCountsTheRest() {
         let ring = SampleRing(capacityFrames: 4, channels: 1)
         let done = DispatchSemaphore(value: 0)

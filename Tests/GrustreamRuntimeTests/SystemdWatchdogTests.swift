@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamIO
 import GrustreamTestSupport
 import Synchronization
 import Testing
@@ -75,17 +76,17 @@ struct SystemdWatchdogTests {
 
     @Test func statusLineSummarisesRateClientsLastEventAndProblem() {
         let status = StatusReporter(interval: .seconds(1))
-        let start = ContinuousClock.now
+        let start = MonotonicClock.nanoseconds()
         #expect(!status.due(now: start, frames: 0))
-        #expect(status.due(now: start + .seconds(2), frames: 200))
+        #expect(status.due(now: start + 2_000_000_000, frames: 200))
         #expect(status.line(pipeline: "kws", clients: 1, lastEvent: nil) == "kws: 100 frames/s, 1 client, no event yet")
-        let now = ContinuousClock.now
+        let now = MonotonicClock.nanoseconds()
         #expect(
             status.line(pipeline: "kws", clients: 2, lastEvent: ("yes", 12.5), now: now)
                 == "kws: 100 frames/s, 2 clients, last event yes 0 s ago")
         status.problem = "reload failed: kws.toml: bad"
         #expect(
-            status.line(pipeline: "kws", clients: 2, lastEvent: ("yes", 12.5), now: now + .seconds(3))
+            status.line(pipeline: "kws", clients: 2, lastEvent: ("yes", 12.5), now: now + 3_000_000_000)
                 == "kws: 100 frames/s, 2 clients, last event yes 3 s ago; reload failed: kws.toml: bad")
     }
 

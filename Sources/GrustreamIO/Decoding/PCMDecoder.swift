@@ -45,9 +45,10 @@ public struct PCMDecoder: Sendable {
                     samplesDecoded += produced
                     produced = 0
                 }
-                out[produced] = encoding.decode(base + offset)
-                produced += 1
-                offset += width
+                let run = min(capacity - produced, (bytes.count - offset) / width)
+                encoding.decode(base + offset, count: run, into: out.baseAddress! + produced)
+                produced += run
+                offset += run * width
             }
             if produced > 0 {
                 emit(UnsafeBufferPointer(rebasing: out[0..<produced]))

@@ -13,6 +13,24 @@ public enum SampleEncoding: String, Sendable, CaseIterable, Equatable {
         }
     }
 
+    /// `count` whole samples from `source` into `destination`, each exactly as `decode(_:)`: the switch is taken
+    /// once, so each encoding is one tight loop the compiler vectorises (s16le: 16 samples per instruction
+    /// group instead of one sample per branchy call).
+    func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
+        @inline(__always) func each(_ one: (UnsafeRawPointer) -> Float) {
+            let width = bytesPerSample
+            for i in 0..<count { destination[i] = one(source + i * width) }
+        }
+        switch self {
+        case .u8: each { SampleEncoding.u8.decode($0) }
+        case .s16le: each { SampleEncoding.s16le.decode($0) }
+        case .s24le: each { SampleEncoding.s24le.decode($0) }
+        case .s32le: each { SampleEncoding.s32le.decode($0) }
+        case .f32le: each { SampleEncoding.f32le.decode($0) }
+        case .f64le: each { SampleEncoding.f64le.decode($0) }
+        }
+    }
+
     /// One sample at `pointer` as a Float: integers scaled to [-1, 1) (÷ 2^(bits−1)), floats as they are.
     @inline(__always)
     func decode(_ pointer: UnsafeRawPointer) -> Float {

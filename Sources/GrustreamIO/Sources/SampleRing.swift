@@ -40,7 +40,8 @@ public final class SampleRing: @unchecked Sendable {
     private var writePosition = 0  // absolute samples written (including dropped ones)
     private var readPosition = 0  // absolute samples consumed or dropped; always a whole frame
     private var dropped = 0  // frames
-    private var writerWaiting = false
+    /// Room (samples) a writer blocked in `.waitForSpace` waits for; 0 when no writer waits.
+    private var writerNeeds = 0
     private var cancelled = false
 
     public init(capacityFrames: Int, channels: Int) {
@@ -64,7 +65,10 @@ public final class SampleRing: @unchecked Sendable {
     /// Store `samples` (interleaved; need not be whole frames). With `.dropOldest` this never blocks:
     /// when full, the oldest whole frames are dropped (and counted) to make room, and if `samples` alone
     /// is larger than the ring only its newest frames are kept. With `.waitForSpace` it blocks until the
-    /// reader has made room, or until `cancelWaiting()`: then the rest is dropped and counted.
+    /// reader has made room, or until `cancelWaiting()`: then the rest is dropped and counted. A blocked writer
+    /// waits until half the ring is free — not for the first free sample, nor just for what it still has to
+    /// write — so a file read faster than it is processed is handed over in big pieces: one wake-up per half ring,
+    /// not two thread switches per `read` of the processing thread.
     /// Returns the number of frames dropped by this call.
     @discardableResult
     public func write(_ samples: UnsafeBufferPointer<Float>, policy: OverflowPolicy = .dropOldest) -> Int {
@@ -77,9 +81,9 @@ public final class SampleRing: @unchecked Sendable {
                 let room = capacity - (writePosition - readPosition)
                 if room == 0 {
                     if cancelled { break }
-                    writerWaiting = true
-                    lock.wait()
-                    writerWaiting = false
+                    writerNeeds = max(1, capacity / 2)
+                    while capacity - (writePosition - readPosition) < writerNeeds && !cancelled { lock.wait() }
+                    writerNeeds = 0
                     continue
                 }
                 let n = min(room, samples.count - offset)
@@ -122,10 +126,11 @@ public final class SampleRing: @unchecked Sendable {
     }
 
     /// Copy as many whole frames as are waiting and fit in `buffer`. Never blocks, never allocates.
+    /// A writer waiting for room is woken after the lock is released (woken under it, on a shared core it would
+    /// run at once and block on the lock again).
     public func read(into buffer: UnsafeMutableBufferPointer<Float>) -> RingRead {
         guard let base = buffer.baseAddress else { return RingRead(sampleCount: 0, firstFrame: 0) }
         lock.lock()
-        defer { lock.unlock() }
         let first = readPosition / channels
         let frames = min((writePosition - readPosition) / channels, buffer.count / channels)
         let count = frames * channels
@@ -137,7 +142,9 @@ public final class SampleRing: @unchecked Sendable {
             done += n
         }
         readPosition += count
-        if writerWaiting && count > 0 { lock.broadcast() }
+        let wakeWriter = writerNeeds > 0 && count > 0 && capacity - (writePosition - readPosition) >= writerNeeds
+        lock.unlock()
+        if wakeWriter { lock.broadcast() }
         return RingRead(sampleCount: count, firstFrame: first)
     }
 

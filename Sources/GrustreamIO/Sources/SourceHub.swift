@@ -47,8 +47,12 @@ public final class SourceHub: @unchecked Sendable {
     /// Block until a capture thread has signalled (new samples, a stream opened or closed, a source
     /// ended) since the last call, or until `timeout`. Returns false on timeout. Does not allocate.
     @discardableResult
-    public func wait(timeout: Duration) -> Bool {
-        let deadline = MonotonicClock.nanoseconds() + timeout.nanoseconds
+    public func wait(timeout: Duration) -> Bool { wait(timeoutNanoseconds: timeout.nanoseconds) }
+
+    /// `wait(timeout:)` with the timeout in nanoseconds.
+    @discardableResult
+    public func wait(timeoutNanoseconds timeout: UInt64) -> Bool {
+        let deadline = MonotonicClock.nanoseconds() + timeout
         return lock.withLock {
             while !pending {
                 if !lock.wait(untilMonotonic: deadline) && !pending { return false }

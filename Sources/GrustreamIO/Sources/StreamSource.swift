@@ -9,7 +9,10 @@
 /// chunking. One stream, opened when the format is known (after the WAV header).
 ///
 /// Back-pressure, not loss: a file can wait, so when the ring is full the reader waits for the processing
-/// thread (`OverflowPolicy.waitForSpace`) and every sample is delivered. With `realtime`, samples are
+/// thread (`OverflowPolicy.waitForSpace`) and every sample is delivered. Without `realtime` the processing thread
+/// is woken when the ring is a quarter full, when a write might have to wait, or before the reader itself waits
+/// for input (a pipe with nothing more to read now: `arecord | grustream` is not delayed) — not after every read:
+/// a file read faster than it is processed is handed over in big pieces, not in thread switches per read. With `realtime`, samples are
 /// delivered no faster than the sample rate (monotonic clock, ~10 ms steps), like a capture device: a 1 s
 /// file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes it early.
 public final class StreamSource: FrameSource, @unchecked Sendable {
@@ -149,7 +152,9 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         reading: while !stopSignal.isStopped {
             fds[0].revents = 0
             fds[1].revents = 0
-            if poll(&fds, 2, -1) < 0 {
+            // Samples not announced yet and nothing more to read right now: wake the processing thread first.
+            if pacer.signalPending && poll(&fds, 2, 0) == 0 { pacer.signalNow(hub) }
+            if fds[0].revents == 0 && fds[1].revents == 0 && poll(&fds, 2, -1) < 0 {
                 if errno == EINTR { continue }
                 failure = CaptureError("\(name): poll failed: \(POSIX.message(errno))")
                 break
@@ -213,20 +218,32 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     }
 }
 
-/// Hands decoded samples to a stream, optionally no faster than its sample rate.
+/// Hands decoded samples to a stream, optionally no faster than its sample rate, and wakes the processing thread:
+/// in real time after every piece (as a device would); otherwise when the ring is a quarter full, before a write
+/// that may have to wait for room, or — `signalPending`, done by the reader — before the reader waits for input.
 struct Pacer {
     let realtime: Bool
     private var startNanoseconds: UInt64 = 0
     private var samplesDelivered = 0
+    /// Samples were written that the processing thread has not been told about.
+    private(set) var signalPending = false
 
     init(realtime: Bool) { self.realtime = realtime }
+
+    mutating func signalNow(_ hub: SourceHub) {
+        hub.signal()
+        signalPending = false
+    }
 
     mutating func deliver(
         _ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal
     ) {
         guard realtime, let base = samples.baseAddress else {
+            let ring = stream.ring
+            let frames = samples.count / ring.channels
+            if ring.availableFrames + frames > ring.capacityFrames { signalNow(hub) }  // the write may wait
             stream.write(samples)
-            hub.signal()
+            if 4 * ring.availableFrames >= ring.capacityFrames { signalNow(hub) } else { signalPending = true }
             return
         }
         if startNanoseconds == 0 { startNanoseconds = MonotonicClock.nanoseconds() }

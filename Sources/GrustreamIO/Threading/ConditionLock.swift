@@ -52,9 +52,10 @@ final class ConditionLock: @unchecked Sendable {
     }
 }
 
-/// The monotonic clock (CLOCK_MONOTONIC), in nanoseconds: pacing, timeouts, backoff.
-enum MonotonicClock {
-    static func nanoseconds() -> UInt64 {
+/// The monotonic clock (CLOCK_MONOTONIC), in nanoseconds: pacing, timeouts, backoff, and the processing loop's
+/// timers and latencies (one vDSO call and integer arithmetic: no `Duration` 128-bit arithmetic per wake-up).
+package enum MonotonicClock {
+    package static func nanoseconds() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
@@ -63,7 +64,7 @@ enum MonotonicClock {
 
 extension Duration {
     /// Whole nanoseconds, clamped to ≥ 0.
-    var nanoseconds: UInt64 {
+    package var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)

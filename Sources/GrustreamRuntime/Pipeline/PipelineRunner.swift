@@ -75,13 +75,17 @@ public final class PipelineRunner: @unchecked Sendable {
         try source.start(hub: hub)
         notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
         logger.info("running \(pipeline.config.name): \(source.name) → \(pipeline.model.summary)")
+        // Timers in MonotonicClock nanoseconds: integer arithmetic on every wake-up (100 per second live).
         let watchdog = watchdogInterval
-        var lastPet = ContinuousClock.now
-        var lastStats = ContinuousClock.now
-        var lastStateSave = ContinuousClock.now
-        let waitTimeout: Duration = .milliseconds(Int(min(500, (watchdog ?? 1) * 250)))
+        let start = MonotonicClock.nanoseconds()
+        var lastPet = start
+        var lastStats = start
+        var lastStateSave = start
+        func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds * 1e9)) }
+        let waitTimeout = nanoseconds(min(0.5, (watchdog ?? 1) * 0.25))
+        let petInterval = nanoseconds((watchdog ?? 1) * 0.4)
         while true {
-            hub.wait(timeout: waitTimeout)
+            hub.wait(timeoutNanoseconds: waitTimeout)
             applyPendingReload()
             for event in hub.takeEvents() { handle(event) }
             for stream in hub.streams { drain(stream) }
@@ -89,17 +93,17 @@ public final class PipelineRunner: @unchecked Sendable {
                 batch.run(waiting)
                 for processor in waiting { processor.awaitingBatch = false }
                 waiting.removeAll(keepingCapacity: true)
-                let done = DispatchTime.now().uptimeNanoseconds
+                let done = MonotonicClock.nanoseconds()
                 for started in readStarts { latency.record(nanoseconds: done - started) }
                 readStarts.removeAll(keepingCapacity: true)
             }
-            let now = ContinuousClock.now
-            if watchdog != nil && now - lastPet >= .milliseconds(Int((watchdog ?? 1) * 400)) {
+            let now = MonotonicClock.nanoseconds()
+            if watchdog != nil && now - lastPet >= petInterval {
                 notifier.watchdog()
                 lastPet = now
             }
             let statsInterval = pipeline.config.runtime.statsIntervalSeconds
-            if statsInterval > 0 && now - lastStats >= .milliseconds(Int(statsInterval * 1000)) {
+            if statsInterval > 0 && now - lastStats >= nanoseconds(statsInterval) {
                 bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
                 lastStats = now
             }
@@ -108,7 +112,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
             }
             if let keeper = stateKeeper, keeper.interval > 0,
-                now - lastStateSave >= .milliseconds(Int(keeper.interval * 1000))
+                now - lastStateSave >= nanoseconds(keeper.interval)
             {
                 keeper.save(open: processors.values.map { $0.snapshot() }, wait: false)
                 lastStateSave = now
@@ -211,7 +215,7 @@ public final class PipelineRunner: @unchecked Sendable {
             let read = stream.read(into: buffer)
             guard read.sampleCount > 0 else { return }
             guard let processor else { continue }  // refused stream: discard
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = MonotonicClock.nanoseconds()
             let samples = UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount])
             if batch != nil {
                 processor.extract(samples, firstFrame: read.firstFrame)
@@ -222,7 +226,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 if readStarts.count < readStarts.capacity { readStarts.append(started) }
             } else {
                 processor.accept(samples, firstFrame: read.firstFrame)
-                latency.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                latency.record(nanoseconds: MonotonicClock.nanoseconds() - started)
             }
         }
     }
