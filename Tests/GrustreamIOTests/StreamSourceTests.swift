@@ -78,6 +78,31 @@ struct StreamSourceTests {
         #expect(fast < .milliseconds(400), "unpaced: \(fast)")
     }
 
+    /// A live pipe (`arecord | grustream`): what was written reaches the processing side at once, while the pipe
+    /// stays open — the reader wakes the processing thread before it waits for more, whatever the ring's fill.
+    @Test func pipedSamplesArriveBeforeTheWriterCloses() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let options = StreamSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)  // 2 s ring
+        let source = try StreamSource(fileDescriptor: ends[0], name: "stdin", options: options)
+        try source.open()
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        let piece = WAVEncoder.encodePCM([Float](repeating: 0.25, count: 800), encoding: .s16le)  // 0.1 s
+        #expect(piece.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) } == piece.count)
+        // Every wake-up must come from a signal (a timeout fails): the stream opening, then its samples.
+        let start = ContinuousClock.now
+        var stream: SourceStream?
+        while (stream?.ring.availableFrames ?? 0) < 800 && ContinuousClock.now - start < .seconds(5) {
+            #expect(hub.wait(timeout: .seconds(3)), "not woken for the samples in the ring")
+            for case .opened(let opened) in hub.takeEvents() { stream = opened }
+        }
+        #expect(stream?.ring.availableFrames == 800)
+        #expect(ContinuousClock.now - start < .seconds(1), "\(ContinuousClock.now - start)")
+        close(ends[1])
+    }
+
     @Test func fileSourceAndStop() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("in.wav")
