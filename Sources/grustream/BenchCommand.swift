@@ -9,7 +9,9 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             features: Kaldi MFCC/fbank streamed in 10 ms chunks and whole-signal, librosa log-mel/MFCC (frames/s, \
             real-time factor). gru: one stream stepped frame by frame (input 40, hidden 64/128/256, 1 and 2 layers; \
-            µs/step, GFLOP/s), chunks of 100 frames (frames/s), 64 streams stepped together (GFLOP/s).
+            µs/step, GFLOP/s), chunks of 100 frames (frames/s), 64 streams stepped together (GFLOP/s), and this \
+            core's ceilings for any float32 GRU: its multiply-add peak on registers (fma-peak, GFLOP/s) and its L2 \
+            read rate over the 2×128 recurrent weights (read-recurrent-*, GB/s).
             Medians of several rounds; pin to one core for steadier figures (taskset -c 1 grustream bench).
             scripts/bench runs this with --json and compares with the reference libraries in the same run.
             """)

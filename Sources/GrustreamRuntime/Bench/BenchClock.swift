@@ -63,7 +63,7 @@ func median(_ values: [Double]) -> Double {
 
 /// One measured case. Per-item figures derive from the median round (an item is a frame or a GRU step).
 public struct BenchMeasurement: Codable, Sendable {
-    /// "features" or "gru".
+    /// "features", "gru" or "ceiling" (this core's limits, `KernelCeilings`).
     public var group: String
     /// Stable case id, e.g. "kaldi-mfcc-stream-10ms", "gru-step-i40-h128-l2".
     public var name: String

@@ -45,7 +45,8 @@ public struct BenchReport: Sendable {
             let rate = String(format: "%.0f", m.itemsPerSecond)
             let derived =
                 m.group == "features"
-                ? String(format: "RTF %.2e", m.realTimeFactor) : String(format: "%.2f GFLOP/s", m.gflops)
+                ? String(format: "RTF %.2e", m.realTimeFactor)
+                : String(format: m.name.hasPrefix("read-") ? "%.2f GB/s" : "%.2f GFLOP/s", m.gflops)
             rows.append([
                 m.description, rate, perItem, derived, String(format: "%.0f%%", 100 * m.spread),
                 String(format: "%.2f", m.wallOverCPU),
@@ -72,6 +73,9 @@ public struct BenchReport: Sendable {
         lines.append("Times are process CPU time (wall/CPU > 1: other processes shared the core during the run).")
         lines.append("µs/item: per frame (features), per step of one stream (GRU; 64 streams: per stream-step).")
         lines.append("RTF = compute time / audio time. GFLOP/s counts the GRU matrix products (2·3·H·(I+H) per layer).")
+        if measurements.contains(where: { $0.group == "ceiling" }) {
+            lines.append("ceiling: this core's limits for any float32 GRU (KernelCeilings); GB/s: bytes read per second.")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -148,7 +148,7 @@ public struct GRUBench {
         let timings = clock.measure { n in for _ in 0..<n { sum += KernelCeilings.multiplyAdd(iterations: 1000) } }
         precondition(sum.isFinite)
         return BenchMeasurement(
-            group: "gru", name: "fma-peak",
+            group: "ceiling", name: "fma-peak",
             description: "multiply-add peak (registers only, the kernels' instruction)",
             itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(1000 * KernelCeilings.flopsPerIteration), audioSecondsPerItem: 0)
@@ -167,7 +167,7 @@ public struct GRUBench {
         let timings = clock.measure { n in for _ in 0..<n { sum += KernelCeilings.read(UnsafeBufferPointer(buffer)) } }
         precondition(sum.isFinite)
         return BenchMeasurement(
-            group: "gru", name: "read-recurrent-\(shape.id)",
+            group: "ceiling", name: "read-recurrent-\(shape.id)",
             description: "read \(4 * floats / 1000) KB (recurrent weights \(shape.layers)×\(shape.hidden)), GB/s",
             itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(4 * floats), audioSecondsPerItem: 0)
