@@ -74,7 +74,7 @@ public struct BenchReport: Sendable {
         lines.append("µs/item: per frame (features), per step of one stream (GRU; 64 streams: per stream-step).")
         lines.append("RTF = compute time / audio time. GFLOP/s counts the GRU matrix products (2·3·H·(I+H) per layer).")
         if measurements.contains(where: { $0.group == "ceiling" }) {
-            lines.append("ceiling: this core's limits for any float32 GRU (KernelCeilings); GB/s: bytes read per second.")
+            lines.append("ceiling: this core's limits for any float32 GRU (KernelCeilings); GB/s: bytes read per s.")
         }
         return lines.joined(separator: "\n")
     }
