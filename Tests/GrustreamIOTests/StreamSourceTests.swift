@@ -40,6 +40,20 @@ struct StreamSourceTests {
         #expect(stream.stream.error == nil)
     }
 
+    /// Back-pressure through rings of a few frames, with frames split across writes: everything arrives, in
+    /// order, and the reader never waits for room without having woken the processing side.
+    @Test(arguments: [1, 2, 3, 5])
+    func tinyRingsDeliverEverything(capacityFrames: Int) throws {
+        let values = (0..<900).map { Float($0) }  // 300 frames of 3 channels
+        var options = StreamSource.Options(format: .raw(.f32le), sampleRate: 100, channels: 3)
+        options.ringCapacityFrames = capacityFrames
+        let (drainer, _) = try pipeRun(
+            WAVEncoder.encodePCM(values, encoding: .f32le), options: options, seed: UInt64(capacityFrames))
+        let stream = try #require(drainer.byName("stdin"))
+        #expect(stream.samples == values)
+        #expect(stream.gaps == 0 && stream.stream.droppedFrames == 0 && stream.closed)
+    }
+
     @Test(arguments: [SampleEncoding.s16le, .f32le, .s24le])
     func rawThroughAPipe(encoding: SampleEncoding) throws {
         let raw = WAVEncoder.encodePCM(signal, encoding: encoding)

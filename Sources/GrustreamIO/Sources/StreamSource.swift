@@ -240,8 +240,9 @@ struct Pacer {
     ) {
         guard realtime, let base = samples.baseAddress else {
             let ring = stream.ring
-            let frames = samples.count / ring.channels
-            if ring.availableFrames + frames > ring.capacityFrames { signalNow(hub) }  // the write may wait
+            // The write may have to wait for room (+ 1: a partial frame already in the ring, or in `samples`).
+            let frames = samples.count / ring.channels + 1
+            if ring.availableFrames + frames >= ring.capacityFrames { signalNow(hub) }
             stream.write(samples)
             if 4 * ring.availableFrames >= ring.capacityFrames { signalNow(hub) } else { signalPending = true }
             return
