@@ -46,7 +46,7 @@ enum ALSA {
         guard let format, let arguments else { return }
         var text = [CChar](repeating: 0, count: 512)
         _ = vsnprintf(&text, text.count, format, arguments)
-        let message = String(cString: text)
+        let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let thread = UInt(pthread_self())
         ALSA.messages.withLock { table in
             if table[thread, default: []].count < 16 { table[thread, default: []].append(message) }

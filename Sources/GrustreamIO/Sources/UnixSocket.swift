@@ -25,12 +25,12 @@ enum UnixSocket {
                 socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
             }
             do {
-                try call("bind") {
+                _ = try call("bind") {
                     withUnsafePointer(to: &address) {
                         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
                     }
                 }
-                try call("listen") { Glibc.listen(fd, 1024) }
+                _ = try call("listen") { Glibc.listen(fd, 1024) }
                 return fd
             } catch {
                 close(fd)
