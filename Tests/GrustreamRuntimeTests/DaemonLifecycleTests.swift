@@ -50,7 +50,7 @@ struct DaemonLifecycleTests {
         let detections = normalisedEvents(result.stdoutText).filter { $0.eventClass == "DETECTION" }
         let expected = try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }
         // Before the reload: the old threshold's detections, in order; after it: none (0.99 is out of reach).
-        #expect(detections == Array(expected.prefix(detections.count)), "\(result.stdoutText)")
+        #expect(sameEvents(detections, Array(expected.prefix(detections.count))), "\(result.stdoutText)")
         #expect(detections.count >= expected.filter { $0.streamTime <= 1.0 }.count, "\(result.stdoutText)")
         #expect(detections.allSatisfy { $0.streamTime <= 2.0 + 0.03 }, "\(result.stdoutText)")
     }
@@ -71,8 +71,9 @@ struct DaemonLifecycleTests {
         )
         // Nothing changed: every event of the regression pair.
         #expect(
-            events.filter { $0.eventClass == "DETECTION" }
-                == (try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }))
+            sameEvents(
+                events.filter { $0.eventClass == "DETECTION" },
+                try DaemonPipelines.expected.filter { $0.eventClass == "DETECTION" }))
     }
 
     @Test func sighupWithOtherFeaturesAndAnotherShapeResetsTheHiddenStateAndKeepsStreamTime() throws {
@@ -113,7 +114,7 @@ struct DaemonLifecycleTests {
         // First run: fresh state, saved at exit.
         let (first, firstEvents) = try run()
         #expect(first.stderr.contains("no saved state"), "\(first.stderr)")
-        #expect(firstEvents.filter { $0.eventClass == "DETECTION" } == expected)
+        #expect(sameEvents(firstEvents.filter { $0.eventClass == "DETECTION" }, expected))
         let saved = try StateFile.read(state)
         #expect(saved.streams.map(\.stream) == ["e2e-classify"])
         #expect(saved.modelHash == (try StateFile.hash(of: Fixtures.url("gru/torch_l2_h128/model.safetensors"))))
@@ -129,14 +130,14 @@ struct DaemonLifecycleTests {
             truncatedEvents.contains {
                 $0.eventClass == "ERROR" && (($0["message"] as? String) ?? "").contains(state.path)
             })
-        #expect(truncatedEvents.filter { $0.eventClass == "DETECTION" } == expected)
+        #expect(sameEvents(truncatedEvents.filter { $0.eventClass == "DETECTION" }, expected))
         // Saved for another model: ignored as well.
         var other = saved
         other.modelHash = "0000000000000000"
         try other.write(to: state)
         let (mismatch, mismatchEvents) = try run()
         #expect(mismatch.stderr.contains("saved for another model"), "\(mismatch.stderr)")
-        #expect(mismatchEvents.filter { $0.eventClass == "DETECTION" } == expected)
+        #expect(sameEvents(mismatchEvents.filter { $0.eventClass == "DETECTION" }, expected))
         // And each run saved a good file again.
         #expect(try StateFile.read(state).modelHash == saved.modelHash)
     }
@@ -176,7 +177,7 @@ struct DaemonLifecycleTests {
         #expect(process.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("publishing on the socket passed by systemd (e2e.sock, fd 3)"), "\(stderr)")
         let published = normalisedEvents(String(decoding: stdout, as: UTF8.self), dropping: ["STATS"])
-        #expect(published == (try DaemonPipelines.expected.filter { $0.eventClass != "STATS" }))
+        #expect(sameEvents(published, try DaemonPipelines.expected.filter { $0.eventClass != "STATS" }))
         let received = subscriber.finish()
         let lines = normalisedEvents(received.stdoutText, dropping: ["STATS"])
         #expect(lines.first?.eventClass == "VERSION")
