@@ -12,9 +12,10 @@
 /// thread (`OverflowPolicy.waitForSpace`) and every sample is delivered. Without `realtime` the processing thread
 /// is woken when the ring is a quarter full, when a write might have to wait, or before the reader itself waits
 /// for input (a pipe with nothing more to read now: `arecord | grustream` is not delayed) — not after every read:
-/// a file read faster than it is processed is handed over in big pieces, not in thread switches per read. With `realtime`, samples are
-/// delivered no faster than the sample rate (monotonic clock, ~10 ms steps), like a capture device: a 1 s
-/// file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes it early.
+/// a file read faster than it is processed is handed over in big pieces, not in thread switches per read.
+/// With `realtime`, samples are delivered no faster than the sample rate (monotonic clock, ~10 ms steps), like a
+/// capture device: a 1 s file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes
+/// it early.
 public final class StreamSource: FrameSource, @unchecked Sendable {
     public struct Options: Sendable, Equatable {
         /// Byte format of the input.
