@@ -40,8 +40,9 @@ public final class SampleRing: @unchecked Sendable {
     private var writePosition = 0  // absolute samples written (including dropped ones)
     private var readPosition = 0  // absolute samples consumed or dropped; always a whole frame
     private var dropped = 0  // frames
-    /// Room (samples) a writer blocked in `.waitForSpace` waits for; 0 when no writer waits.
-    private var writerNeeds = 0
+    /// A writer blocked in `.waitForSpace` waits until this much room (samples, half the ring) is free.
+    private let writerWakeRoom: Int
+    private var writerWaiting = false
     private var cancelled = false
 
     public init(capacityFrames: Int, channels: Int) {
@@ -49,6 +50,7 @@ public final class SampleRing: @unchecked Sendable {
         self.channels = channels
         self.capacityFrames = capacityFrames
         self.capacity = capacityFrames * channels
+        self.writerWakeRoom = max(1, capacityFrames * channels / 2)
         self.storage = .allocate(capacity: capacityFrames * channels)
         storage.initialize(repeating: 0, count: capacityFrames * channels)
     }
@@ -81,9 +83,9 @@ public final class SampleRing: @unchecked Sendable {
                 let room = capacity - (writePosition - readPosition)
                 if room == 0 {
                     if cancelled { break }
-                    writerNeeds = max(1, capacity / 2)
-                    while capacity - (writePosition - readPosition) < writerNeeds && !cancelled { lock.wait() }
-                    writerNeeds = 0
+                    writerWaiting = true
+                    while capacity - (writePosition - readPosition) < writerWakeRoom && !cancelled { lock.wait() }
+                    writerWaiting = false
                     continue
                 }
                 let n = min(room, samples.count - offset)
@@ -142,7 +144,7 @@ public final class SampleRing: @unchecked Sendable {
             done += n
         }
         readPosition += count
-        let wakeWriter = writerNeeds > 0 && count > 0 && capacity - (writePosition - readPosition) >= writerNeeds
+        let wakeWriter = writerWaiting && count > 0 && capacity - (writePosition - readPosition) >= writerWakeRoom
         lock.unlock()
         if wakeWriter { lock.broadcast() }
         return RingRead(sampleCount: count, firstFrame: first)
