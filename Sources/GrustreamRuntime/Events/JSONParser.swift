@@ -1,5 +1,8 @@
 /// A small strict JSON reader (RFC 8259) for client requests: enough to read any value and say where it went
-/// wrong. Not for the hot path.
+/// wrong. Not for the hot path. Every byte sequence gives a value or a `Failure`: containers nest at most
+/// `maximumDepth` deep, `\u` escapes take four hex digits and surrogates only in pairs, numbers follow the RFC
+/// grammar and must be finite, strings must be UTF-8. Input length is the caller's bound (socket requests:
+/// `SocketClient.maximumRequestBytes`).
 struct JSONParser {
     indirect enum Value: Equatable {
         case object([(String, Value)])
@@ -27,6 +30,9 @@ struct JSONParser {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
+
+    /// Deepest nesting of objects and lists accepted.
+    static let maximumDepth = 32
 
     let bytes: [UInt8]
     var index = 0
@@ -85,7 +91,9 @@ struct JSONParser {
 
     mutating func parseContainer(close: UInt8, object: Bool) throws(Failure) -> Value {
         depth += 1
-        guard depth <= 32 else { throw fail("nested too deeply") }
+        guard depth <= Self.maximumDepth else {
+            throw fail("nested too deeply (more than \(Self.maximumDepth) levels)")
+        }
         index += 1
         var members: [(String, Value)] = []
         var items: [Value] = []
@@ -141,17 +149,7 @@ struct JSONParser {
                 case 0x6E: out.append(0x0A)
                 case 0x72: out.append(0x0D)
                 case 0x74: out.append(0x09)
-                case 0x75:
-                    var scalar = try hex4()
-                    if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count, bytes[index] == 0x5C,
-                        bytes[index + 1] == 0x75
-                    {
-                        index += 2
-                        let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
-                    }
-                    guard let u = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
-                    out.append(contentsOf: String(Character(u)).utf8)
+                case 0x75: try appendEscapedScalar(to: &out)
                 default: throw fail("bad escape")
                 }
             default: out.append(b)
@@ -159,24 +157,81 @@ struct JSONParser {
         }
     }
 
-    mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count,
-            let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-        else { throw fail("bad \\u escape") }
-        index += 4
-        return v
+    /// After `\u`: one scalar, or a surrogate pair `\uD8xx\uDCxx`. A lone or reversed surrogate is not text
+    /// and is refused.
+    mutating func appendEscapedScalar(to out: inout [UInt8]) throws(Failure) {
+        let first = try hex4()
+        var scalar = first
+        if (0xD800..<0xDC00).contains(first) {
+            guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else {
+                throw fail("lone UTF-16 surrogate \\u\(hexText(first)) (expected a \\uDC00-\\uDFFF escape after it)")
+            }
+            index += 2
+            let low = try hex4()
+            guard (0xDC00..<0xE000).contains(low) else {
+                throw fail(
+                    "UTF-16 surrogate \\u\(hexText(first)) followed by \\u\(hexText(low)), expected \\uDC00-\\uDFFF")
+            }
+            scalar = 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00..<0xE000).contains(first) {
+            throw fail("lone UTF-16 surrogate \\u\(hexText(first))")
+        }
+        guard let u = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
+        out.append(contentsOf: String(Character(u)).utf8)
     }
 
+    private func hexText(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Four hex digits (no sign, no spaces), advancing past them.
+    mutating func hex4() throws(Failure) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw fail("bad \\u escape (expected 4 hex digits)") }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x41...0x46: digit = byte - 0x41 + 10
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: throw fail("bad \\u escape (expected 4 hex digits)")
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        index += 4
+        return value
+    }
+
+    /// RFC 8259 numbers only (`-? int frac? exp?`, no leading zeros, no `+`, no `.5`), and only finite ones:
+    /// `1e400` is refused rather than read as infinity.
     mutating func parseNumber() throws(Failure) -> Value {
         let start = index
-        while index < bytes.count,
-            (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index])
-        {
-            index += 1
+        func digits() -> Int {
+            let first = index
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            return index - first
         }
-        guard let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+        if bytes[index] == 0x2D { index += 1 }
+        let integerStart = index
+        let integerDigits = digits()
+        var valid = integerDigits > 0 && !(integerDigits > 1 && bytes[integerStart] == 0x30)
+        if valid, index < bytes.count, bytes[index] == 0x2E {
+            index += 1
+            valid = digits() > 0
+        }
+        if valid, index < bytes.count, bytes[index] == 0x65 || bytes[index] == 0x45 {
+            index += 1
+            if index < bytes.count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }
+            valid = digits() > 0
+        }
+        guard valid, let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
             index = start
             throw fail("bad number")
+        }
+        guard d.isFinite else {
+            index = start
+            throw fail("number out of range")
         }
         return .number(d)
     }

@@ -161,6 +161,7 @@ final class SocketLoop {
             case .endOfInput: client.readClosed = true  // half-closed: it may still read events
             case .failed: markDead(client)
             case .tooLong:
+                handoff.state.withLock { $0.badRequests += 1 }
                 sendError(
                     "request line longer than \(SocketClient.maximumRequestBytes) bytes; closing", to: client)
                 client.readClosed = true
@@ -178,6 +179,7 @@ final class SocketLoop {
         do {
             client.watch = try WatchRequest.decode(line)
         } catch {
+            handoff.state.withLock { $0.badRequests += 1 }
             sendError(error.description, to: client)  // keep the client and its previous filter
         }
     }

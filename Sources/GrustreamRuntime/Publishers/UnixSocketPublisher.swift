@@ -105,6 +105,8 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
     public var droppedClients: Int { handoff.state.withLock { $0.droppedClients } }
     /// Lines not handed over because the I/O thread fell behind by `Options.handoffLimitBytes`.
     public var droppedLines: Int { handoff.state.withLock { $0.droppedLines } }
+    /// Request lines refused (not a `WATCH` object, or longer than the request limit), each answered with `ERROR`.
+    public var badRequests: Int { handoff.state.withLock { $0.badRequests } }
 
     public func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind) {
         handoff.publish(line, kind: kind)
@@ -137,6 +139,7 @@ final class Handoff: @unchecked Sendable {
         var clientCount = 0
         var droppedClients = 0
         var droppedLines = 0
+        var badRequests = 0
     }
 
     let state = Mutex(State())
