@@ -16,6 +16,25 @@ public struct Tensor: Sendable, Equatable {
         self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// The number of values of `shape`, or nil when a dimension is negative or the product of its non-zero
+    /// dimensions does not fit in `Int` (then no sub-product of the shape, as `columns` computes, overflows
+    /// either, even when a zero dimension makes the whole product 0). For shapes read from files.
+    public static func checkedCount(_ shape: [Int]) -> Int? {
+        var nonZeroProduct = 1
+        var hasZero = false
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            if dimension == 0 {
+                hasZero = true
+                continue
+            }
+            let (product, overflow) = nonZeroProduct.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            nonZeroProduct = product
+        }
+        return hasZero ? 0 : nonZeroProduct
+    }
+
     /// Number of rows of a 2-D tensor (or the outer dimension of any tensor).
     public var rows: Int { shape.first ?? 1 }
     /// Number of values per row (product of every dimension after the first).

@@ -47,16 +47,20 @@ public enum NPYFile {
             throw TensorFileError("\(name): Fortran-order arrays are not supported (save with np.ascontiguousarray)")
         }
         let shape = try parseShape(shapeText, name: name)
-        let count = shape.reduce(1, *)
+        guard let count = Tensor.checkedCount(shape) else {
+            throw TensorFileError("\(name): .npy shape \(shapeText) has more elements than can be addressed")
+        }
         let dtype = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         guard let (width, convert) = converter(for: dtype) else {
             throw TensorFileError(
                 "\(name): dtype \(dtype) is not supported (expected little-endian float or integer, e.g. <f4)")
         }
         let start = headerStart + headerLength
-        guard bytes.count - start >= count * width else {
+        let (dataBytes, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow, bytes.count - start >= dataBytes else {
+            let expected = overflow ? "more than \(Int.max)" : "\(dataBytes)"
             throw TensorFileError(
-                "\(name): \(bytes.count - start) data bytes for shape \(shape) of \(dtype), expected \(count * width)")
+                "\(name): \(bytes.count - start) data bytes for shape \(shape) of \(dtype), expected \(expected)")
         }
         var scalars = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

@@ -39,6 +39,9 @@ public struct SafetensorsFile: Sendable {
         "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
     ]
 
+    /// The longest JSON header accepted (100 MB, the limit of the `safetensors` library's own loader).
+    public static let maximumHeaderBytes = 100_000_000
+
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
@@ -59,8 +62,14 @@ public struct SafetensorsFile: Sendable {
         for i in 0..<8 { length |= UInt64(data[base + i]) << (8 * UInt64(i)) }
         guard length <= UInt64(data.count - 8) else {
             throw TensorFileError(
-                "\(name): header length \(length) runs past the end of the file (\(data.count) bytes); "
-                    + "the file is truncated or not safetensors")
+                "\(name): not a safetensors file, or a truncated one: its first 8 bytes "
+                    + "(\(Self.describeBytes(data.prefix(8)))) give a header length of \(length) bytes, but only \(data.count - 8) bytes follow"
+            )
+        }
+        guard length <= UInt64(Self.maximumHeaderBytes) else {
+            throw TensorFileError(
+                "\(name): safetensors header of \(length) bytes is larger than the \(Self.maximumHeaderBytes)-byte "
+                    + "limit (the safetensors library's own); not a model or state file this program writes")
         }
         let headerLength = Int(length)
         dataStart = 8 + headerLength
@@ -106,11 +115,11 @@ public struct SafetensorsFile: Sendable {
             throw TensorFileError(
                 "\(name): \"\(key)\" has unknown dtype \"\(dtype)\" (expected F32, F16, BF16, F64 or an integer type)")
         }
-        let shape = shapeValues.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+        let shape = shapeValues.compactMap(Self.integer)
         guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorFileError("\(name): \"\(key)\" has a malformed shape \(shapeValues)")
         }
-        let offsets = offsetValues.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+        let offsets = offsetValues.compactMap(Self.integer)
         guard offsets.count == 2, offsets.count == offsetValues.count, offsets[0] >= 0, offsets[0] <= offsets[1]
         else { throw TensorFileError("\(name): \"\(key)\" has malformed data_offsets \(offsetValues)") }
         let (begin, end) = (offsets[0], offsets[1])
@@ -118,16 +127,34 @@ public struct SafetensorsFile: Sendable {
             throw TensorFileError(
                 "\(name): \"\(key)\" data_offsets [\(begin), \(end)] lie outside the \(bufferSize)-byte data buffer")
         }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o)
-        }
-        guard !overflow, count * size == end - begin else {
+        guard let count = Tensor.checkedCount(shape) else {
             throw TensorFileError(
-                "\(name): \"\(key)\" is \(dtype) \(shape) (\(count * size) bytes) but data_offsets [\(begin), \(end)] "
+                "\(name): \"\(key)\" has shape \(shape), whose element count overflows; data_offsets [\(begin), "
+                    + "\(end)] hold \(end - begin) bytes")
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, bytes == end - begin else {
+            let expected = overflow ? "more than \(Int.max)" : "\(bytes)"
+            throw TensorFileError(
+                "\(name): \"\(key)\" is \(dtype) \(shape) (\(expected) bytes) but data_offsets [\(begin), \(end)] "
                     + "hold \(end - begin) bytes")
         }
         return Entry(dtype: dtype, shape: shape, begin: begin, end: end)
+    }
+
+    /// A JSON number that is an integer `Int` holds exactly (not `true`, not `1.5`, not `1e300`).
+    static func integer(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return Int(exactly: number.doubleValue).flatMap { "\(number)".contains(".") ? nil : $0 }
+    }
+
+    /// The bytes as text when they are printable ASCII (`"root:x:0"`), else as hex, for messages.
+    static func describeBytes(_ bytes: Data) -> String {
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            return "\"" + String(decoding: bytes, as: UTF8.self) + "\""
+        }
+        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            .joined(separator: " ")
     }
 
     /// dtype and shape of a tensor, or nil when the file has no such tensor.

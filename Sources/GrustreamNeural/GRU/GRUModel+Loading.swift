@@ -20,7 +20,9 @@ extension GRUModel {
                     + "the file has \(file.tensorNames.prefix(6))")
         }
         let gateAxis = keras ? 1 : 0
-        guard firstShape.count == 2, firstShape[gateAxis] % 3 == 0, firstShape[gateAxis] > 0 else {
+        guard firstShape.count == 2, firstShape[gateAxis] % 3 == 0, firstShape[gateAxis] > 0,
+            firstShape[1 - gateAxis] > 0
+        else {
             throw ModelLoadError("\(name): \"\(first)\" is \(firstShape), expected \(expectedFirst)")
         }
         let input = firstShape[1 - gateAxis]
