@@ -154,6 +154,7 @@ struct CheckCommand: ParsableCommand {
             let resolved = try ResolvedPipeline(config: config)
             _ = try SourceFactory.make(resolved.config)
             _ = try resolved.makeDetector()
+            try StateFile.checkWritable(stateFile: resolved.config.runtime.stateFile)
             if verbose { print(resolved.describe()) }
             print(
                 "\(config.file?.path ?? config.name): ok (\(resolved.model.summary); features \(resolved.features.kind.rawValue) × \(resolved.features.dimension) at \(Int(resolved.features.sampleRate)) Hz; detector \(resolved.detector.kind.rawValue))"

@@ -22,12 +22,13 @@ final class SocketConnection {
     private static let jsonPrefix = Array("{\"stream\"".utf8)
     private static let maximumNameLine = 512
 
-    /// Opens the stream in the hub: name, channels, sample rate from a WAV header (nil: the options').
-    private let openStream: (String, Int, Int?) -> SourceStream
+    /// Opens the stream in the hub: name, whether the producer named it, channels, sample rate from a WAV header
+    /// (nil: the options').
+    private let openStream: (String, Bool, Int, Int?) -> SourceStream
 
     init(
         fileDescriptor: Int32, number: Int, defaultName: String, decoder: InputDecoder,
-        openStream: @escaping (String, Int, Int?) -> SourceStream
+        openStream: @escaping (String, Bool, Int, Int?) -> SourceStream
     ) {
         self.openStream = openStream
         self.fileDescriptor = fileDescriptor
@@ -79,7 +80,7 @@ final class SocketConnection {
     /// Open the stream once the name and the channel count (WAV: after its header) are known.
     private func openIfKnown() {
         if stream == nil, let channels = decoder.channels {
-            stream = openStream(name ?? defaultName, channels, decoder.wavFormat?.sampleRate)
+            stream = openStream(name ?? defaultName, name != nil, channels, decoder.wavFormat?.sampleRate)
         }
     }
 

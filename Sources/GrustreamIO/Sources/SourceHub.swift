@@ -114,14 +114,14 @@ public final class SourceHub: @unchecked Sendable {
     /// Register a new stream and tell the processing thread.
     package func openStream(
         name: String, sampleRate: Int, channels: Int, capacityFrames: Int? = nil,
-        overflowPolicy: OverflowPolicy
+        overflowPolicy: OverflowPolicy, hasStableName: Bool = true
     ) -> SourceStream {
         let frames = capacityFrames ?? max(1, Int(Double(sampleRate) * Self.defaultRingSeconds))
         let stream = lock.withLock {
             defer { nextID += 1 }
             let stream = SourceStream(
                 id: nextID, name: name, sampleRate: sampleRate, channels: channels, capacityFrames: frames,
-                overflowPolicy: overflowPolicy)
+                overflowPolicy: overflowPolicy, hasStableName: hasStableName)
             open.append(stream)
             events.append(.opened(stream))
             return stream

@@ -8,6 +8,9 @@ public final class SourceStream: Sendable, CustomStringConvertible {
     public let id: Int
     /// Shown in events (`"stream"`): `alsa:default`, `stdin`, a file name, `pump-3` or `PATH#N`.
     public let name: String
+    /// The name identifies the producer across connections and restarts (a device, a file, stdin, a socket
+    /// producer that named its stream); false for a socket producer's per-connection `PATH#N`.
+    public let hasStableName: Bool
     /// Frames per second (Hz).
     public let sampleRate: Int
     /// Interleaved channels per frame.
@@ -31,10 +34,11 @@ public final class SourceStream: Sendable, CustomStringConvertible {
 
     public init(
         id: Int, name: String, sampleRate: Int, channels: Int, capacityFrames: Int,
-        overflowPolicy: OverflowPolicy
+        overflowPolicy: OverflowPolicy, hasStableName: Bool = true
     ) {
         self.id = id
         self.name = name
+        self.hasStableName = hasStableName
         self.sampleRate = sampleRate
         self.channels = channels
         self.overflowPolicy = overflowPolicy

@@ -196,10 +196,10 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
                 format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName)
             let connection = SocketConnection(
                 fileDescriptor: fd, number: number, defaultName: defaultName, decoder: decoder
-            ) { [options] name, channels, wavRate in
+            ) { [options] name, named, channels, wavRate in
                 hub.openStream(
                     name: name, sampleRate: wavRate ?? options.sampleRate, channels: channels,
-                    capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest)
+                    capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest, hasStableName: named)
             }
             fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
             connections.append(connection)

@@ -55,8 +55,8 @@ extension PipelineRunner {
             processors = replaced
             pipeline = new
             do { try prepareBatch() } catch { batch = nil }  // without a batch, each stream steps alone
-            stateKeeper?.pipelineChanged(to: new)
             status.problem = nil
+            if let problem = stateKeeper?.pipelineChanged(to: new) { reportStateProblem(problem) }
             logger.notice(
                 "reloaded \(new.config.name): \(new.model.summary); hidden state kept for \(kept) of \(replaced.count) stream(s)"
             )

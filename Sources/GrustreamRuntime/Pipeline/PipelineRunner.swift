@@ -114,14 +114,14 @@ public final class PipelineRunner: @unchecked Sendable {
             if let keeper = stateKeeper, keeper.interval > 0,
                 now - lastStateSave >= nanoseconds(keeper.interval)
             {
-                keeper.save(open: processors.values.map { $0.snapshot() }, wait: false)
+                keeper.save(open: processors.values, wait: false)
                 lastStateSave = now
             }
             if hub.isFinished { break }
         }
         for event in hub.takeEvents() { handle(event) }
         if !stopRequested.load(ordering: .relaxed) { notifier.stopping() }
-        stateKeeper?.save(open: processors.values.map { $0.snapshot() }, wait: true)
+        stateKeeper?.save(open: processors.values, wait: true)
         bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
         bus.close()
         if let inputError { throw inputError }
@@ -137,7 +137,7 @@ public final class PipelineRunner: @unchecked Sendable {
     private var lastEventOfClosedStreams: (label: String, t: Double)?
 
     /// A state file that cannot be used: logged, published as an `ERROR` event, shown in `STATUS=`.
-    private func reportStateProblem(_ message: String) {
+    func reportStateProblem(_ message: String) {
         logger.warning("\(message)")
         bus.publish(.error(stream: pipeline.config.name, t: streamTime, message: message))
         status.problem = "state file ignored"
@@ -167,6 +167,7 @@ public final class PipelineRunner: @unchecked Sendable {
             do {
                 if let problem { throw CaptureError(problem) }
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
+                processor.keepsState = stream.hasStableName
                 processors[stream.id] = processor
                 try prepareBatch()
                 if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
@@ -184,7 +185,7 @@ public final class PipelineRunner: @unchecked Sendable {
             drain(stream)
             if let processor = processors.removeValue(forKey: stream.id) {
                 processor.finish()
-                stateKeeper?.remember(processor.snapshot())
+                stateKeeper?.remember(processor)
                 if let event = processor.lastEvent { lastEventOfClosedStreams = event }
                 framesOfClosedStreams += processor.frames
                 eventsOfClosedStreams += processor.events

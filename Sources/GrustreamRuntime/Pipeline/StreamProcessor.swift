@@ -43,6 +43,9 @@ public final class StreamProcessor {
     public private(set) var events = 0
     /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
     public private(set) var lastEvent: (label: String, t: Double)?
+    /// Whether `[runtime] state_file` saves and restores this stream: only when its name is stable (see
+    /// `SourceStream.hasStableName`). Carried over by `replacing:`.
+    public var keepsState = true
     /// Whether the GRU / detector state of the replaced processor was carried over (`replacing:`).
     public private(set) var carriedHiddenState = false
     public private(set) var carriedDetectorState = false
@@ -73,6 +76,7 @@ public final class StreamProcessor {
             extractorFirstSample = previous?.receivedInputFrames ?? 0
         }
         frames = previous?.frames ?? 0
+        keepsState = previous?.keepsState ?? true
         events = previous?.events ?? 0
         receivedInputFrames = previous?.receivedInputFrames ?? 0
         skippedInputFrames = previous?.skippedInputFrames ?? 0

@@ -12,7 +12,11 @@ public struct DetectorSnapshot: Sendable, Equatable {
         self.values = values
     }
 
-    /// The array `key`, checked to have `count` values.
+    /// Largest magnitude a restored value may have: 2^53, where Doubles stop holding every integer. Values
+    /// converted to frame counts (`Int(x)`, `nextFrame + Int(x)`) then never overflow.
+    static let maximumMagnitude = 9_007_199_254_740_992.0
+
+    /// The array `key`, checked to have `count` values, each finite and within ±`maximumMagnitude`.
     func array(_ key: String, count: Int? = nil) throws -> [Double] {
         guard let array = values[key] else { throw StateFileError("detector state of kind \(kind) has no \"\(key)\"") }
         if let count, array.count != count {
@@ -20,6 +24,11 @@ public struct DetectorSnapshot: Sendable, Equatable {
         }
         guard array.allSatisfy(\.isFinite) else {
             throw StateFileError("detector state \"\(key)\" holds a non-finite value")
+        }
+        if let bad = array.first(where: { abs($0) > Self.maximumMagnitude }) {
+            throw StateFileError(
+                "detector state \"\(key)\" holds \(bad), beyond ±\(Self.maximumMagnitude) (frame counts and times of "
+                    + "any real stream are far below it)")
         }
         return array
     }

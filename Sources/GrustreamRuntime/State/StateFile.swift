@@ -1,12 +1,6 @@
 import Foundation
 import GrustreamNeural
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// `[runtime] state_file`: the per-stream GRU and detector state of a pipeline, kept across restarts.
 ///
 /// A safetensors file (readable with the `safetensors` library): tensors `s<i>.hidden` `[layers × directions,
@@ -14,8 +8,7 @@ import GrustreamNeural
 /// (format version), `model_hash` (FNV-1a 64 of the model file's bytes: state is only restored into the model it
 /// came from), `model`, `pipeline`, `saved` (RFC 3339), `streams` (JSON: name, labels and detector state of each
 /// stream, numbers printed to round-trip exactly) and `checksum` (FNV-1a 64 of `streams` and every tensor value),
-/// so a truncated or corrupt file is refused rather than half-restored. Written atomically: a temporary file in
-/// the same folder, fsync, rename, fsync of the folder.
+/// so a truncated or corrupt file is refused rather than half-restored. Written atomically (`write(to:)`).
 public struct StateFile: Sendable, Equatable {
     public static let formatVersion = "1"
     public var pipeline: String
@@ -100,9 +93,18 @@ public struct StateFile: Sendable, Equatable {
                 }
                 detector = DetectorSnapshot(kind: kind, values: values)
             }
+            var idleSince: WallTime?
+            if let value = object["idle_since_ms"] {
+                guard let number = value as? NSNumber, let ms = Int64(exactly: number.doubleValue) else {
+                    throw StateFileError(
+                        "\(name): stream \(stream): \"idle_since_ms\" is \(value), expected an integer")
+                }
+                idleSince = WallTime(millisecondsSinceEpoch: ms)
+            }
             streams.append(
                 StreamStateSnapshot(
-                    stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector))
+                    stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector,
+                    idleSince: idleSince))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
             throw StateFileError("\(name): checksum mismatch (the file is corrupt)")
@@ -140,6 +142,7 @@ public struct StateFile: Sendable, Equatable {
             var fields = [
                 "\"name\":\(string(s.stream))", "\"labels\":[\(s.labels.map(string).joined(separator: ","))]",
             ]
+            if let idle = s.idleSince { fields.append("\"idle_since_ms\":\(idle.millisecondsSinceEpoch)") }
             if let d = s.detector {
                 let values = d.values.sorted { $0.key < $1.key }.map {
                     "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]"
@@ -170,46 +173,6 @@ public struct StateFile: Sendable, Equatable {
             throw StateFileError("\(url.path): cannot read: \(error.localizedDescription)")
         }
         return try decode(data, name: url.path)
-    }
-
-    /// Write atomically: readers see the old file or the new one, never a part (temporary file, fsync, rename,
-    /// fsync of the folder). Creates the folder when missing.
-    public func write(to url: URL, saved: WallTime = .now()) throws {
-        let folder = url.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        let bytes = encode(saved: saved)
-        func fail(_ what: String) -> StateFileError {
-            StateFileError("\(url.path): cannot \(what): \(String(cString: strerror(errno)))")
-        }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw fail("create \(temporary.lastPathComponent)") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
-        let error = ok ? nil : fail("write \(temporary.lastPathComponent)")
-        close(fd)
-        if let error {
-            unlink(temporary.path)
-            throw error
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let error = fail("rename \(temporary.lastPathComponent)")
-            unlink(temporary.path)
-            throw error
-        }
-        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
     }
 
     /// FNV-1a 64 of a file's bytes, as 16 hex digits: identifies the model a state belongs to.

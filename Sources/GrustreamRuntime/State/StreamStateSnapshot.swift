@@ -10,11 +10,17 @@ public struct StreamStateSnapshot: Sendable, Equatable {
     public var labels: [String]
     /// nil for a detector that cannot take snapshots.
     public var detector: DetectorSnapshot?
+    /// When the stream was last open (its close, or the save that wrote it while open); nil while it is open.
+    /// Kept states expire `StateKeeper.retentionSeconds` after it.
+    public var idleSince: WallTime?
 
-    public init(stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?) {
+    public init(
+        stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?, idleSince: WallTime? = nil
+    ) {
         self.stream = stream
         self.gru = gru
         self.labels = labels
         self.detector = detector
+        self.idleSince = idleSince
     }
 }
