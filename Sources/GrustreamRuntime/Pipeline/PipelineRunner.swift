@@ -81,6 +81,7 @@ public final class PipelineRunner: @unchecked Sendable {
         var lastPet = start
         var lastStats = start
         var lastStateSave = start
+        var lastSinkCheck = start
         func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds * 1e9)) }
         let waitTimeout = nanoseconds(min(0.5, (watchdog ?? 1) * 0.25))
         let petInterval = nanoseconds((watchdog ?? 1) * 0.4)
@@ -111,6 +112,10 @@ public final class PipelineRunner: @unchecked Sendable {
                 notifier.status(
                     status.line(pipeline: pipeline.config.name, clients: bus.clientCount, lastEvent: lastEvent))
             }
+            if now - lastSinkCheck >= 100_000_000 {
+                lastSinkCheck = now
+                checkSinks()
+            }
             if let keeper = stateKeeper, keeper.interval > 0,
                 now - lastStateSave >= nanoseconds(keeper.interval)
             {
@@ -126,6 +131,22 @@ public final class PipelineRunner: @unchecked Sendable {
         bus.close()
         if let inputError { throw inputError }
     }
+
+    /// A sink whose reader went away (stdout closed: `| head`): with other sinks left, log it once and go on;
+    /// when it was the last one, stop as if the input had ended (what was read is processed, state is saved,
+    /// exit status 0), as a Unix filter whose reader has gone does.
+    private func checkSinks() {
+        let (gone, all) = bus.goneCount()
+        guard gone > goneSinksReported else { return }
+        goneSinksReported = gone
+        if gone == all {
+            logger.notice("standard output closed and no other sink is left: stopping")
+            requestStop()
+        } else {
+            logger.warning("standard output closed; events go on to the other sink(s)")
+        }
+    }
+    private var goneSinksReported = 0
 
     /// Frames processed so far, all streams.
     private var frameCount: Int { framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames } }

@@ -12,9 +12,13 @@ public protocol EventPublisher: AnyObject {
     var droppedClients: Int { get }
     /// Send what is queued (for a bounded time), then close. Idempotent; `publish` does nothing afterwards.
     func close()
+    /// Nobody can ever read from this sink again (stdout whose reader closed it); a listening socket never is.
+    var isGone: Bool { get }
 }
 
 extension EventPublisher {
+    public var isGone: Bool { false }
+
     /// Publish the bytes of `line` (convenience for tests and rare events).
     public func publish(_ line: [UInt8], kind: Event.Kind) {
         line.withUnsafeBytes { publish($0, kind: kind) }

@@ -41,6 +41,11 @@ public final class PublisherGroup {
     /// Readers dropped by all publishers (for `STATS`).
     public var droppedClients: Int { publishers.reduce(0) { $0 + $1.droppedClients } }
 
+    /// The publishers nobody can read any more (`EventPublisher.isGone`), and how many there are in all.
+    public func goneCount() -> (gone: Int, all: Int) {
+        (publishers.reduce(0) { $0 + ($1.isGone ? 1 : 0) }, publishers.count)
+    }
+
     /// Close every publisher (each drains for its bounded time).
     public func close() { for publisher in publishers { publisher.close() } }
 }
