@@ -13,7 +13,8 @@ struct SubscribeCommand: ParsableCommand {
         discussion: """
             Each line is one JSON object with "class", "stream", "time" (RFC 3339, UTC) and "t" (seconds of \
             stream time). The first line is always VERSION. Lines are printed as they arrive, so the output \
-            can be piped into jq. Exits 0 when the server closes the connection, 1 when it cannot connect.
+            can be piped into jq. Exits 0 when the server closes the connection, 1 when it cannot connect, 2 when \
+            the server sends a line longer than 1 MiB (not an event socket).
 
             Without --class, every class except SCORES is received; SCORES (one line per frame) only with \
             --scores or --class SCORES.
@@ -54,7 +55,7 @@ struct SubscribeCommand: ParsableCommand {
         } catch {
             var message = "grustream subscribe: \(error.description)\n"
             message.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            throw ExitCode(1)
+            throw ExitCode(error.isBadInput ? 2 : 1)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import GrustreamRuntime
+import GrustreamTestSupport
 import Testing
 
 /// What a hostile or careless socket client can send: every request line is either a filter or an error message,
@@ -46,7 +47,8 @@ struct HostileSocketInputTests {
             #expect(message(#"{"class":"WATCH","x":"# + bad + "}").contains("unexpected"), "\(bad)")
         }
         let longDigits = String(repeating: "9", count: 4000)
-        #expect(message(#"{"class":"WATCH","x":"# + longDigits + "}") == "")
+        #expect(message(#"{"class":"WATCH","x":"# + longDigits + "}").contains("number out of range"))
+        #expect(message(#"{"class":"WATCH","x":0."# + longDigits + "}") == "")
         #expect(message(#"{"class":"WATCH","x":[0, -0, 1.5e-400, 123456789012345678901234567890]}"#) == "")
     }
 
@@ -85,5 +87,26 @@ struct HostileSocketInputTests {
         #expect(bystander.readLine() == text(line(detection(1))))
         #expect(attacker.readLine() == text(line(detection(1))))
         #expect(publisher.badRequests == 2)
+    }
+
+    @Test func subscribeStopsAtAServerLineThatNeverEnds() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("fake.sock")
+        let listener = TestSocket.bound(path, listening: true)
+        defer { Glibc.close(listener) }
+        let server = BackgroundThread {
+            let connection = accept(listener, nil, nil)
+            var chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 65536)
+            for _ in 0..<40 where send(connection, &chunk, chunk.count, Int32(MSG_NOSIGNAL)) > 0 {}
+            Glibc.close(connection)
+        }
+        let result = try CommandLineTool.run(["subscribe", path], timeout: 20)
+        #expect(result.status == 2)
+        #expect(
+            result.stderr == "grustream subscribe: \(path): the server sent more than 1048576 bytes without a newline "
+                + "(expected JSON Lines events; is this a grustream event socket?)\n")
+        #expect(result.stdout.isEmpty)
+        #expect(server.wait())
     }
 }

@@ -7,6 +7,10 @@ public struct EventSubscriber: Sendable {
     /// (`/run/grustream/NAME.sock` is where a pipeline's unix sink lives by convention).
     public static let defaultSocketPath = "/run/grustream/demo.sock"
 
+    /// Longest event line accepted from the server (1 MiB, far above any real event, `SCORES` of hundreds of
+    /// labels included); a longer one, or bytes that never end a line, stop the subscription with an error.
+    public static let maximumLineBytes = 1 << 20
+
     public var path: String
     /// Sent right after connecting; nil sends nothing (the server's default: every class except `SCORES`).
     public var watch: WatchRequest?
@@ -75,12 +79,21 @@ public struct EventSubscriber: Sendable {
         try copyLines(from: fd, to: output)
     }
 
-    /// Write each complete line as soon as it is received (one `write(2)` per batch of whole lines).
+    /// Write each complete line as soon as it is received (one `write(2)` per batch of whole lines). The buffer
+    /// holds at most `maximumLineBytes`.
     private func copyLines(from fd: Int32, to output: Int32) throws(PublisherError) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var filled = 0
         while true {
-            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            if filled == buffer.count {  // complete lines were written: the buffer holds one unfinished line
+                guard buffer.count < Self.maximumLineBytes else {
+                    throw PublisherError(
+                        "\(path): the server sent more than \(Self.maximumLineBytes) bytes without a newline (expected "
+                            + "JSON Lines events; is this a grustream event socket?)", isBadInput: true)
+                }
+                buffer.append(
+                    contentsOf: repeatElement(0, count: min(buffer.count, Self.maximumLineBytes - buffer.count)))
+            }
             let n = buffer.withUnsafeMutableBytes { raw in
                 Posix.retrying { recv(fd, raw.baseAddress! + filled, raw.count - filled, 0) }
             }
