@@ -36,6 +36,15 @@ struct HostileStateFileTests {
         } throws: { "\($0)".contains("element count overflows") && "\($0)".hasPrefix("kws.state: ") }
     }
 
+    @Test func aHugeStateFileIsRefusedBeforeItIsRead() throws {
+        let url = temp.appendingPathComponent("huge.state")
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        #expect(truncate(url.path, off_t(StateFile.maximumFileBytes + 1)) == 0)  // sparse: no disk space used
+        #expect {
+            try StateFile.read(url)
+        } throws: { "\($0)".contains("\(StateFile.maximumFileBytes + 1) bytes, more than the") }
+    }
+
     @Test func detectorValuesBeyondAnyRealStreamAreRefused() throws {
         var options = ClassifyOptions()
         options.smoothMilliseconds = 50

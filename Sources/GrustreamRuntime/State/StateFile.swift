@@ -11,6 +11,9 @@ import GrustreamNeural
 /// so a truncated or corrupt file is refused rather than half-restored. Written atomically (`write(to:)`).
 public struct StateFile: Sendable, Equatable {
     public static let formatVersion = "1"
+    /// Largest state file read (256 MiB; `StateKeeper.maximumSavedStreams` streams of a large model take a few
+    /// MB): a bigger one is refused before it is read.
+    public static let maximumFileBytes = 256 << 20
     public var pipeline: String
     /// File name of the model (for messages).
     public var model: String
@@ -168,8 +171,14 @@ public struct StateFile: Sendable, Equatable {
 
     /// Read and check a state file.
     public static func read(_ url: URL) throws -> StateFile {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        guard size <= maximumFileBytes else {
+            throw StateFileError(
+                "\(url.path): \(size) bytes, more than the \(maximumFileBytes) a state file of "
+                    + "\(StateKeeper.maximumSavedStreams) streams can need (not a state file this program wrote)")
+        }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw StateFileError("\(url.path): cannot read: \(error.localizedDescription)")
         }
         return try decode(data, name: url.path)
