@@ -109,4 +109,26 @@ struct HostileSocketInputTests {
         #expect(result.stdout.isEmpty)
         #expect(server.wait())
     }
+
+    @Test func theDaemonLogsRefusedRequestsAndKeepsServing() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let socket = directory.file("kws.sock")
+        let daemon = try SpawnedTool(["run", "stdin-kws", "--socket", socket, "--no-stdout", "--log-level", "notice"])
+        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        let attacker = try TestClient(path: socket)
+        #expect(attacker.readLine()?.hasPrefix(#"{"class":"VERSION""#) == true)
+        attacker.send(#"{"class":"WATCH","x":"\uD800\u0041"}"# + "\n")
+        #expect(attacker.readLine()?.contains("surrogate") == true)
+        let other = try TestClient(path: socket)
+        #expect(other.readLine()?.hasPrefix(#"{"class":"VERSION""#) == true, "the daemon still accepts clients")
+        usleep(300_000)
+        daemon.signal(SIGTERM)
+        let result = daemon.finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "1 socket client request line(s) refused (each got an ERROR line), the last: bad request: UTF-16 "
+                    + "surrogate \\uD800 followed by \\u0041"), "\(result.stderr)")
+    }
 }

@@ -24,6 +24,8 @@ public final class PipelineRunner: @unchecked Sendable {
     let reloads = ReloadMailbox()
     let status = StatusReporter()
     var stateKeeper: StateKeeper?
+    /// What `watchSinks` has reported so far.
+    var sinkReports = SinkReports()
     /// Streams refused at open (wrong rate/channels): read and discarded so their source is not blocked.
     private var refused: Set<Int> = []
     /// Interleaved samples read from a ring at a time (allocated once).
@@ -114,7 +116,7 @@ public final class PipelineRunner: @unchecked Sendable {
             }
             if now - lastSinkCheck >= 100_000_000 {
                 lastSinkCheck = now
-                checkSinks()
+                watchSinks(now: now)
             }
             if let keeper = stateKeeper, keeper.interval > 0,
                 now - lastStateSave >= nanoseconds(keeper.interval)
@@ -131,22 +133,6 @@ public final class PipelineRunner: @unchecked Sendable {
         bus.close()
         if let inputError { throw inputError }
     }
-
-    /// A sink whose reader went away (stdout closed: `| head`): with other sinks left, log it once and go on;
-    /// when it was the last one, stop as if the input had ended (what was read is processed, state is saved,
-    /// exit status 0), as a Unix filter whose reader has gone does.
-    private func checkSinks() {
-        let (gone, all) = bus.goneCount()
-        guard gone > goneSinksReported else { return }
-        goneSinksReported = gone
-        if gone == all {
-            logger.notice("standard output closed and no other sink is left: stopping")
-            requestStop()
-        } else {
-            logger.warning("standard output closed; events go on to the other sink(s)")
-        }
-    }
-    private var goneSinksReported = 0
 
     /// Frames processed so far, all streams.
     private var frameCount: Int { framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames } }

@@ -161,9 +161,9 @@ final class SocketLoop {
             case .endOfInput: client.readClosed = true  // half-closed: it may still read events
             case .failed: markDead(client)
             case .tooLong:
-                handoff.state.withLock { $0.badRequests += 1 }
-                sendError(
-                    "request line longer than \(SocketClient.maximumRequestBytes) bytes; closing", to: client)
+                let message = "request line longer than \(SocketClient.maximumRequestBytes) bytes; closing"
+                countBadRequest(message)
+                sendError(message, to: client)
                 client.readClosed = true
                 client.closeAfterFlush = true
             }
@@ -179,8 +179,15 @@ final class SocketLoop {
         do {
             client.watch = try WatchRequest.decode(line)
         } catch {
-            handoff.state.withLock { $0.badRequests += 1 }
+            countBadRequest(error.description)
             sendError(error.description, to: client)  // keep the client and its previous filter
+        }
+    }
+
+    private func countBadRequest(_ message: String) {
+        handoff.state.withLock {
+            $0.badRequests += 1
+            $0.lastBadRequest = message
         }
     }
 

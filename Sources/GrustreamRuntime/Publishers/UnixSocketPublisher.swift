@@ -107,6 +107,8 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
     public var droppedLines: Int { handoff.state.withLock { $0.droppedLines } }
     /// Request lines refused (not a `WATCH` object, or longer than the request limit), each answered with `ERROR`.
     public var badRequests: Int { handoff.state.withLock { $0.badRequests } }
+    /// The error sent for the last refused request line.
+    public var lastBadRequest: String? { handoff.state.withLock { $0.lastBadRequest } }
 
     public func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind) {
         handoff.publish(line, kind: kind)
@@ -140,6 +142,7 @@ final class Handoff: @unchecked Sendable {
         var droppedClients = 0
         var droppedLines = 0
         var badRequests = 0
+        var lastBadRequest: String?
     }
 
     let state = Mutex(State())
