@@ -28,6 +28,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
         public var maximumConnections: Int = 4096
         /// Permissions of the socket file (nil: leave as the umask makes it).
         public var mode: UInt32? = nil
+        /// The sample limit, and the format a WAV header must give.
+        public var limits = InputLimits()
 
         public init(
             format: InputFormat = .raw(.f32le), sampleRate: Int = 100, channels: Int = 1,
@@ -193,7 +195,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             lock.withLock { accepted += 1 }
             let defaultName = "\(path)#\(number)"
             let decoder = InputDecoder(
-                format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName)
+                format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName,
+                limits: options.limits)
             let connection = SocketConnection(
                 fileDescriptor: fd, number: number, defaultName: defaultName, decoder: decoder
             ) { [options] name, channels, wavRate in
