@@ -37,7 +37,7 @@ public struct InputLimits: Sendable, Equatable {
 }
 
 /// One decoder for any `InputFormat`, as the sources use it: bytes in, whole frames out.
-final class InputDecoder {
+package final class InputDecoder {
     let name: String
     private let limits: InputLimits
     private let policy: BadFramePolicy
