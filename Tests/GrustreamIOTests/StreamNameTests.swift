@@ -70,6 +70,37 @@ struct StreamNameTests {
     }
 }
 
+/// A socket producer whose WAV header is not the pipeline's format is refused before a stream (and its ring) exists.
+@Suite("Unix socket source: WAV producers")
+struct WAVProducerTests {
+    @Test func aHeaderOtherThanThePipelinesIsRefusedBeforeAStreamOpens() throws {
+        let directory = TemporaryDirectory()
+        var options = UnixSocketSource.Options(format: .wav, sampleRate: 16000, channels: 1)
+        options.limits = InputLimits(wavChannels: 1, wavSampleRate: 16000)
+        let source = try UnixSocketSource(path: directory.file("s.sock"), options: options)
+        try source.open()
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        let fd = UnixSocketSourceTests.connectTo(directory.file("s.sock"))
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let header = HostileDecoderTests.header(channels: 200, rate: 16000, dataBytes: 0)
+        _ = header.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var reply = [UInt8](repeating: 0, count: 512)
+        let received = recv(fd, &reply, reply.count, 0)
+        let reason = String(decoding: reply[0..<max(0, received)], as: UTF8.self)
+        #expect(reason.contains("WAV header says 200 channels, but the pipeline expects 1"), "\(reason)")
+        close(fd)
+        #expect(waitUntil { source.connectionsRefused == 1 })
+        source.stop()
+        var drainer = HubDrainer()
+        let finished = drainer.run(hub, timeout: .seconds(15))
+        #expect(finished)
+        #expect(drainer.collected.isEmpty)
+        #expect(drainer.sourceErrors.count == 1)
+    }
+}
+
 /// Poll `condition` for up to 10 s.
 func waitUntil(_ condition: () -> Bool) -> Bool {
     for _ in 0..<1000 {

@@ -154,6 +154,45 @@ struct NumericHealthTests {
         #expect(events.contains { ($0["class"] as? String) == "DETECTION" && (($0["start"] as? Double) ?? 0) > 0.5 })
     }
 
+    /// Every reset is counted, but a stream whose state keeps going bad publishes one `ERROR` per 10 s.
+    @Test func stateResetsAreAllCountedAndTheirErrorsRateLimited() throws {
+        let recorder = RecordingPublisher()
+        let processor = try StreamProcessor(
+            name: "s", pipeline: StreamProcessorTests.pipeline(), bus: PublisherGroup([recorder]))
+        let samples = try Self.recording()
+        samples.withUnsafeBufferPointer { all in
+            var offset = 0
+            for cut in [4800, 9600, 14400, all.count] {
+                processor.accept(UnsafeBufferPointer(rebasing: all[offset..<cut]))
+                if cut < all.count { processor.runner.hiddenState[0] = .infinity }
+                offset = cut
+            }
+        }
+        processor.finish()
+        #expect(processor.stateResets == 3)
+        let errors = recorder.lines.filter { $0.contains("\"class\":\"ERROR\"") }
+        #expect(errors.count == 1, "\(errors)")
+    }
+
+    /// With `bad_frames = "hold"` a non-finite feature vector is replaced by the last good one: no frame is lost,
+    /// every frame keeps its time.
+    @Test func holdReplacesANonFiniteFeatureVectorWithTheLastGoodOne() throws {
+        var config = try StreamProcessorTests.pipeline().config
+        config.source.badFrames = .hold
+        let recorder = RecordingPublisher()
+        let processor = try StreamProcessor(
+            name: "s", pipeline: ResolvedPipeline(config: config), bus: PublisherGroup([recorder]))
+        var samples = try Self.recording()
+        samples[Self.badIndex] = 1e30
+        samples.withUnsafeBufferPointer { processor.accept($0) }
+        processor.finish()
+        #expect(processor.badFeatureFrames == 3)
+        let events = normalisedEvents(recorder.lines.joined(separator: "\n"))
+        let times = events.compactMap { ($0["class"] as? String) == "SCORES" ? $0["t"] as? Double : nil }
+        #expect(times == (try lines(of: Self.recording()).compactMap { $0["t"] as? Double }))
+        #expect(Self.finiteScores(after: 0, in: events).finite == times.count)
+    }
+
     /// The sample limit of the bundled kinds of features: far above full scale for audio, above any plausible
     /// sensor reading, and well below what overflows the spectrum.
     @Test func sampleLimitsFollowTheFeatureMath() throws {
