@@ -90,7 +90,7 @@ struct RunCommand: ParsableCommand {
             }
             logger.debug("options:\n\(resolved.describe())")
             let activation = SocketActivation(unsetEnvironment: true)
-            let source = try SourceFactory.make(resolved.config)
+            let source = try SourceFactory.make(resolved)
             let publishers = try RunJob.makePublishers(resolved, activation: activation, logger: logger)
             let runner = PipelineRunner(
                 pipeline: resolved, source: source, publishers: publishers, notifier: SystemdNotifier(), logger: logger)
@@ -152,7 +152,7 @@ struct CheckCommand: ParsableCommand {
         try runReportingErrors("check") {
             let config = try PipelineLocator.load(pipeline ?? "demo")
             let resolved = try ResolvedPipeline(config: config)
-            _ = try SourceFactory.make(resolved.config)
+            _ = try SourceFactory.make(resolved)
             _ = try resolved.makeDetector()
             try StateFile.checkWritable(stateFile: resolved.config.runtime.stateFile)
             if verbose { print(resolved.describe()) }

@@ -68,10 +68,10 @@ struct FrameDecoderTests {
         let (out, log) = csv(text, CSVOptions(channels: 2))
         #expect(out == [1, 2, 9, 10])
         #expect(log.count == 6)
-        #expect(log.last == "line 7: expected 2 columns, found 3")
+        #expect(log.last == "line 7: expected 2 numeric columns separated by \",\", found 3: \"8,,\"")
         #expect(log.lastLine == 7)
         let (_, log2) = csv("1,2\n4,x\n", CSVOptions(channels: 2))
-        #expect(log2.last == "line 2: column 2 is not a number: \"x\"")
+        #expect(log2.last == "line 2: column 2 is not a number: \"x\" in \"4,x\"")
         let (_, log3) = csv("1,nan\n", CSVOptions(channels: 2))
         #expect(log3.last == "line 1: column 2 is not finite: \"nan\"")
     }
@@ -115,8 +115,8 @@ struct FrameDecoderTests {
 
     @Test func jsonLinesBadFrames() {
         let cases: [(String, String)] = [
-            ("[1,2]", "not a JSON object"),
-            ("{\"t\":1}", "no \"v\" array of values"),
+            ("[1,2]", "not a JSON object, expected {\"v\": [...]}: \"[1,2]\""),
+            ("{\"t\":1}", "no \"v\" array of values, expected {\"v\": [2 numbers]}: \"{\"t\":1}\""),
             ("{\"v\":[1]}", "expected 2 values in \"v\", found 1"),
             ("{\"v\":[1,2,3]}", "expected 2 values in \"v\", found more"),
             ("{\"v\":[1,null]}", "v[1] is null or NaN"),

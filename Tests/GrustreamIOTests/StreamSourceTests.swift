@@ -76,7 +76,8 @@ struct StreamSourceTests {
         let stream = try #require(drainer.byName("stdin"))
         #expect(stream.samples == (0..<500).flatMap { [Float($0), Float(-$0)] })
         #expect(stream.stream.badFrames == 1)
-        #expect(stream.stream.lastBadFrame == "line 501: expected 2 columns, found 1")
+        #expect(
+            stream.stream.lastBadFrame == "line 501: expected 2 numeric columns separated by \",\", found 1: \"bad\"")
     }
 
     @Test func realtimePacing() throws {

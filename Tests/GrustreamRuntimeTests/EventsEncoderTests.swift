@@ -10,8 +10,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(event))
                 == #"{"class":"VERSION","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":0.0,"release":""#
-                + Event.release + #"","proto_major":1,"proto_minor":0,"pipeline":"kws"}"#)
-        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 0)
+                + Event.release + #"","proto_major":1,"proto_minor":1,"pipeline":"kws"}"#)
+        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 1)
     }
 
     @Test func everyKindInItsKeyOrder() {
@@ -42,6 +42,7 @@ struct EventsEncoderTests {
         stats.droppedSamples = 16
         stats.xruns = 1
         stats.badFrames = 2
+        stats.stateResets = 3
         stats.clients = 4
         stats.droppedClients = 5
         stats.latencyP50Microseconds = 120.5
@@ -49,7 +50,7 @@ struct EventsEncoderTests {
         #expect(
             text(line(.stats(stream: "s", t: t, stats, time: fixedTime)))
                 == #"{"class":"STATS","# + header
-                + #""frames":1000,"events":3,"dropped_samples":16,"xruns":1,"bad_frames":2,"clients":4,"#
+                + #""frames":1000,"events":3,"dropped_samples":16,"xruns":1,"bad_frames":2,"state_resets":3,"clients":4,"#
                 + #""dropped_clients":5,"latency_p50_us":120.5,"latency_p99_us":800.0}"#)
         #expect(
             text(line(.error(stream: "s", t: t, message: "ring overflow", time: fixedTime)))

@@ -55,6 +55,11 @@ public enum AudioFile {
         try decoder.finish()
         guard let format = decoder.format else { throw CaptureError("\(name): no audio format") }
         if samples.isEmpty { throw CaptureError("\(name): no samples (empty audio)") }
+        if let index = samples.firstIndex(where: { !$0.isFinite }) {
+            throw CaptureError(
+                "\(name): sample \(index / format.channels) of channel \(index % format.channels) is \(samples[index]); expected finite values"
+            )
+        }
         if samples.count % format.channels != 0 {
             throw CaptureError(
                 "\(name): \(samples.count) samples is not a whole number of \(format.channels)-channel frames")

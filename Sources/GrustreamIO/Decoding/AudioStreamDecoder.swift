@@ -14,7 +14,13 @@ public struct AudioStreamDecoder: Sendable {
     public let name: String
     /// Known from the start for raw input, after the header for WAV.
     public private(set) var format: PCMFormat?
+    /// Channels and sample rate (Hz) a WAV header must give (nil: any within `WAVHeader`'s limits); a header
+    /// that gives others is refused before any sample is decoded.
+    public var requiredChannels: Int?
+    public var requiredSampleRate: Int?
+    /// The WAV header's bytes so far (at most `WAVHeader.maximumHeaderBytes`).
     private var header: [UInt8] = []
+    private var scan = WAVHeader.Scan()
     private var pcm: PCMDecoder?
     /// Data bytes still to come when the WAV header gave a size (trailing chunks after it are ignored).
     private var remainingDataBytes: Int?
@@ -44,9 +50,11 @@ public struct AudioStreamDecoder: Sendable {
         _ bytes: UnsafeRawBufferPointer, onFormat: (PCMFormat) -> Void, emit: (UnsafeBufferPointer<Float>) -> Void
     ) throws {
         if pcm == nil {
-            header.append(contentsOf: bytes)
-            let parsed = try header.withUnsafeBytes { try WAVHeader.parse($0, name: name) }
+            let taken = min(bytes.count, WAVHeader.maximumHeaderBytes - header.count)
+            header.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<taken]))
+            let parsed = try header.withUnsafeBytes { try WAVHeader.parse($0, name: name, scan: &scan) }
             guard let parsed else { return }
+            try check(parsed.format)
             format = parsed.format
             onFormat(parsed.format)
             remainingDataBytes = parsed.dataBytes
@@ -54,9 +62,22 @@ public struct AudioStreamDecoder: Sendable {
             let rest = Array(header[parsed.dataOffset...])
             header = []
             rest.withUnsafeBytes { feed($0, emit: emit) }
+            feed(UnsafeRawBufferPointer(rebasing: bytes[taken...]), emit: emit)
             return
         }
         feed(bytes, emit: emit)
+    }
+
+    private func check(_ format: PCMFormat) throws {
+        if let requiredChannels, format.channels != requiredChannels {
+            throw CaptureError(
+                "\(name): WAV header says \(format.channels) channel\(format.channels == 1 ? "" : "s"), but the pipeline expects \(requiredChannels)"
+            )
+        }
+        if let requiredSampleRate, format.sampleRate != requiredSampleRate {
+            throw CaptureError(
+                "\(name): WAV header says \(format.sampleRate) Hz, but the pipeline expects \(requiredSampleRate) Hz")
+        }
     }
 
     private mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
@@ -65,7 +86,7 @@ public struct AudioStreamDecoder: Sendable {
             usable = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, remaining)])
             remainingDataBytes = remaining - usable.count
         }
-        pcm!.decode(usable, emit: emit)
+        pcm?.decode(usable, emit: emit)
     }
 
     /// End of stream: a header that never completed or a sample cut in half is an error naming the stream.

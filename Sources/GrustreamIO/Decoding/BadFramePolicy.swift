@@ -17,6 +17,12 @@ public struct BadFrameLog: Sendable, Equatable {
     public private(set) var last: String?
     /// Line number (1-based) of the last bad frame for text formats, frame index for binary ones.
     public private(set) var lastLine: Int?
+    /// The first bad frame's line (or frame index) and reason, kept for the error of an input that never
+    /// gives a good frame (`StreamSource`).
+    public private(set) var firstLine: Int?
+    public private(set) var firstReason: String?
+    /// `line` (text formats) or `frame` (binary ones).
+    public private(set) var unit = "line"
 
     public init() {}
 
@@ -24,5 +30,10 @@ public struct BadFrameLog: Sendable, Equatable {
         count += 1
         lastLine = line
         last = "\(unit) \(line): \(reason)"
+        if firstReason == nil {
+            self.unit = unit
+            firstLine = line
+            firstReason = reason
+        }
     }
 }

@@ -1,10 +1,13 @@
 /// Streaming interleaved binary frames (`f32le`, `s16le`, any `SampleEncoding`) with a declared channel
-/// count, for any chunking. Frames with a NaN or ±Inf value (float encodings) are bad frames, handled by
-/// `policy`; a frame cut by the end of the input is a bad frame too (`finish`).
+/// count, for any chunking. Frames with a NaN or ±Inf value, or a value beyond ±`sampleLimit` (float
+/// encodings: integers are within ±1), are bad frames, handled by `policy`; a frame cut by the end of the
+/// input is a bad frame too (`finish`). `take` filters samples another decoder produced (a float WAV's).
 public final class BinaryFrameDecoder {
     public let encoding: SampleEncoding
     public let channels: Int
     public let policy: BadFramePolicy
+    /// Largest magnitude a sample may have (see `SampleLimit`).
+    public let sampleLimit: Float
     public private(set) var badFrames = BadFrameLog()
     /// Frames emitted so far (held repeats included).
     public private(set) var framesDecoded = 0
@@ -17,10 +20,14 @@ public final class BinaryFrameDecoder {
     private var frameIndex = 0  // frames seen, good or bad
     private let checksFinite: Bool
 
-    public init(encoding: SampleEncoding, channels: Int, policy: BadFramePolicy = .skip) {
+    public init(
+        encoding: SampleEncoding, channels: Int, policy: BadFramePolicy = .skip,
+        sampleLimit: Float = .greatestFiniteMagnitude
+    ) {
         self.encoding = encoding
         self.channels = max(1, channels)
         self.policy = policy
+        self.sampleLimit = sampleLimit
         pcm = PCMDecoder(format: PCMFormat(sampleRate: 1, channels: max(1, channels), encoding: encoding))
         output = .allocate(capacity: batchFrames * max(1, channels))
         lastGood = .allocate(capacity: max(1, channels))
@@ -33,14 +40,22 @@ public final class BinaryFrameDecoder {
     }
 
     public func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        pcm.decode(bytes) { samples in
-            for sample in samples {
-                output[outputSamples] = sample
-                outputSamples += 1
-                if outputSamples % channels == 0 { endFrame(emit: emit) }
-            }
-        }
+        pcm.decode(bytes) { samples in collect(samples, emit: emit) }
         flush(emit: emit)
+    }
+
+    /// Interleaved samples already decoded (any count), checked and framed as `decode` does.
+    public func take(_ samples: UnsafeBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        collect(samples, emit: emit)
+        flush(emit: emit)
+    }
+
+    private func collect(_ samples: UnsafeBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        for sample in samples {
+            output[outputSamples] = sample
+            outputSamples += 1
+            if outputSamples % channels == 0 { endFrame(emit: emit) }
+        }
     }
 
     /// End of input: a partial frame left over is a bad frame.
@@ -62,8 +77,12 @@ public final class BinaryFrameDecoder {
         frameIndex += 1
         let start = output + outputSamples - channels
         if checksFinite {
-            for c in 0..<channels where !start[c].isFinite {
-                badFrames.record(line: frameIndex, reason: "channel \(c) is \(start[c])", unit: "frame")
+            for c in 0..<channels where !(abs(start[c]) <= sampleLimit) {  // NaN fails the comparison too
+                let reason =
+                    start[c].isFinite
+                    ? "channel \(c) is \(start[c]), beyond the sample limit ±\(sampleLimit)"
+                    : "channel \(c) is \(start[c])"
+                badFrames.record(line: frameIndex, reason: reason, unit: "frame")
                 if policy == .hold && haveLastGood {
                     start.update(from: lastGood, count: channels)
                 } else {

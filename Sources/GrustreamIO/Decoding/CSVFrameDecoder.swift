@@ -25,11 +25,15 @@ public final class CSVFrameDecoder {
     public let options: CSVOptions
     private let framer: LineFramer<CSVLineParser>
 
-    /// `maximumLineBytes`: longer lines are bad frames (default 64 KiB).
-    public init(options: CSVOptions, policy: BadFramePolicy = .skip, maximumLineBytes: Int = 65536) {
+    /// `maximumLineBytes`: longer lines are bad frames (default 64 KiB). `sampleLimit`: values of a larger
+    /// magnitude are bad frames (the timestamp column is only checked to be finite).
+    public init(
+        options: CSVOptions, policy: BadFramePolicy = .skip, maximumLineBytes: Int = 65536,
+        sampleLimit: Float = .greatestFiniteMagnitude
+    ) {
         self.options = options
         framer = LineFramer(
-            parser: CSVLineParser(options: options), channels: options.channels,
+            parser: CSVLineParser(options: options, sampleLimit: sampleLimit), channels: options.channels,
             maximumLineBytes: maximumLineBytes, policy: policy)
     }
 
@@ -52,11 +56,13 @@ public final class CSVFrameDecoder {
 
 struct CSVLineParser: LineFrameParser {
     let options: CSVOptions
+    let sampleLimit: Float
     var headerPending: Bool
     var lastTimestamp: Double?
 
-    init(options: CSVOptions) {
+    init(options: CSVOptions, sampleLimit: Float = .greatestFiniteMagnitude) {
         self.options = options
+        self.sampleLimit = sampleLimit
         headerPending = options.header
     }
 
@@ -80,7 +86,10 @@ struct CSVLineParser: LineFrameParser {
             p += 1
         }
         guard columns == expected else {
-            return .bad("expected \(expected) columns, found \(columns)")
+            let what = options.timestampColumn ? "a timestamp and \(options.channels) numeric" : "\(expected) numeric"
+            return .bad(
+                "expected \(what) column\(expected == 1 ? "" : "s") separated by \",\", found \(columns): \(TextNumber.excerpt(start, end))"
+            )
         }
         var column = 0
         var fieldStart = start
@@ -94,7 +103,8 @@ struct CSVLineParser: LineFrameParser {
             while b > a && TextNumber.isSpace((b - 1).pointee) { b -= 1 }
             let saved = b.pointee
             b.pointee = 0  // strtod must stop at the field's end
-            let result = TextNumber.parse(a, b)
+            let isTimestamp = options.timestampColumn && column == 0
+            let result = TextNumber.parse(a, b, limit: isTimestamp ? .greatestFiniteMagnitude : sampleLimit)
             b.pointee = saved
             switch result {
             case .value(let value):
@@ -104,9 +114,14 @@ struct CSVLineParser: LineFrameParser {
                     frame[column - (options.timestampColumn ? 1 : 0)] = Float(value)
                 }
             case .notANumber:
-                return .bad("column \(column + 1) is not a number: \(TextNumber.excerpt(a, b))")
+                return .bad(
+                    "column \(column + 1) is not a number: \(TextNumber.excerpt(a, b)) in \(TextNumber.excerpt(start, end))"
+                )
             case .notFinite:
                 return .bad("column \(column + 1) is not finite: \(TextNumber.excerpt(a, b))")
+            case .outOfRange:
+                return .bad(
+                    "column \(column + 1) is \(TextNumber.excerpt(a, b)), beyond the sample limit ±\(sampleLimit)")
             }
             column += 1
             fieldStart = next

@@ -19,32 +19,61 @@ public enum InputFormat: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What a source accepts besides the format: the sample limit of every decoder, and the format a WAV header
+/// must give (nil: any within `WAVHeader`'s limits), checked before anything is sized from the header.
+public struct InputLimits: Sendable, Equatable {
+    /// Largest sample magnitude; beyond it (or NaN/±Inf) a frame is bad (see `SampleLimit`).
+    public var sampleLimit: Float = .greatestFiniteMagnitude
+    /// Channels a WAV header must give.
+    public var wavChannels: Int? = nil
+    /// Sample rate (Hz) a WAV header must give.
+    public var wavSampleRate: Int? = nil
+
+    public init(sampleLimit: Float = .greatestFiniteMagnitude, wavChannels: Int? = nil, wavSampleRate: Int? = nil) {
+        self.sampleLimit = sampleLimit
+        self.wavChannels = wavChannels
+        self.wavSampleRate = wavSampleRate
+    }
+}
+
 /// One decoder for any `InputFormat`, as the sources use it: bytes in, whole frames out.
-final class InputDecoder {
+package final class InputDecoder {
     let name: String
+    private let limits: InputLimits
+    private let policy: BadFramePolicy
     private var wav: AudioStreamDecoder?
+    /// Float WAV: the frames checked for NaN, ±Inf and the sample limit (integer WAV samples are within ±1).
+    private var wavFrames: BinaryFrameDecoder?
     private let binary: BinaryFrameDecoder?
     private let csv: CSVFrameDecoder?
     private let jsonLines: JSONLinesFrameDecoder?
     /// Channels from the options (nil for WAV until its header has been read).
     private(set) var channels: Int?
 
-    init(format: InputFormat, channels: Int, policy: BadFramePolicy, name: String) {
+    init(
+        format: InputFormat, channels: Int, policy: BadFramePolicy, name: String, limits: InputLimits = InputLimits()
+    ) {
         self.name = name
+        self.limits = limits
+        self.policy = policy
+        let limit = limits.sampleLimit
         switch format {
         case .raw(let encoding):
-            binary = BinaryFrameDecoder(encoding: encoding, channels: channels, policy: policy)
+            binary = BinaryFrameDecoder(encoding: encoding, channels: channels, policy: policy, sampleLimit: limit)
             (csv, jsonLines, wav) = (nil, nil, nil)
             self.channels = channels
         case .wav:
-            wav = AudioStreamDecoder(container: .wav, name: name)
+            var decoder = AudioStreamDecoder(container: .wav, name: name)
+            decoder.requiredChannels = limits.wavChannels
+            decoder.requiredSampleRate = limits.wavSampleRate
+            wav = decoder
             (binary, csv, jsonLines) = (nil, nil, nil)
         case .csv(let options):
-            csv = CSVFrameDecoder(options: options, policy: policy)
+            csv = CSVFrameDecoder(options: options, policy: policy, sampleLimit: limit)
             (binary, jsonLines, wav) = (nil, nil, nil)
             self.channels = options.channels
         case .jsonLines:
-            jsonLines = JSONLinesFrameDecoder(channels: channels, policy: policy)
+            jsonLines = JSONLinesFrameDecoder(channels: channels, policy: policy, sampleLimit: limit)
             (binary, csv, wav) = (nil, nil, nil)
             self.channels = channels
         }
@@ -54,18 +83,34 @@ final class InputDecoder {
     /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
     private(set) var wavFormat: PCMFormat?
 
-    var badFrames: BadFrameLog { binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? BadFrameLog() }
+    var badFrames: BadFrameLog {
+        binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? wavFrames?.badFrames ?? BadFrameLog()
+    }
+
+    /// Good frames emitted so far (held repeats included).
+    var framesDecoded: Int {
+        binary?.framesDecoded ?? csv?.framesDecoded ?? jsonLines?.framesDecoded ?? wavFrames?.framesDecoded
+            ?? (wav?.samplesDecoded ?? 0) / max(1, channels ?? 1)
+    }
 
     func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
-        try wav!.decode(
+        try wav?.decode(
             bytes,
             onFormat: { format in
                 wavFormat = format
                 channels = format.channels
-            }, emit: emit)
+                if format.encoding == .f32le || format.encoding == .f64le {
+                    wavFrames = BinaryFrameDecoder(
+                        encoding: format.encoding, channels: format.channels, policy: policy,
+                        sampleLimit: limits.sampleLimit)
+                }
+            },
+            emit: { samples in
+                if let wavFrames { wavFrames.take(samples, emit: emit) } else { emit(samples) }
+            })
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.
@@ -73,6 +118,7 @@ final class InputDecoder {
         if let binary { return binary.finish(emit: emit) }
         if let csv { return csv.finish(partialLineIsBad: partialLineIsBad, emit: emit) }
         if let jsonLines { return jsonLines.finish(partialLineIsBad: partialLineIsBad, emit: emit) }
-        try wav!.finish()
+        try wav?.finish()
+        wavFrames?.finish(emit: emit)
     }
 }

@@ -9,15 +9,20 @@
 /// `"v"` (required) holds exactly `channels` numbers; `"t"` (optional) is a timestamp in seconds, checked
 /// and kept in `lastTimestamp` (stream time comes from the frame count); other keys are ignored. Blank
 /// lines are ignored. Bad frames (not an object, no `"v"`, wrong count, a value that is not a finite number,
-/// a line over `maximumLineBytes`) are counted and handled by `policy` (see `BadFramePolicy`).
+/// a value beyond ±`sampleLimit`, a line over `maximumLineBytes`) are counted and handled by `policy` (see
+/// `BadFramePolicy`).
 public final class JSONLinesFrameDecoder {
     public let channels: Int
     private let framer: LineFramer<JSONLineParser>
 
-    public init(channels: Int, policy: BadFramePolicy = .skip, maximumLineBytes: Int = 65536) {
+    public init(
+        channels: Int, policy: BadFramePolicy = .skip, maximumLineBytes: Int = 65536,
+        sampleLimit: Float = .greatestFiniteMagnitude
+    ) {
         self.channels = channels
         framer = LineFramer(
-            parser: JSONLineParser(channels: channels), channels: channels, maximumLineBytes: maximumLineBytes,
+            parser: JSONLineParser(channels: channels, sampleLimit: sampleLimit), channels: channels,
+            maximumLineBytes: maximumLineBytes,
             policy: policy)
     }
 
@@ -37,6 +42,7 @@ public final class JSONLinesFrameDecoder {
 /// A small allocation-free JSON reader for one line: enough to find `"t"` and `"v"` and skip the rest.
 struct JSONLineParser: LineFrameParser {
     let channels: Int
+    var sampleLimit: Float = .greatestFiniteMagnitude
     var lastTimestamp: Double?
 
     private struct Failure: Error { var reason: String }
@@ -44,13 +50,15 @@ struct JSONLineParser: LineFrameParser {
     mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse
     {
         guard let base = line.baseAddress else { return .ignore }
-        var cursor = Cursor(p: base, end: base + line.count)
+        var cursor = Cursor(p: base, end: base + line.count, limit: sampleLimit)
         cursor.skipSpace()
         if cursor.atEnd { return .ignore }
         do {
             var values = -1
             var timestamp: Double?
-            try cursor.expect(UInt8(ascii: "{"), "not a JSON object")
+            try cursor.expect(
+                UInt8(ascii: "{"),
+                "not a JSON object, expected {\"v\": [...]}: \(TextNumber.excerpt(base, base + line.count))")
             cursor.skipSpace()
             if cursor.peek == UInt8(ascii: "}") {
                 cursor.p += 1
@@ -79,7 +87,12 @@ struct JSONLineParser: LineFrameParser {
             }
             cursor.skipSpace()
             guard cursor.atEnd else { throw Failure(reason: "text after the JSON object") }
-            guard values >= 0 else { throw Failure(reason: "no \"v\" array of values") }
+            guard values >= 0 else {
+                throw Failure(
+                    reason:
+                        "no \"v\" array of values, expected {\"v\": [\(channels) number\(channels == 1 ? "" : "s")]}: \(TextNumber.excerpt(base, base + line.count))"
+                )
+            }
             guard values == channels else {
                 throw Failure(reason: "expected \(channels) values in \"v\", found \(values)")
             }
@@ -95,6 +108,8 @@ struct JSONLineParser: LineFrameParser {
     private struct Cursor {
         var p: UnsafeMutablePointer<UInt8>
         let end: UnsafeMutablePointer<UInt8>
+        /// Largest magnitude of a value in `"v"`.
+        let limit: Float
 
         var atEnd: Bool { p >= end }
         var peek: UInt8 { p < end ? p.pointee : 0 }
@@ -105,8 +120,8 @@ struct JSONLineParser: LineFrameParser {
             }
         }
 
-        mutating func expect(_ byte: UInt8, _ reason: String) throws {
-            guard peek == byte else { throw Failure(reason: reason) }
+        mutating func expect(_ byte: UInt8, _ reason: @autoclosure () -> String) throws {
+            guard peek == byte else { throw Failure(reason: reason()) }
             p += 1
         }
 
@@ -145,10 +160,13 @@ struct JSONLineParser: LineFrameParser {
             let saved = p.pointee
             p.pointee = 0
             defer { p.pointee = saved }
-            switch TextNumber.parse(start, p) {
+            switch TextNumber.parse(start, p, limit: index < 0 ? .greatestFiniteMagnitude : limit) {
             case .value(let value): return value
             case .notANumber: throw Failure(reason: "\(name()) is not a number: \(TextNumber.excerpt(start, p))")
             case .notFinite: throw Failure(reason: "\(name()) is not finite: \(TextNumber.excerpt(start, p))")
+            case .outOfRange:
+                throw Failure(
+                    reason: "\(name()) is \(TextNumber.excerpt(start, p)), beyond the sample limit ±\(limit)")
             }
         }
 

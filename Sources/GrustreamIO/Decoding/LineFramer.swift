@@ -145,25 +145,32 @@ enum TextNumber {
         case value(Double)
         case notANumber
         case notFinite
+        /// Finite, but its magnitude is beyond the sample limit.
+        case outOfRange
     }
 
-    /// Parse `[start, end)` as a whole number; `end` must point inside a NUL-terminated buffer.
-    static func parse(_ start: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> Result {
+    /// Parse `[start, end)` as a whole number; `end` must point inside a NUL-terminated buffer. `limit`: the
+    /// largest magnitude accepted (timestamps: any finite value).
+    static func parse(
+        _ start: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>,
+        limit: Float = .greatestFiniteMagnitude
+    ) -> Result {
         guard start < end else { return .notANumber }
         var stop: UnsafeMutablePointer<CChar>? = nil
         let value = start.withMemoryRebound(to: CChar.self, capacity: end - start) { strtod($0, &stop) }
         let endAddress = Int(bitPattern: end)
         guard let stop, Int(bitPattern: stop) == endAddress else { return .notANumber }
-        return Float(value).isFinite ? .value(value) : .notFinite  // finite as a Float, too
+        guard Float(value).isFinite else { return .notFinite }  // finite as a Float, too
+        return abs(value) <= Double(limit) ? .value(value) : .outOfRange
     }
 
     @inline(__always) static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
 
-    /// A short printable excerpt of a field for messages.
+    /// A short printable excerpt of a field or line for messages (control characters as `?`).
     static func excerpt(_ start: UnsafeMutablePointer<UInt8>, _ end: UnsafeMutablePointer<UInt8>) -> String {
-        let count = min(end - start, 24)
+        let count = min(end - start, 40)
         let bytes = UnsafeBufferPointer<UInt8>(start: UnsafePointer(start), count: count)
-        let text = String(decoding: bytes, as: UTF8.self)
-        return "\"" + text + (end - start > 24 ? "…" : "") + "\""
+        let text = String(decoding: bytes.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
+        return "\"" + text + (end - start > 40 ? "…" : "") + "\""
     }
 }

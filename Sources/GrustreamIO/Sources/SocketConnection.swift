@@ -5,7 +5,8 @@
 ///     {"stream":"pump-3"}\n
 /// (recognised by those exact first bytes, for every format, binary included). Without it the stream is
 /// named `PATH#N` (N counts connections from 1). Names longer than 128 bytes or with control characters
-/// fall back to the default.
+/// fall back to the default. A name another open connection of the source holds is refused (`claimName`):
+/// `receive` throws, and the source closes the connection.
 final class SocketConnection {
     let fileDescriptor: Int32
     let number: Int
@@ -25,12 +26,17 @@ final class SocketConnection {
     /// Opens the stream in the hub: name, whether the producer named it, channels, sample rate from a WAV header
     /// (nil: the options').
     private let openStream: (String, Bool, Int, Int?) -> SourceStream
+    /// Takes a stream name for this connection; false when another open connection holds it.
+    private let claimName: (String) -> Bool
+    /// The name this connection holds (to give back when it closes).
+    private(set) var claimedName: String?
 
     init(
         fileDescriptor: Int32, number: Int, defaultName: String, decoder: InputDecoder,
-        openStream: @escaping (String, Bool, Int, Int?) -> SourceStream
+        claimName: @escaping (String) -> Bool, openStream: @escaping (String, Bool, Int, Int?) -> SourceStream
     ) {
         self.openStream = openStream
+        self.claimName = claimName
         self.fileDescriptor = fileDescriptor
         self.number = number
         self.defaultName = defaultName
@@ -52,6 +58,7 @@ final class SocketConnection {
             }
             nameLine = []
             naming = false
+            try claim()
             openIfKnown()  // now, so that a producer sending only bad frames still shows up with its counters
         }
         if !replay.isEmpty { try replay.withUnsafeBytes { try decoder.decode($0, emit: deliver) } }
@@ -66,10 +73,23 @@ final class SocketConnection {
             nameLine = []
             try replay.withUnsafeBytes { try decoder.decode($0, emit: deliver) }
         }
-        naming = false
+        if naming {
+            naming = false
+            try claim()
+        }
         try decoder.finish(partialLineIsBad: true, emit: deliver)
         openIfKnown()
         updateCounters()
+    }
+
+    private func claim() throws {
+        let wanted = name ?? defaultName
+        guard claimName(wanted) else {
+            throw CaptureError(
+                "\(defaultName): stream name \"\(wanted)\" is in use by another producer; connection refused (give each producer its own name)"
+            )
+        }
+        claimedName = wanted
     }
 
     private func deliver(_ samples: UnsafeBufferPointer<Float>) {

@@ -34,6 +34,8 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         public var readBytes: Int = 16384
         /// Stream name in events (nil: the source name, `stdin` or the path).
         public var streamName: String? = nil
+        /// The sample limit, and the format a WAV header must give.
+        public var limits = InputLimits()
 
         public init(
             format: InputFormat = .wav, sampleRate: Int = 16000, channels: Int = 1, realtime: Bool = false,
@@ -50,6 +52,10 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
 
     public let name: String
     public let options: Options
+    /// An input whose first `unusablePrefixFrames` frames or lines (blank lines, comments and a header not
+    /// counted) are all bad, or that ends with bad ones only, is refused with its first problem: it is in the
+    /// wrong shape (other columns, separator or format), not a good stream with a few bad frames.
+    public static let unusablePrefixFrames = 16
     private let path: String?
     private var descriptor: Int32
     private let ownsDescriptor: Bool
@@ -136,7 +142,8 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     /// The capture thread.
     private func run(hub: SourceHub) {
         let decoder = InputDecoder(
-            format: options.format, channels: options.channels, policy: options.badFramePolicy, name: name)
+            format: options.format, channels: options.channels, policy: options.badFramePolicy, name: name,
+            limits: options.limits)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, options.readBytes), alignment: 16)
         defer { buffer.deallocate() }
         var pacer = Pacer(realtime: options.realtime)
@@ -169,11 +176,18 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             }
             if count == 0 {
                 failure = captureErrors { try decoder.finish(partialLineIsBad: false, emit: deliver) }
+                if failure == nil && decoder.framesDecoded == 0 && decoder.badFrames.count > 0 {
+                    failure = unusable(decoder.badFrames, "the input has no good \(decoder.badFrames.unit)")
+                }
                 break reading
             }
             bytesRead += count
             failure = captureErrors {
                 try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), emit: deliver)
+            }
+            if failure == nil && decoder.framesDecoded == 0 && decoder.badFrames.count >= Self.unusablePrefixFrames {
+                let unit = decoder.badFrames.unit
+                failure = unusable(decoder.badFrames, "the first \(Self.unusablePrefixFrames) \(unit)s are all bad")
             }
             if failure != nil { break }
             if let stream = lock.withLock({ self.stream }) {
@@ -192,6 +206,14 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         } else if let failure {
             hub.report(source: name, error: failure)
         }
+    }
+
+    /// The error of an input in the wrong shape: its first bad frame, where it is, and why the run stops.
+    private func unusable(_ log: BadFrameLog, _ why: String) -> CaptureError {
+        let reason = log.firstReason ?? "bad frame"
+        let line = log.firstLine ?? 1
+        let place = log.unit == "line" ? "\(name):\(line): " : "\(name): frame \(line): "
+        return CaptureError(place + reason + " (\(why); expected \(options.format) input)")
     }
 
     /// Run `body`; its error as a `CaptureError` naming this source, or nil.

@@ -11,6 +11,7 @@
 /// Formats (one per source): raw interleaved samples (`f32le`, `s16le`, ...) with a declared channel count,
 /// CSV, JSON Lines (WAV works too: rate from each header). A connection may begin with a name line
 /// (`stream pump-3` or `{"stream":"pump-3"}`, see `SocketConnection`); default name `PATH#N`.
+/// Stream names are unique: a producer naming a stream another open connection has is refused (see `serve`).
 /// Live input: a stream whose ring is full drops its oldest frames (counted), the socket is never blocked.
 /// A stale socket file (nobody accepting) is replaced; a live one (another process accepts) is refused.
 public final class UnixSocketSource: FrameSource, @unchecked Sendable {
@@ -28,6 +29,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
         public var maximumConnections: Int = 4096
         /// Permissions of the socket file (nil: leave as the umask makes it).
         public var mode: UInt32? = nil
+        /// The sample limit, and the format a WAV header must give.
+        public var limits = InputLimits()
 
         public init(
             format: InputFormat = .raw(.f32le), sampleRate: Int = 100, channels: Int = 1,
@@ -50,6 +53,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     private let lock = ConditionLock()
     private var refused = 0
     private var accepted = 0
+    /// Stream names held by open connections (the poll thread's own).
+    private var namesInUse: Set<String> = []
 
     public init(path: String, options: Options) throws {
         self.path = path
@@ -66,7 +71,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
         }
     }
 
-    /// Connections accepted so far / turned away because `maximumConnections` were open.
+    /// Connections accepted so far / turned away (`maximumConnections` open, a stream name in use, a bad WAV header).
     public var connectionsAccepted: Int { lock.withLock { accepted } }
     public var connectionsRefused: Int { lock.withLock { refused } }
 
@@ -118,6 +123,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
                 close(connection.fileDescriptor)
                 if let stream = connection.stream { hub.closeStream(stream) }
             }
+            namesInUse.removeAll()
             close(listener)
             unlink(path)
             listener = -1
@@ -136,6 +142,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
                     let connection = connections[index - 2]
                     close(connection.fileDescriptor)
                     if let stream = connection.stream { hub.closeStream(stream) }
+                    if let name = connection.claimedName { namesInUse.remove(name) }
                     fds[index] = fds[fds.count - 1]  // swap-remove; the moved one is looked at next
                     fds.removeLast()
                     connections[index - 2] = connections[connections.count - 1]
@@ -159,8 +166,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             let count = read(connection.fileDescriptor, buffer.baseAddress, buffer.count)
             if count > 0 {
                 do { try connection.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch {
-                    // Only a malformed WAV header throws: tell the pipeline, drop this producer.
-                    hub.report(source: name, error: error as? CaptureError ?? CaptureError("\(name): \(error)"))
+                    // A refused WAV header or a stream name in use: tell the pipeline and the producer, drop it.
+                    refuse(connection, error as? CaptureError ?? CaptureError("\(name): \(error)"), hub: hub)
                     return false
                 }
                 if count < buffer.count { return true }
@@ -173,6 +180,15 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             }
             return false
         }
+    }
+
+    /// A producer the source will not take: the reason to the pipeline (log, `ERROR` event) and, as one line,
+    /// to the producer (best effort: the socket is non-blocking); counted in `connectionsRefused`.
+    private func refuse(_ connection: SocketConnection, _ error: CaptureError, hub: SourceHub) {
+        hub.report(source: name, error: error)
+        let line = Array("error: \(error.description)\n".utf8)
+        _ = line.withUnsafeBytes { send(connection.fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        lock.withLock { refused += 1 }
     }
 
     private func acceptAll(
@@ -193,9 +209,11 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             lock.withLock { accepted += 1 }
             let defaultName = "\(path)#\(number)"
             let decoder = InputDecoder(
-                format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName)
+                format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName,
+                limits: options.limits)
             let connection = SocketConnection(
-                fileDescriptor: fd, number: number, defaultName: defaultName, decoder: decoder
+                fileDescriptor: fd, number: number, defaultName: defaultName, decoder: decoder,
+                claimName: { [unowned self] name in namesInUse.insert(name).inserted }
             ) { [options] name, named, channels, wavRate in
                 hub.openStream(
                     name: name, sampleRate: wavRate ?? options.sampleRate, channels: channels,

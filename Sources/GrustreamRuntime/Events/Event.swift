@@ -67,7 +67,7 @@ public struct Event: Sendable, Equatable {
     /// `proto_major`: bumped when an existing field changes meaning or disappears.
     public static let protocolMajor = 1
     /// `proto_minor`: bumped when fields or classes are added.
-    public static let protocolMinor = 0
+    public static let protocolMinor = 1
     /// `release`: the grustream version printed in `VERSION`.
     public static let release = "0.1.0"
 }
@@ -147,6 +147,8 @@ extension Event {
         public var droppedSamples = 0
         public var xruns = 0
         public var badFrames = 0
+        /// Hidden states found non-finite and reset to the zero state.
+        public var stateResets = 0
         public var clients = 0
         public var droppedClients = 0
         /// Median processing latency of a frame, in microseconds.
@@ -156,15 +158,16 @@ extension Event {
         public init() {}
     }
 
-    /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `clients`, `dropped_clients`,
-    /// `latency_p50_us`, `latency_p99_us`.
+    /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `state_resets`, `clients`,
+    /// `dropped_clients`, `latency_p50_us`, `latency_p99_us`.
     public static func stats(stream: String, t: Double, _ s: Stats, time: WallTime = .now()) -> Event {
         Event(
             kind: .stats, stream: stream, t: t, time: time,
             fields: [
                 Field("frames", .integer(s.frames)), Field("events", .integer(s.events)),
                 Field("dropped_samples", .integer(s.droppedSamples)), Field("xruns", .integer(s.xruns)),
-                Field("bad_frames", .integer(s.badFrames)), Field("clients", .integer(s.clients)),
+                Field("bad_frames", .integer(s.badFrames)), Field("state_resets", .integer(s.stateResets)),
+                Field("clients", .integer(s.clients)),
                 Field("dropped_clients", .integer(s.droppedClients)),
                 Field("latency_p50_us", .double(s.latencyP50Microseconds)),
                 Field("latency_p99_us", .double(s.latencyP99Microseconds)),

@@ -81,6 +81,12 @@ public struct FeatureFileJob {
             throw PipelineConfigError(
                 "\(name): \(audio.format.channels) channels, but features.channels = \(options.channels)")
         }
+        let limit = options.sampleLimit
+        if let index = samples.firstIndex(where: { !(abs($0) <= limit) }) {
+            throw CaptureError(
+                "\(name): sample \(index) is \(samples[index]), beyond the sample limit ±\(limit) of these features (README: Numeric health)"
+            )
+        }
         let result = try FeatureExtractor.extract(samples, options: options)
         if result.frames == 0 {
             throw CaptureError(

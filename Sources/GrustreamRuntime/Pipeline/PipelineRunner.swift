@@ -39,6 +39,10 @@ public final class PipelineRunner: @unchecked Sendable {
     private var waiting: [StreamProcessor] = []
     private var framesOfClosedStreams = 0
     private var eventsOfClosedStreams = 0
+    private var badFeatureFramesOfClosedStreams = 0
+    private var stateResetsOfClosedStreams = 0
+    /// Live streams with bad frames: how many were reported, and the limiter of their `ERROR` events.
+    private var badFrameReports: [Int: (reported: Int, limiter: RateLimitedReport)] = [:]
     /// The first stream-level problem that makes the run fail (stdin/file input that cannot be used).
     public private(set) var inputError: Error?
 
@@ -101,6 +105,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 readStarts.removeAll(keepingCapacity: true)
             }
             let now = MonotonicClock.nanoseconds()
+            if source is UnixSocketSource { reportBadFrames(now: now) }
             if watchdog != nil && now - lastPet >= petInterval {
                 notifier.watchdog()
                 lastPet = now
@@ -175,6 +180,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 if let problem { throw CaptureError(problem) }
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processor.keepsState = stream.hasStableName
+                processor.logger = logger
                 processors[stream.id] = processor
                 try prepareBatch()
                 if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
@@ -196,9 +202,15 @@ public final class PipelineRunner: @unchecked Sendable {
                 if let event = processor.lastEvent { lastEventOfClosedStreams = event }
                 framesOfClosedStreams += processor.frames
                 eventsOfClosedStreams += processor.events
+                badFeatureFramesOfClosedStreams += processor.badFeatureFrames
+                stateResetsOfClosedStreams += processor.stateResets
+                if processor.badFeatureFrames > 0 {
+                    logger.warning("\(stream.name): \(processor.badFeatureFrames) non-finite feature vectors skipped")
+                }
                 longestClosedStream = max(longestClosedStream, processor.frames)
             }
             refused.remove(stream.id)
+            badFrameReports[stream.id] = nil
             if let error = stream.error {
                 logger.error("\(error)")
                 bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
@@ -213,6 +225,28 @@ public final class PipelineRunner: @unchecked Sendable {
             logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
             bus.publish(.error(stream: name, t: 0, message: "\(error)"))
             if retryIn == nil && !(source is UnixSocketSource) { inputError = inputError ?? error }
+        }
+    }
+
+    /// Bad frames of live streams (lines that do not decode, values out of range, non-finite features): a log line
+    /// and an `ERROR` event per stream at most every `StreamProcessor.healthReportInterval`, with the count since
+    /// the last one; the pipeline goes on.
+    private func reportBadFrames(now: UInt64) {
+        for stream in hub.streams {
+            let total = stream.badFrames + (processors[stream.id]?.badFeatureFrames ?? 0)
+            var report =
+                badFrameReports[stream.id]
+                ?? (0, RateLimitedReport(intervalNanoseconds: StreamProcessor.healthReportInterval))
+            guard total > report.reported else { continue }
+            if let count = report.limiter.note(now: now, count: total - report.reported) {
+                let last = stream.lastBadFrame.map { "last: \($0)" } ?? "non-finite feature vectors"
+                let message =
+                    "\(stream.name): \(count) bad frame\(count == 1 ? "" : "s") (\(total) since it opened), \(last)"
+                logger.warning("\(message)")
+                bus.publish(.error(stream: stream.name, t: streamTime, message: message))
+            }
+            report.reported = total
+            badFrameReports[stream.id] = report
         }
     }
 
@@ -263,7 +297,10 @@ public final class PipelineRunner: @unchecked Sendable {
         let counters = hub.totalCounters
         s.droppedSamples = counters.droppedFrames * pipeline.features.channels
         s.xruns = counters.xruns
-        s.badFrames = counters.badFrames
+        s.badFrames =
+            counters.badFrames + badFeatureFramesOfClosedStreams
+            + processors.values.reduce(0) { $0 + $1.badFeatureFrames }
+        s.stateResets = stateResetsOfClosedStreams + processors.values.reduce(0) { $0 + $1.stateResets }
         s.clients = bus.clientCount
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)

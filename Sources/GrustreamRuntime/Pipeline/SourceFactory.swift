@@ -2,7 +2,16 @@ import GrustreamIO
 
 /// `[source]` options → the `FrameSource` that reads them.
 public enum SourceFactory {
-    public static func make(_ config: PipelineConfig) throws -> FrameSource {
+    /// The source of a resolved pipeline: its decoders refuse samples beyond the features' `sampleLimit`, and a
+    /// WAV header that does not give the features' channels and rate (before anything is sized from it).
+    public static func make(_ resolved: ResolvedPipeline) throws -> FrameSource {
+        let features = resolved.features
+        let limits = InputLimits(
+            sampleLimit: features.sampleLimit, wavChannels: features.channels, wavSampleRate: Int(features.sampleRate))
+        return try make(resolved.config, limits: limits)
+    }
+
+    public static func make(_ config: PipelineConfig, limits: InputLimits = InputLimits()) throws -> FrameSource {
         let s = config.source
         let file = config.file?.path ?? config.name
         let ring = Int((s.bufferSeconds * Double(s.rate)).rounded())
@@ -46,6 +55,7 @@ public enum SourceFactory {
                 badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.streamName = streamName
+            options.limits = limits
             if s.kind == .stdin { return try StreamSource.standardInput(options: options) }
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
             return try StreamSource(path: config.resolve(s.path).path, options: options)
@@ -53,9 +63,10 @@ public enum SourceFactory {
             guard !s.path.isEmpty else {
                 throw PipelineConfigError("\(file): source.path: a unix source needs a socket path")
             }
-            let options = UnixSocketSource.Options(
+            var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
                 ringCapacityFrames: ring)
+            options.limits = limits
             return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
         }
     }

@@ -1,5 +1,7 @@
 import GrustreamDSP
+import GrustreamIO
 import GrustreamNeural
+import Logging
 
 /// One stream's hot path: samples → features → normalisation → GRU step → activation → detector → events.
 /// Holds the stream's state (feature ring, hidden state, detector state) apart from the shared model.
@@ -7,6 +9,11 @@ import GrustreamNeural
 /// through the GRU together, up to `batchFrames` at a time: `GRURunner.run` computes a chunk layer-major with the
 /// input projections as one product, with the same results, bit for bit, as frame by frame. Nothing is allocated
 /// per frame.
+///
+/// Numeric health: a feature vector holding a NaN or ±Inf is a bad frame (counted in `badFeatureFrames`; skipped,
+/// or replaced by the last good vector when `source.bad_frames = "hold"`): the GRU never sees it. A frame whose
+/// GRU output is not finite, or a hidden state that is not, resets the state to zeros (`stateResets`, an `ERROR`
+/// event at most every `healthReportInterval` per stream) and the frames after it are run again from there.
 public final class StreamProcessor {
     public let name: String
     public let pipeline: ResolvedPipeline
@@ -46,6 +53,22 @@ public final class StreamProcessor {
     /// Whether `[runtime] state_file` saves and restores this stream: only when its name is stable (see
     /// `SourceStream.hasStableName`). Carried over by `replacing:`.
     public var keepsState = true
+    /// Feature vectors that held a NaN or ±Inf (bad frames: the GRU is not stepped with them).
+    public private(set) var badFeatureFrames = 0
+    /// Times the hidden state (or the output made from it) was found non-finite and reset to the zero state.
+    public private(set) var stateResets = 0
+    /// Where state resets are logged (their `ERROR` events go to `bus`).
+    public var logger: Logger?
+    /// At most one `ERROR` event per stream for state resets in this interval (nanoseconds); the others are counted.
+    static let healthReportInterval: UInt64 = 10_000_000_000
+    private var resetReports = RateLimitedReport(intervalNanoseconds: healthReportInterval)
+    /// Feature frames skipped as bad: the extractor's frame of this stream's frame `f` is
+    /// `f - extractorFirstFrame + skippedFeatureFrames`.
+    private var skippedFeatureFrames = 0
+    /// `[input]` the last good normalised feature vector, held in place of a bad one (`hold`).
+    private let lastGoodInput: UnsafeMutableBufferPointer<Float>
+    private var haveLastGoodInput = false
+    private let holdBadFeatures: Bool
     /// Whether the GRU / detector state of the replaced processor was carried over (`replacing:`).
     public private(set) var carriedHiddenState = false
     public private(set) var carriedDetectorState = false
@@ -70,6 +93,7 @@ public final class StreamProcessor {
             extractor = previous.extractor
             extractorFirstFrame = previous.extractorFirstFrame
             extractorFirstSample = previous.extractorFirstSample
+            skippedFeatureFrames = previous.skippedFeatureFrames
         } else {
             extractor = try FeatureExtractor(options: pipeline.features)
             extractorFirstFrame = previous?.frames ?? 0
@@ -81,6 +105,12 @@ public final class StreamProcessor {
         receivedInputFrames = previous?.receivedInputFrames ?? 0
         skippedInputFrames = previous?.skippedInputFrames ?? 0
         lastEvent = previous?.lastEvent
+        badFeatureFrames = previous?.badFeatureFrames ?? 0
+        stateResets = previous?.stateResets ?? 0
+        logger = previous?.logger
+        holdBadFeatures = pipeline.config.source.badFrames == .hold
+        lastGoodInput = .allocate(capacity: pipeline.model.inputSize)
+        lastGoodInput.initialize(repeating: 0)
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
         inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
@@ -117,6 +147,7 @@ public final class StreamProcessor {
     deinit {
         inputs.deallocate()
         outputs.deallocate()
+        lastGoodInput.deallocate()
     }
 
     /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
@@ -159,6 +190,18 @@ public final class StreamProcessor {
         } else {
             for i in 0..<n { row[i] = (features[i] - mean[i]) * inverseStd[i] }
         }
+        if !NumericHealth.allFinite(row, n) {
+            badFeatureFrames += 1
+            guard holdBadFeatures && haveLastGoodInput else {
+                flush()  // the frames before it keep their times; the ones after it count the skip
+                skippedFeatureFrames += 1
+                return
+            }
+            row.update(from: lastGoodInput.baseAddress!, count: n)
+        } else if holdBadFeatures {
+            lastGoodInput.baseAddress!.update(from: row, count: n)
+            haveLastGoodInput = true
+        }
         pending += 1
         if pending == Self.batchFrames { flush() }
     }
@@ -178,6 +221,8 @@ public final class StreamProcessor {
     }
 
     /// The pending frames' outputs (all computed) through activation → detector → events; none are pending after.
+    /// A non-finite output resets the hidden state and runs the frames after it again from the zero state; the
+    /// frame itself reaches no detector.
     func publishPending() {
         let n = input
         let o = output
@@ -187,6 +232,12 @@ public final class StreamProcessor {
             let first = firstSample(ofFrame: frames)
             let start = Double(max(0, first)) / sampleRate
             let end = Double(max(0, first + frameLength)) / sampleRate
+            if !NumericHealth.allFinite(output, o) {
+                resetState(at: end)
+                runGRU(from: k + 1)
+                frames += 1
+                continue
+            }
             let frame = DetectorFrame(
                 index: frames, start: start, end: end,
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
@@ -200,11 +251,25 @@ public final class StreamProcessor {
             frames += 1
         }
         pending = 0
+        if !runner.hasFiniteState { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+    }
+
+    /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
+    private func resetState(at t: Double) {
+        runner.reset()
+        stateResets += 1
+        guard let count = resetReports.note(now: MonotonicClock.nanoseconds()) else { return }
+        let message =
+            "stream \(name): non-finite hidden state, reset to the zero state at t = \(t) s"
+            + (count > 1 ? " (\(count) resets since the last report)" : "")
+        logger?.error("\(message)")
+        bus.publish(.error(stream: name, t: t, message: message))
     }
 
     /// First sample of the stream's frame `frame` (negative with centre padding), skipped input included.
     private func firstSample(ofFrame frame: Int) -> Int {
-        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame) + skippedInputFrames
+        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame + skippedFeatureFrames)
+            + skippedInputFrames
     }
 
     /// Stream time at which the next frame starts (the reference of detector snapshots).
