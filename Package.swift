@@ -34,6 +34,8 @@ let package = Package(
         // C at the edges: system libraries found through pkg-config.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
+        .systemLibrary(name: "CLibFuzzer"),
 
         // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
         .target(name: "GrustreamDSP", dependencies: ["CFFTW"], swiftSettings: optimisedEvenInDebug),
@@ -59,6 +61,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
+        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamRuntime", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(name: "GrustreamTestSupport", dependencies: ["GrustreamNeural"], path: "Tests/GrustreamTestSupport"),

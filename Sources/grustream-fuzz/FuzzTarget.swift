@@ -1,0 +1,86 @@
+import Foundation
+import GrustreamIO
+import GrustreamNeural
+import GrustreamRuntime
+
+/// One fuzz target per parser that reads untrusted bytes. Each runs the real parser on the input; a trap, an
+/// address-sanitizer report, a leak or a timeout is a finding. The streaming decoders also check streaming
+/// exactness: the input cut into chunks must decode to exactly what the whole input decodes to.
+enum FuzzTarget: String, CaseIterable {
+    /// A socket client's line (`WATCH` requests) through the events JSON parser.
+    case watch
+    /// A pipeline file, parsed and validated against a small model as `grustream check` does.
+    case toml
+    /// A model file: safetensors header, every tensor, then the GRU model built from it.
+    case safetensors
+    /// A `.npy` array.
+    case npy
+    /// A WAV file, whole and streamed in chunks.
+    case wav
+    /// Raw PCM of every encoding, streamed in chunks.
+    case pcm
+    /// CSV sensor frames, streamed in chunks.
+    case csv
+    /// JSON Lines sensor frames, streamed in chunks.
+    case jsonl
+    /// A state file (safetensors with the streams' hidden and detector state).
+    case state
+
+    nonisolated(unsafe) static var selected: FuzzTarget = .watch
+
+    static func runSelected(_ data: UnsafePointer<UInt8>?, _ size: Int) {
+        let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+        selected.run(bytes)
+    }
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .watch: _ = try? WatchRequest.decode(bytes)
+        case .toml: FuzzPipeline.run(bytes)
+        case .safetensors: FuzzFiles.safetensors(bytes)
+        case .npy: _ = try? NPYFile.decode(Data(bytes), name: "fuzz.npy")
+        case .wav: FuzzDecoders.wav(bytes)
+        case .pcm: FuzzDecoders.pcm(bytes)
+        case .csv: FuzzDecoders.csv(bytes)
+        case .jsonl: FuzzDecoders.jsonl(bytes)
+        case .state: _ = try? StateFile.decode(Data(bytes), name: "fuzz.state")
+        }
+    }
+}
+
+/// Input bytes as a few option bytes, then the payload. Options read past the end are zero.
+struct FuzzInput {
+    let options: [UInt8]
+    let payload: [UInt8]
+
+    init(_ bytes: [UInt8], optionBytes: Int) {
+        options = Array(bytes.prefix(optionBytes)) + Array(repeating: 0, count: max(0, optionBytes - bytes.count))
+        payload = Array(bytes.dropFirst(optionBytes))
+    }
+
+    /// Chunk sizes for streaming: 1...64 bytes, from an option byte, so the fuzzer explores the cuttings.
+    func chunkSize(_ index: Int) -> Int { Int(options[index] % 64) + 1 }
+}
+
+/// Streams `bytes` through `decode` in chunks of `chunk` bytes.
+func inChunks(_ bytes: [UInt8], of chunk: Int, _ decode: (UnsafeRawBufferPointer) -> Void) {
+    bytes.withUnsafeBytes { all in
+        var start = 0
+        while start < all.count {
+            let end = min(all.count, start + chunk)
+            decode(UnsafeRawBufferPointer(rebasing: all[start..<end]))
+            start = end
+        }
+    }
+}
+
+/// A finding of the differential checks: stops the fuzzer with the reason (libFuzzer saves the input).
+func fuzzFailure(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("grustream-fuzz: \(message)\n".utf8))
+    abort()
+}
+
+/// Float arrays equal bit for bit (NaN payloads included: the decoders must be deterministic).
+func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
