@@ -10,7 +10,8 @@ public struct PipelineConfig: Sendable {
     /// Where it was read from (for messages and for resolving relative paths); nil when built in code.
     public var file: URL?
     public var source = SourceOptions()
-    /// Whether `[features]` was given (otherwise the model's metadata supplies the features).
+    /// Whether `[features]` was given (otherwise the model's metadata supplies the features, and `features` keeps
+    /// its defaults until the pipeline is resolved with its model).
     public var featuresGiven = false
     /// The raw `[features]` table, kept so the model's feature options can be overlaid by the pipeline's.
     public var featuresTable: ConfigValue?
@@ -81,7 +82,10 @@ public struct PipelineConfig: Sendable {
                         "\(key): unknown section; allowed: \(sections.map { "[\($0)]" }.joined(separator: ", "))")
                 }
             }
-            config.features = try FeatureOptions.decode(config.featuresTable, defaultRate: Double(config.source.rate))
+            if config.featuresGiven {
+                config.features = try FeatureOptions.decode(
+                    config.featuresTable, defaultRate: Double(config.source.rate))
+            }
         } catch let error as PipelineConfigError where !error.description.hasPrefix(fileName) {
             throw PipelineConfigError("\(fileName): \(error.description)")
         }

@@ -2,7 +2,9 @@ import GrustreamIO
 
 /// `[source]` options → the `FrameSource` that reads them.
 public enum SourceFactory {
+    /// The source of a pipeline whose limits hold (checked again here: the sizes below are derived from them).
     public static func make(_ config: PipelineConfig) throws -> FrameSource {
+        try config.checkLimits()
         let s = config.source
         let file = config.file?.path ?? config.name
         let ring = Int((s.bufferSeconds * Double(s.rate)).rounded())
@@ -53,9 +55,13 @@ public enum SourceFactory {
             guard !s.path.isEmpty else {
                 throw PipelineConfigError("\(file): source.path: a unix source needs a socket path")
             }
-            let options = UnixSocketSource.Options(
+            var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
                 ringCapacityFrames: ring)
+            let socket = try PipelineValidation.socketSettings(
+                config, key: "source", path: s.path, mode: s.mode, group: s.group)
+            options.mode = UInt32(socket.mode)
+            options.group = socket.group.map { UInt32($0) }
             return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
         }
     }
