@@ -247,6 +247,15 @@ struct TOMLPipelineFileTests {
         }
     }
 
+    @Test func aValueWithLineBreaksIsQuotedOnOneLineInMessages() {
+        #expect {
+            _ = try PipelineConfig.parse("[source]\nkind = \"\"\"\nstd\\\"\nin\\u0001\"\"\"", file: nil)
+        } throws: { error in
+            "\(error)"
+                == "(built-in pipeline): source.kind = \"std\"\\nin\\u{01}\" is not allowed; expected one of \"alsa\", \"stdin\", \"file\", \"unix\""
+        }
+    }
+
     @Test func checkReportsASyntaxErrorAsOneLineWithStatus2() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gs-toml-\(UUID().uuidString.prefix(8)).toml")

@@ -38,7 +38,8 @@ public indirect enum ConfigValue: Sendable, Equatable {
     /// The value as written in TOML, for messages.
     public var literal: String {
         switch self {
-        case .string(let s): "\"\(s)\""
+        case .string(let s):
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .integer(let i): String(i)
         case .float(let d): String(d)
         case .bool(let b): String(b)
