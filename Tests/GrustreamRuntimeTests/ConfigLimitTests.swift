@@ -63,6 +63,8 @@ struct ConfigLimitTests {
         (pipeline(features: norm(mean: "nan", std: "1")), "features.norm_mean[0] = nan is out of range"),
         (pipeline(detector: "smooth_ms = 1e9"), "detector.smooth_ms = 1000000000 is out of range"),
         (pipeline(detector: "refractory_ms = 1e300"), "detector.refractory_ms"),
+        (pipeline(detector: "threshold = 1e300"), "detector.threshold = 1e+300 is out of range"),
+        (pipeline(features: "input_scale = 1e300"), "features.input_scale = 1e+300 is out of range of a 32-bit float"),
         (
             pipeline(detector: "background_labels = [\"silense\"]"),
             "detector.background_labels: \"silense\" is no label"

@@ -187,7 +187,7 @@ struct TOMLParserTests {
 
     @Test func oversizedInputIsRefusedBeforeParsing() {
         let bytes = [UInt8](repeating: 0x20, count: TOMLParser.maximumBytes + 1)
-        expectError(bytes, "t.toml: 1048577 bytes; a pipeline file is at most 1048576 bytes")
+        expectError(bytes, "t.toml: more than 1048576 bytes; a pipeline file is at most 1 MiB")
     }
 
     private func expectError(_ bytes: [UInt8], _ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -20,6 +20,10 @@ public struct OptionField<Root>: @unchecked Sendable {
             default: throw mismatch(path, value, "a number")
             }
             try allowed.check(number, path: path)
+            guard V(number).isFinite else {
+                throw PipelineConfigError(
+                    "\(path) = \(value.literal) is out of range of a 32-bit float; expected at most 3.4e38")
+            }
             root[keyPath: keyPath] = V(number)
         } render: {
             [(key, format(Double($0[keyPath: keyPath])), help)]

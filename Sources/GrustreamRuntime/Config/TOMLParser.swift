@@ -36,7 +36,7 @@ struct TOMLParser {
     static func parse(_ bytes: [UInt8], file: String) throws -> ConfigValue {
         guard bytes.count <= maximumBytes else {
             throw PipelineConfigError(
-                "\(file): \(bytes.count) bytes; a pipeline file is at most \(maximumBytes) bytes (1 MiB)")
+                "\(file): more than \(maximumBytes) bytes; a pipeline file is at most 1 MiB")
         }
         var parser = TOMLParser(bytes: bytes, file: file)
         try parser.checkUTF8()
