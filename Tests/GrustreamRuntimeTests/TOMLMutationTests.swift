@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamNeural
 import GrustreamTestSupport
 import Testing
 
@@ -49,5 +50,37 @@ struct TOMLMutationTests {
             }
         }
         #expect(errors > 1000)
+    }
+
+    /// The whole of `check` short of the model file and the source, as a fuzz target runs it: every mutation of a
+    /// pipeline with value-level edits validates or gives one line.
+    @Test func mutatedValuesThroughValidationGiveAPipelineOrOneLine() throws {
+        let modelURL = Fixtures.repositoryRoot.appendingPathComponent("models/kws-demo.safetensors")
+        let model = try GRUModel.load(modelURL)
+        let base = Array(
+            "[source]\nkind = \"stdin\"\nrate = 16000\n[features]\ncoefficients = 20\nfft_length = 512\n[detector]\nkind = \"classify\"\nsmooth_ms = 300\n"
+                .utf8)
+        var random = SeededGenerator(seed: 7)
+        var accepted = 0
+        for _ in 0..<300 {
+            var input = base
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let digits = Array("0123456789e+-.9_".utf8)
+                let at = Int.random(in: 0..<input.count, using: &random)
+                guard (0x30...0x39).contains(input[at]) else { continue }
+                input.insert(
+                    contentsOf: (0..<Int.random(in: 1...12, using: &random)).map { _ in
+                        digits.randomElement(using: &random) ?? 0x39
+                    }, at: at)
+            }
+            do {
+                let config = try PipelineConfig.parse(input, file: nil)
+                _ = try PipelineValidation.validate(config, model: model, modelURL: modelURL)
+                accepted += 1
+            } catch {
+                #expect(!"\(error)".contains("\n"), "\(error)")
+            }
+        }
+        #expect(accepted > 0)
     }
 }

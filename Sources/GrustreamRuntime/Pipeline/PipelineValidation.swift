@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamDSP
+import GrustreamNeural
 
 #if canImport(Glibc)
     import Glibc
@@ -18,7 +19,19 @@ public enum PipelineValidation {
     public static func validate(_ config: PipelineConfig) throws -> ResolvedPipeline {
         try config.checkLimits()
         try checkSockets(config)
-        let resolved = try ResolvedPipeline(config: config)
+        return try check(ResolvedPipeline(config: config))
+    }
+
+    /// The same with a model already loaded (`[model] path` is not read): for a fuzz target, which loads its model
+    /// once and then validates every input against it.
+    package static func validate(_ config: PipelineConfig, model: GRUModel, modelURL: URL) throws -> ResolvedPipeline {
+        try config.checkLimits()
+        try checkSockets(config)
+        return try check(ResolvedPipeline(config: config, model: model, modelURL: modelURL))
+    }
+
+    private static func check(_ resolved: ResolvedPipeline) throws -> ResolvedPipeline {
+        let config = resolved.config
         _ = try resolved.makeDetector()
         do { _ = try FeatureExtractor(options: resolved.features) } catch let error as FeatureConfigError {
             throw PipelineConfigError("\(config.file?.path ?? config.name): \(error)")
