@@ -125,14 +125,31 @@ extension ClassifyOptions {
 extension AnomalyOptions {
     public static let fields: [OptionField<AnomalyOptions>] = [
         .choice("target", \.target, "next (the output predicts the next frame) | current (reconstruction)"),
+        .choice("score", \.scale, "what threshold applies to: zscore | likelihood | log_likelihood"),
         .number(
-            "threshold", \.threshold, "score (standard deviations of normal log error) that opens a span", .positive),
+            "threshold", \.threshold,
+            "score that opens a span: standard deviations of normal log error (zscore), or in (0, 1) (likelihood)",
+            .positive),
         .number("hysteresis", \.hysteresis, "a span closes below threshold × hysteresis", .within(0.01, 1)),
         .number("smooth_ms", \.smoothMilliseconds, "EWMA time constant of the score, ms", .nonNegative),
         .number("error_mean", \.errorMean, "mean log error on normal data (0 with error_std 0: learn during warm-up)"),
         .number("error_std", \.errorStd, "std of the log error on normal data", .nonNegative),
         .number("warmup_ms", \.warmupMilliseconds, "warm-up to learn the error statistics, ms", .positive),
-        .number("min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported, ms", .nonNegative),
+        .number(
+            "min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported (the open event waits), ms",
+            .nonNegative),
+        .number(
+            "alert_interval_ms", \.alertIntervalMilliseconds, "ANOMALY ongoing events while a span lasts, ms (0: none)",
+            .nonNegative),
+        .number(
+            "likelihood_short_ms", \.likelihoodShortMilliseconds, "window of recent errors the likelihood judges, ms",
+            .positive),
+        .number(
+            "likelihood_long_ms", \.likelihoodLongMilliseconds, "history the recent errors are compared with, ms",
+            .positive),
+        .number(
+            "likelihood_learn_ms", \.likelihoodLearnMilliseconds, "history needed before the likelihood leaves 0.5, ms",
+            .positive),
     ]
 }
 

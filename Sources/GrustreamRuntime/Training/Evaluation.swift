@@ -52,13 +52,13 @@ public struct Evaluation {
                         index: t, start: Double(t) * hop, end: Double(t) * hop + frameSeconds,
                         input: UnsafeBufferPointer(rebasing: x[(t * d)..<((t + 1) * d)]),
                         output: UnsafeBufferPointer(rebasing: y[(t * o)..<((t + 1) * o)]))
-                    detector.process(frame) { events.append($0) }
+                    detector.process(frame) { if $0.phase == .close { events.append($0) } }
                     if let score { score(t, detector.withScores { $0.first ?? 0 }) }
                 }
             }
         }
         let endSample = frames > 0 ? (frames - 1) * features.options.hopLength + features.options.frameLength : 0
-        detector.finish(endSample: endSample) { events.append($0) }
+        detector.finish(endSample: endSample) { if $0.phase == .close { events.append($0) } }
         return events
     }
 
