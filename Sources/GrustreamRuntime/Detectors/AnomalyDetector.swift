@@ -6,7 +6,9 @@ import Foundation
 /// back promptly when the fault ends). Two scores come from it every frame:
 /// - the z-score: that log error standardised by its statistics on normal data (`(e − mean) / std`), smoothed by
 ///   an exponential moving average;
-/// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`): the recent errors against their long history.
+/// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`) of the root-mean-square error: the recent errors
+///   against their long history (the plain error, not its log: a log spreads the many near-zero errors of a
+///   one-value stream into a long lower tail that hides the large ones).
 /// `scale` picks the one `threshold` applies to. A span opens when the score exceeds `threshold` (an `open` event
 /// at once, or once the span is `min_span_ms` long), reports every `alert_interval_ms` while it lasts (`ongoing`,
 /// with the peaks so far), and closes when the score falls below `threshold × hysteresis` (a `close` event with
@@ -98,19 +100,20 @@ public final class AnomalyDetector: Detector {
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { score.withUnsafeBufferPointer(body) }
 
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
-        let error: Double
+        let meanSquaredError: Double
         switch options.target {
         case .current:
-            error = Self.logMeanSquaredError(frame.output, frame.input)
+            meanSquaredError = Self.meanSquaredError(frame.output, frame.input)
         case .next:
             defer {
                 for i in previousPrediction.indices { previousPrediction[i] = frame.output[i] }
                 havePrediction = true
             }
             guard havePrediction else { return }
-            error = previousPrediction.withUnsafeBufferPointer { Self.logMeanSquaredError($0, frame.input) }
+            meanSquaredError = previousPrediction.withUnsafeBufferPointer { Self.meanSquaredError($0, frame.input) }
         }
-        likelihood.update(error)
+        let error = log(meanSquaredError + 1e-12)
+        likelihood.update(meanSquaredError.squareRoot())
         score[1] = Float(likelihood.likelihood)
         score[2] = Float(likelihood.logLikelihood)
         if learned {
@@ -195,12 +198,12 @@ public final class AnomalyDetector: Detector {
         if options.errorStd == 0 { learned = false; warmCount = 0; warmMean = 0; warmM2 = 0 }
     }
 
-    static func logMeanSquaredError(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Double {
+    static func meanSquaredError(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Double {
         var sum: Float = 0
         for i in 0..<min(a.count, b.count) {
             let d = a[i] - b[i]
             sum += d * d
         }
-        return log(Double(sum) / Double(max(a.count, 1)) + 1e-12)
+        return Double(sum) / Double(max(a.count, 1))
     }
 }
