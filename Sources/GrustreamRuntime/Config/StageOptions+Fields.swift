@@ -147,6 +147,13 @@ extension AnomalyOptions {
         .number(
             "likelihood_long_ms", \.likelihoodLongMilliseconds, "history the recent errors are compared with, ms",
             .positive),
+        .bool("range_novelty", \.rangeNovelty, "likelihood 1 when an input leaves the range of all inputs so far"),
+        .number(
+            "range_tolerance", \.rangeTolerance, "range_novelty: margin as a fraction of the range's width",
+            .nonNegative),
+        .number(
+            "peak_window_ms", \.peakWindowMilliseconds,
+            "SCORES peak: the score where it tops the window before it, else 0, ms", .nonNegative),
         .number(
             "likelihood_learn_ms", \.likelihoodLearnMilliseconds, "history needed before the likelihood leaves 0.5, ms",
             .positive),

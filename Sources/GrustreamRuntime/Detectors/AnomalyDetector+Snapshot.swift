@@ -12,6 +12,9 @@ extension AnomalyDetector: SnapshottableDetector {
             "span_start_frame": [Double(spanStartFrame - nextFrame)], "span_end": [spanEnd - nextTime],
             "span_peak": [Double(spanPeak)], "span_peak_likelihood": [Double(spanPeakLikelihood)],
             "next_alert_frame": [Double(nextAlertFrame - nextFrame)],
+            "range_low": rangeLow.map(Double.init), "range_high": rangeHigh.map(Double.init),
+            "have_range": [haveRange ? 1 : 0], "recent_scores": recentScores.map(Double.init),
+            "recent_scores_position": [Double(recentScoresNext), Double(recentScoresCount)],
         ]
         values.merge(likelihood.values()) { a, _ in a }
         return DetectorSnapshot(kind: "anomaly", values: values)
@@ -26,7 +29,7 @@ extension AnomalyDetector: SnapshottableDetector {
         for key in [
             "have_prediction", "mean", "std", "warm_count", "warm_mean", "warm_m2", "learned", "score",
             "smoothed_valid", "span_open", "span_reported", "span_start", "span_start_frame", "span_end", "span_peak",
-            "span_peak_likelihood", "next_alert_frame",
+            "span_peak_likelihood", "next_alert_frame", "have_range",
         ] {
             scalars[key] = try snapshot.scalar(key)
         }
@@ -35,10 +38,25 @@ extension AnomalyDetector: SnapshottableDetector {
         guard frameOffsets.allSatisfy({ abs($0) <= Double(Int32.max) }) else {
             throw StateFileError("detector state frame counts \(frameOffsets) are out of range")
         }
+        let low = try snapshot.array("range_low", count: rangeLow.count)
+        let high = try snapshot.array("range_high", count: rangeHigh.count)
+        let scores = try snapshot.array("recent_scores", count: recentScores.count)
+        let position = try snapshot.array("recent_scores_position", count: 2)
+        guard position.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 <= Double(recentScores.count) }),
+            position[0] < Double(max(1, recentScores.count))
+        else {
+            throw StateFileError("detector state \"recent_scores_position\" \(position) does not fit a window of \(recentScores.count) frames")
+        }
         var restoredLikelihood = likelihood
         try restoredLikelihood.restore(snapshot)
         likelihood = restoredLikelihood
         previousPrediction = prediction.map { Float($0) }
+        rangeLow = low.map { Float($0) }
+        rangeHigh = high.map { Float($0) }
+        haveRange = scalar("have_range") != 0
+        recentScores = scores.map { Float($0) }
+        recentScoresNext = Int(position[0])
+        recentScoresCount = Int(position[1])
         havePrediction = scalar("have_prediction") != 0
         if options.errorStd == 0 {  // statistics learned online: keep what the previous run learned
             mean = scalar("mean")

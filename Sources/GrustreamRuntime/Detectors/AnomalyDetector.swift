@@ -6,9 +6,10 @@ import Foundation
 /// back promptly when the fault ends). Two scores come from it every frame:
 /// - the z-score: that log error standardised by its statistics on normal data (`(e − mean) / std`), smoothed by
 ///   an exponential moving average;
-/// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`) of the root-mean-square error: the recent errors
+/// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`) of the mean squared error: the recent errors
 ///   against their long history (the plain error, not its log: a log spreads the many near-zero errors of a
-///   one-value stream into a long lower tail that hides the large ones).
+///   one-value stream into a long lower tail that hides the large ones); with `range_novelty`, 1 on a frame
+///   whose input leaves the range of all inputs so far.
 /// `scale` picks the one `threshold` applies to. A span opens when the score exceeds `threshold` (an `open` event
 /// at once, or once the span is `min_span_ms` long), reports every `alert_interval_ms` while it lasts (`ongoing`,
 /// with the peaks so far), and closes when the score falls below `threshold × hysteresis` (a `close` event with
@@ -33,8 +34,17 @@ public final class AnomalyDetector: Detector {
     var warmM2 = 0.0
     var learned: Bool
     var likelihood: AnomalyLikelihood
-    /// `[3]` the smoothed z-score, the likelihood and the log-likelihood of the latest frame (`SCORES`).
-    var score: [Float] = [0, 0.5, 0]
+    /// `[4]` the smoothed z-score, the likelihood, the log-likelihood and the peak score of the latest frame
+    /// (`SCORES`).
+    var score: [Float] = [0, 0.5, 0, 0]
+    /// `[input]` the smallest and largest input values so far (`range_novelty`); valid once `haveRange`.
+    var rangeLow: [Float]
+    var rangeHigh: [Float]
+    var haveRange = false
+    /// `[peakWindowFrames]` ring of the latest scores (on `scale`), for `peak`.
+    var recentScores: [Float]
+    var recentScoresNext = 0
+    var recentScoresCount = 0
     var smoothedValid = false
     var spanOpen = false
     /// Whether the open span's `open` event has been published (it waits for `minimumSpanFrames`).
@@ -86,6 +96,9 @@ public final class AnomalyDetector: Detector {
             longFrames: try frames(options.likelihoodLongMilliseconds, "likelihood_long_ms"),
             learnFrames: try frames(options.likelihoodLearnMilliseconds, "likelihood_learn_ms"))
         self.previousPrediction = [Float](repeating: 0, count: inputSize)
+        self.rangeLow = [Float](repeating: 0, count: inputSize)
+        self.rangeHigh = [Float](repeating: 0, count: inputSize)
+        self.recentScores = [Float](repeating: 0, count: try frames(options.peakWindowMilliseconds, "peak_window_ms"))
         self.mean = Double(options.errorMean)
         self.std = Double(options.errorStd)
         self.learned = options.errorStd > 0
@@ -95,7 +108,7 @@ public final class AnomalyDetector: Detector {
     public var isCalibrated: Bool { learned }
 
     /// `SCORES` fields: the smoothed z-score, the likelihood and the log-likelihood.
-    public var scoreFields: [String] { ["score", "likelihood", "log_likelihood"] }
+    public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak"] }
 
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { score.withUnsafeBufferPointer(body) }
 
@@ -113,7 +126,8 @@ public final class AnomalyDetector: Detector {
             meanSquaredError = previousPrediction.withUnsafeBufferPointer { Self.meanSquaredError($0, frame.input) }
         }
         let error = log(meanSquaredError + 1e-12)
-        likelihood.update(meanSquaredError.squareRoot())
+        likelihood.update(meanSquaredError)
+        if options.rangeNovelty && leavesRange(frame.input) { likelihood.markNovel() }
         score[1] = Float(likelihood.likelihood)
         score[2] = Float(likelihood.logLikelihood)
         if learned {
@@ -138,6 +152,7 @@ public final class AnomalyDetector: Detector {
         case .likelihood: (ready, s) = (likelihood.isLearned, score[1])
         case .logLikelihood: (ready, s) = (likelihood.isLearned, score[2])
         }
+        updatePeak(ready ? s : 0)
         guard ready else { return }
         if !spanOpen {
             guard s > options.threshold else { return }
@@ -163,6 +178,36 @@ public final class AnomalyDetector: Detector {
             nextAlertFrame = frame.index + alertIntervalFrames
             emit(event(.ongoing))
         }
+    }
+
+    /// Whether `input` leaves the range of the inputs so far (widened by the tolerance); the range then grows.
+    private func leavesRange(_ input: UnsafeBufferPointer<Float>) -> Bool {
+        var novel = false
+        for i in 0..<min(input.count, rangeLow.count) {
+            let x = input[i]
+            if haveRange {
+                let margin = (rangeHigh[i] - rangeLow[i]) * options.rangeTolerance
+                if rangeHigh[i] > rangeLow[i] && (x > rangeHigh[i] + margin || x < rangeLow[i] - margin) { novel = true }
+                rangeLow[i] = min(rangeLow[i], x)
+                rangeHigh[i] = max(rangeHigh[i], x)
+            } else {
+                rangeLow[i] = x
+                rangeHigh[i] = x
+            }
+        }
+        haveRange = true
+        return novel
+    }
+
+    /// `peak`: the score where it is above every score of the window before it, else 0.
+    private func updatePeak(_ s: Float) {
+        guard !recentScores.isEmpty else { score[3] = s; return }
+        var highest = -Float.infinity
+        for i in 0..<recentScoresCount { highest = max(highest, recentScores[i]) }
+        score[3] = s > highest ? s : 0
+        recentScores[recentScoresNext] = s
+        recentScoresNext = recentScoresNext + 1 == recentScores.count ? 0 : recentScoresNext + 1
+        recentScoresCount = min(recentScoresCount + 1, recentScores.count)
     }
 
     private func event(_ phase: DetectorEvent.Phase) -> DetectorEvent {
@@ -192,6 +237,10 @@ public final class AnomalyDetector: Detector {
         spanOpen = false
         spanReported = false
         score[0] = 0
+        score[3] = 0
+        haveRange = false
+        recentScoresNext = 0
+        recentScoresCount = 0
         likelihood.reset()
         score[1] = Float(likelihood.likelihood)
         score[2] = Float(likelihood.logLikelihood)

@@ -78,6 +78,12 @@ public struct AnomalyLikelihood: Sendable, Equatable {
         return likelihood
     }
 
+    /// Mark the latest frame as certainly anomalous (likelihood 1), whatever its error: a level never seen before.
+    public mutating func markNovel() {
+        tail = 0
+        likelihood = 1
+    }
+
     /// Forget everything.
     public mutating func reset() {
         for i in recent.indices { recent[i] = 0 }

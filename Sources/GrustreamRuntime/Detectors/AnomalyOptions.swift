@@ -44,6 +44,13 @@ public struct AnomalyOptions: Sendable, Equatable {
     public var likelihoodLongMilliseconds: Double = 600_000
     /// Errors the likelihood learns from before it leaves 0.5 (milliseconds); at most the long window.
     public var likelihoodLearnMilliseconds: Double = 10_000
+    /// A frame whose input leaves the range of every input so far (per value, widened by `range_tolerance` ×
+    /// the range's width) gets likelihood 1: a level never seen is an anomaly whatever the predictor says.
+    public var rangeNovelty = false
+    public var rangeTolerance: Float = 0.02
+    /// Window of the `peak` score (milliseconds; 0: `peak` is the score itself): a frame whose score is above
+    /// every score of the window before it keeps its score, the others get 0, so a sustained rise counts once.
+    public var peakWindowMilliseconds: Double = 0
 
     public init() {}
 
