@@ -129,6 +129,49 @@ struct AnomalyAlertTests {
         #expect(events.map(\.event) == whole.map(\.event))
     }
 
+    /// SCORES values of every frame: score, likelihood, log_likelihood, peak.
+    static func scores(_ detector: AnomalyDetector, _ frames: [([Float], [Float])]) -> [[Float]] {
+        var rows: [[Float]] = []
+        for i in frames.indices {
+            frames[i].0.withUnsafeBufferPointer { input in
+                frames[i].1.withUnsafeBufferPointer { output in
+                    let frame = DetectorFrame(
+                        index: i, start: Double(i) * hop, end: Double(i) * hop + 0.025, input: input, output: output)
+                    detector.process(frame) { _ in }
+                    rows.append(detector.withScores { Array($0) })
+                }
+            }
+        }
+        return rows
+    }
+
+    @Test func aLevelNeverSeenHasLikelihoodOneAndThePeakCountsARiseOnce() throws {
+        var options = AnomalyOptions()
+        options.scale = .logLikelihood
+        options.threshold = 0.5
+        options.likelihoodShortMilliseconds = 50
+        options.likelihoodLongMilliseconds = 3000
+        options.likelihoodLearnMilliseconds = 1000
+        options.rangeNovelty = true
+        options.rangeTolerance = 0.1
+        options.peakWindowMilliseconds = 200
+        let detector = try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: Self.hop)
+        // The outputs predict the jump perfectly: only the range says the level at 300… is new.
+        var frames = Self.signal(fault: 300..<340, jump: 2)
+        for i in 299..<339 { frames[i].1 = frames[i + 1].0 }
+        let rows = Self.scores(detector, frames)
+        #expect(detector.scoreFields == ["score", "likelihood", "log_likelihood", "peak"])
+        #expect(rows[300][1] == 1 && rows[300][2] == 1, "\(rows[300])")
+        #expect(rows[200..<300].allSatisfy { $0[1] < 1 }, "normal data never leaves the range")
+        #expect(rows[300][3] == 1, "the first frame of the rise is a peak")
+        #expect(rows[301..<320].allSatisfy { $0[3] == 0 }, "\(rows[301..<320].map { $0[3] })")
+        var without = options
+        without.rangeNovelty = false
+        let plain = Self.scores(
+            try AnomalyDetector(inputSize: 3, outputSize: 3, options: without, hopSeconds: Self.hop), frames)
+        #expect(plain[300][1] < 0.99, "without range_novelty a perfectly predicted jump is not anomalous")
+    }
+
     @Test func aLikelihoodThresholdOutsideZeroOneIsRefused() {
         var options = AnomalyOptions()
         options.scale = .likelihood

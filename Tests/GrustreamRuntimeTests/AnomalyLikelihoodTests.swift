@@ -68,6 +68,21 @@ struct AnomalyLikelihoodTests {
         #expect(likelihood.logLikelihood >= 0 && likelihood.logLikelihood <= 1)
     }
 
+    @Test func framesNotLearnedAreJudgedButLeaveTheHistoryAlone() {
+        var learning = AnomalyLikelihood(shortFrames: 10, longFrames: 300, learnFrames: 100)
+        var frozen = learning
+        let errors = Self.noise(2000, seed: 5).enumerated().map { $0.offset >= 1000 ? $0.element + 2 : $0.element }
+        var learned: [Double] = []
+        var judged: [Double] = []
+        for (t, error) in errors.enumerated() {
+            learned.append(learning.update(error))
+            judged.append(frozen.update(error, learn: t < 1010))
+        }
+        #expect(learned[1009] == judged[1009])
+        #expect(learned[1900] < 0.9, "the learning history absorbs the new level: \(learned[1900])")
+        #expect(judged[1010..<2000].allSatisfy { $0 > 0.9999 }, "a history that does not learn keeps the level anomalous")
+    }
+
     @Test func aConstantHistoryStillGivesAFiniteLikelihood() {
         var likelihood = AnomalyLikelihood(shortFrames: 5, longFrames: 100, learnFrames: 50)
         for _ in 0..<200 { likelihood.update(-3) }

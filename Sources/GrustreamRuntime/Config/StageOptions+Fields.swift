@@ -147,6 +147,9 @@ extension AnomalyOptions {
         .number(
             "likelihood_long_ms", \.likelihoodLongMilliseconds, "history the recent errors are compared with, ms",
             .positive),
+        .bool(
+            "likelihood_learn_in_spans", \.likelihoodLearnInSpans,
+            "the likelihood's history learns from frames inside open spans too"),
         .bool("range_novelty", \.rangeNovelty, "likelihood 1 when an input leaves the range of all inputs so far"),
         .number(
             "range_tolerance", \.rangeTolerance, "range_novelty: margin as a fraction of the range's width",

@@ -110,6 +110,15 @@ public final class AnomalyDetector: Detector {
     /// `SCORES` fields: the smoothed z-score, the likelihood and the log-likelihood.
     public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak"] }
 
+    /// The latest frame's score on `scale` (what `threshold` applies to).
+    public var scaledScore: Float {
+        switch options.scale {
+        case .zscore: score[0]
+        case .likelihood: score[1]
+        case .logLikelihood: score[2]
+        }
+    }
+
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { score.withUnsafeBufferPointer(body) }
 
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
@@ -126,7 +135,8 @@ public final class AnomalyDetector: Detector {
             meanSquaredError = previousPrediction.withUnsafeBufferPointer { Self.meanSquaredError($0, frame.input) }
         }
         let error = log(meanSquaredError + 1e-12)
-        likelihood.update(meanSquaredError)
+        likelihood.update(
+            meanSquaredError, learn: options.likelihoodLearnInSpans || !spanOpen || options.scale == .zscore)
         if options.rangeNovelty && leavesRange(frame.input) { likelihood.markNovel() }
         score[1] = Float(likelihood.likelihood)
         score[2] = Float(likelihood.logLikelihood)

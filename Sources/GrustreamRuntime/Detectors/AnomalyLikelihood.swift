@@ -44,9 +44,10 @@ public struct AnomalyLikelihood: Sendable, Equatable {
     /// HTM's log-likelihood, `ln(tail + 1e-10) / ln(1e-10)` clamped to [0, 1]: spreads the values near 1.
     public var logLikelihood: Double { min(1, max(0, log(tail + 1e-10) / log(1e-10))) }
 
-    /// Add one frame's error (finite) and return the new likelihood.
+    /// Add one frame's error (finite) and return the new likelihood. `learn` false: judge the frame without adding
+    /// its short mean to the history (while an anomaly span is open, so a long fault does not become normal).
     @discardableResult
-    public mutating func update(_ error: Double) -> Double {
+    public mutating func update(_ error: Double, learn: Bool = true) -> Double {
         if recentCount == shortFrames { recentSum -= recent[recentNext] } else { recentCount += 1 }
         recent[recentNext] = error
         recentSum += error
@@ -62,6 +63,7 @@ public struct AnomalyLikelihood: Sendable, Equatable {
             likelihood = 1 - tail
         }
 
+        guard learn else { return likelihood }
         if historyCount == longFrames {
             let old = history[historyNext]
             historySum -= old

@@ -44,6 +44,9 @@ public struct AnomalyOptions: Sendable, Equatable {
     public var likelihoodLongMilliseconds: Double = 600_000
     /// Errors the likelihood learns from before it leaves 0.5 (milliseconds); at most the long window.
     public var likelihoodLearnMilliseconds: Double = 10_000
+    /// Whether the likelihood's history also learns from frames inside an open span (on the likelihood scales).
+    /// false: a span's errors are judged but not learned, so a long fault is not absorbed as normal.
+    public var likelihoodLearnInSpans = false
     /// A frame whose input leaves the range of every input so far (per value, widened by `range_tolerance` ×
     /// the range's width) gets likelihood 1: a level never seen is an anomaly whatever the predictor says.
     public var rangeNovelty = false

@@ -35,7 +35,8 @@ public struct Evaluation {
         return values.indices.map { (values[$0] - norm.mean[$0 % d]) / norm.std[$0 % d] }
     }
 
-    /// Run a detector over per-frame inputs/outputs; `score` receives each frame's detector score (first value).
+    /// Run a detector over per-frame inputs/outputs; `score` receives each frame's detector score (the first value;
+    /// an anomaly detector's score on its `scale`).
     func detect(
         _ detector: Detector, inputs: [Float], outputs: [Float], score: ((Int, Float) -> Void)? = nil
     ) -> [DetectorEvent] {
@@ -53,7 +54,9 @@ public struct Evaluation {
                         input: UnsafeBufferPointer(rebasing: x[(t * d)..<((t + 1) * d)]),
                         output: UnsafeBufferPointer(rebasing: y[(t * o)..<((t + 1) * o)]))
                     detector.process(frame) { if $0.phase == .close { events.append($0) } }
-                    if let score { score(t, detector.withScores { $0.first ?? 0 }) }
+                    if let score {
+                        score(t, (detector as? AnomalyDetector)?.scaledScore ?? detector.withScores { $0.first ?? 0 })
+                    }
                 }
             }
         }
