@@ -36,7 +36,9 @@ struct AnomalyLikelihoodTests {
         }
     }
 
-    @Test(arguments: [(short: 1, long: 50, learn: 10), (short: 10, long: 200, learn: 200), (short: 7, long: 64, learn: 30)])
+    @Test(arguments: [
+        (short: 1, long: 50, learn: 10), (short: 10, long: 200, learn: 200), (short: 7, long: 64, learn: 30),
+    ])
     func matchesTheDefinition(windows: (short: Int, long: Int, learn: Int)) {
         var errors = Self.noise(1500, seed: 3)
         for t in 900..<960 { errors[t] += 3 }  // a burst, so the tail values are exercised too
@@ -63,7 +65,9 @@ struct AnomalyLikelihoodTests {
         #expect(normal.filter { $0 > 0.999 }.count <= 2, "normal data gave \(normal.filter { $0 > 0.999 })")
         #expect(values[1000 + short - 1] > 0.9999, "at the step: \(values[(1000)..<(1000 + short)])")
         #expect(values[1000 + short / 2] > 0.99, "half a short window into the step: \(values[1000 + short / 2])")
-        #expect(values[1000 + long + short] < 0.9, "once the history holds only the new level: \(values[1000 + long + short])")
+        #expect(
+            values[1000 + long + short] < 0.9,
+            "once the history holds only the new level: \(values[1000 + long + short])")
         #expect(values[2500..<3000].allSatisfy { $0 < 0.999 })
         #expect(likelihood.logLikelihood >= 0 && likelihood.logLikelihood <= 1)
     }
@@ -80,7 +84,8 @@ struct AnomalyLikelihoodTests {
         }
         #expect(learned[1009] == judged[1009])
         #expect(learned[1900] < 0.9, "the learning history absorbs the new level: \(learned[1900])")
-        #expect(judged[1010..<2000].allSatisfy { $0 > 0.9999 }, "a history that does not learn keeps the level anomalous")
+        #expect(
+            judged[1010..<2000].allSatisfy { $0 > 0.9999 }, "a history that does not learn keeps the level anomalous")
     }
 
     @Test func aConstantHistoryStillGivesAFiniteLikelihood() {

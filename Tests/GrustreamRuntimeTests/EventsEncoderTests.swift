@@ -52,7 +52,8 @@ struct EventsEncoderTests {
                     .scores(
                         stream: "s", t: t, frame: 7, labels: [], fields: anomalyFields, scores: [2.5, 0.75, 0.125],
                         time: fixedTime)))
-                == #"{"class":"SCORES","# + header + #""score":2.5,"likelihood":0.75,"log_likelihood":0.125,"frame":7}"#)
+                == #"{"class":"SCORES","# + header + #""score":2.5,"likelihood":0.75,"log_likelihood":0.125,"frame":7}"#
+        )
         var stats = Event.Stats()
         stats.frames = 1000
         stats.events = 3
@@ -159,7 +160,8 @@ struct EventsEncoderTests {
     @Test func encodeScoresMatchesTheGenericPath() {
         let cases: [([String], [String], [Float])] = [
             (["yes", "no", "_silence_"], [], [0.125, 0.5, 0.375]), ([], [], [0.75]), (["a"], [], [0.1, 0.2, 0.3]),
-            ([], [], [1, 2]), (["\"q\""], [], [.nan]), ([], ["score", "likelihood", "log_likelihood"], [3, 0.5, 0.25]),
+            ([], [], [1, 2]), (["\"q\""], [], [.nan]),
+            ([], ["score", "likelihood", "log_likelihood"], [3, 0.5, 0.25]),
             ([], ["score"], [2]),
         ]
         for (labels, fields, scores) in cases {

@@ -45,7 +45,9 @@ extension AnomalyDetector: SnapshottableDetector {
         guard position.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 <= Double(recentScores.count) }),
             position[0] < Double(max(1, recentScores.count))
         else {
-            throw StateFileError("detector state \"recent_scores_position\" \(position) does not fit a window of \(recentScores.count) frames")
+            throw StateFileError(
+                "detector state \"recent_scores_position\" \(position) does not fit a window of \(recentScores.count) frames"
+            )
         }
         var restoredLikelihood = likelihood
         try restoredLikelihood.restore(snapshot)

@@ -197,7 +197,9 @@ public final class AnomalyDetector: Detector {
             let x = input[i]
             if haveRange {
                 let margin = (rangeHigh[i] - rangeLow[i]) * options.rangeTolerance
-                if rangeHigh[i] > rangeLow[i] && (x > rangeHigh[i] + margin || x < rangeLow[i] - margin) { novel = true }
+                if rangeHigh[i] > rangeLow[i] && (x > rangeHigh[i] + margin || x < rangeLow[i] - margin) {
+                    novel = true
+                }
                 rangeLow[i] = min(rangeLow[i], x)
                 rangeHigh[i] = max(rangeHigh[i], x)
             } else {

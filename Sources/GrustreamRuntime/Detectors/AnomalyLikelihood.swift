@@ -121,7 +121,8 @@ extension AnomalyLikelihood {
     func values() -> [String: [Double]] {
         [
             "likelihood_recent": recent, "likelihood_history": history,
-            "likelihood_positions": [recentNext, recentCount, historyNext, historyCount, updatesSinceResum].map(Double.init),
+            "likelihood_positions": [recentNext, recentCount, historyNext, historyCount, updatesSinceResum].map(
+                Double.init),
             "likelihood_sums": [recentSum, historySum, historySumSquares, likelihood, tail],
         ]
     }
@@ -134,7 +135,9 @@ extension AnomalyLikelihood {
         let sums = try snapshot.array("likelihood_sums", count: 5)
         let limits = [shortFrames - 1, shortFrames, longFrames - 1, longFrames, longFrames]
         guard zip(positions, limits).allSatisfy({ $0 >= 0 && $0 <= Double($1) && $0 == $0.rounded() }) else {
-            throw StateFileError("detector state \"likelihood_positions\" \(positions) is out of range for windows of \(shortFrames) and \(longFrames) frames")
+            throw StateFileError(
+                "detector state \"likelihood_positions\" \(positions) is out of range for windows of \(shortFrames) and \(longFrames) frames"
+            )
         }
         recent = savedRecent
         history = savedHistory
