@@ -69,6 +69,22 @@ struct AnomalyAlertTests {
         #expect(open.event.score > 4)
     }
 
+    @Test(arguments: [10.0, 50, 100])
+    func onTheLikelihoodScaleTheOpenEventComesWithinTheShortWindowPlusOneFrame(shortMilliseconds: Double) throws {
+        var options = AnomalyOptions()
+        options.scale = .likelihood
+        options.threshold = 0.9999
+        options.likelihoodShortMilliseconds = shortMilliseconds
+        options.likelihoodLongMilliseconds = 2000
+        options.likelihoodLearnMilliseconds = 1000
+        let detector = try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: Self.hop)
+        let events = Self.events(detector, Self.signal(jump: 0.5))
+        let open = try #require(events.first { $0.event.phase == .open }, "\(events)")
+        let windowFrames = Int((shortMilliseconds / 1000 / Self.hop).rounded())
+        #expect(open.frame >= 300 && open.frame <= 300 + windowFrames + 1, "open at \(open.frame)")
+        #expect(open.event.likelihood > 0.9999)
+    }
+
     @Test func ongoingEventsComeEveryIntervalWithThePeakSoFar() throws {
         var options = Self.zOptions(smoothMilliseconds: 30)
         options.alertIntervalMilliseconds = 100
