@@ -188,6 +188,24 @@ struct AnomalyAlertTests {
         #expect(plain[300][1] < 0.99, "without range_novelty a perfectly predicted jump is not anomalous")
     }
 
+    @Test func aNonFiniteFrameIsSkippedAndLeavesTheScoresUsable() throws {
+        var options = Self.zOptions(smoothMilliseconds: 30)
+        options.likelihoodShortMilliseconds = 50
+        options.likelihoodLongMilliseconds = 2000
+        options.likelihoodLearnMilliseconds = 1000
+        var frames = Self.signal()
+        frames[150].1 = [.nan, 0, 0]
+        frames[151].0 = [.infinity, 0, 0]
+        let detector = try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: Self.hop)
+        let rows = Self.scores(detector, frames)
+        #expect(rows.allSatisfy { $0.allSatisfy(\.isFinite) }, "\(rows[150..<155])")
+        let clean = try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: Self.hop)
+        #expect(Self.events(clean, Self.signal()).map(\.event.phase) == [.open, .close])
+        let events = Self.events(
+            try AnomalyDetector(inputSize: 3, outputSize: 3, options: options, hopSeconds: Self.hop), frames)
+        #expect(events.map(\.event.phase) == [.open, .close], "the fault at 300 is still found: \(events)")
+    }
+
     @Test func aLikelihoodThresholdOutsideZeroOneIsRefused() {
         var options = AnomalyOptions()
         options.scale = .likelihood

@@ -134,6 +134,9 @@ public final class AnomalyDetector: Detector {
             guard havePrediction else { return }
             meanSquaredError = previousPrediction.withUnsafeBufferPointer { Self.meanSquaredError($0, frame.input) }
         }
+        // A non-finite prediction or input says nothing about the stream's errors: the frame is not scored, so one
+        // bad value cannot poison the smoothed score and the likelihood's sums for good.
+        guard meanSquaredError.isFinite else { return }
         let error = log(meanSquaredError + 1e-12)
         likelihood.update(
             meanSquaredError, learn: options.likelihoodLearnInSpans || !spanOpen || options.scale == .zscore)
