@@ -135,8 +135,11 @@ extension ClassifyOptions {
 extension AnomalyOptions {
     public static let fields: [OptionField<AnomalyOptions>] = [
         .choice("target", \.target, "next (the output predicts the next frame) | current (reconstruction)"),
+        .choice("score", \.scale, "what threshold applies to: zscore | likelihood | log_likelihood"),
         .number(
-            "threshold", \.threshold, "score (standard deviations of normal log error) that opens a span", .positive),
+            "threshold", \.threshold,
+            "score that opens a span: standard deviations of normal log error (zscore), or in (0, 1) (likelihood)",
+            .positive),
         .number("hysteresis", \.hysteresis, "a span closes below threshold × hysteresis", .within(0.01, 1)),
         .number(
             "smooth_ms", \.smoothMilliseconds, "EWMA time constant of the score, ms", ConfigLimits.smoothMilliseconds),
@@ -146,8 +149,30 @@ extension AnomalyOptions {
             "warmup_ms", \.warmupMilliseconds, "warm-up to learn the error statistics, ms",
             ConfigLimits.warmupMilliseconds),
         .number(
-            "min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported, ms",
+            "min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported (the open event waits), ms",
             ConfigLimits.spanMilliseconds),
+        .number(
+            "alert_interval_ms", \.alertIntervalMilliseconds, "ANOMALY ongoing events while a span lasts, ms (0: none)",
+            .nonNegative),
+        .number(
+            "likelihood_short_ms", \.likelihoodShortMilliseconds, "window of recent errors the likelihood judges, ms",
+            .positive),
+        .number(
+            "likelihood_long_ms", \.likelihoodLongMilliseconds, "history the recent errors are compared with, ms",
+            .positive),
+        .bool(
+            "likelihood_learn_in_spans", \.likelihoodLearnInSpans,
+            "the likelihood's history learns from frames inside open spans too"),
+        .bool("range_novelty", \.rangeNovelty, "likelihood 1 when an input leaves the range of all inputs so far"),
+        .number(
+            "range_tolerance", \.rangeTolerance, "range_novelty: margin as a fraction of the range's width",
+            .nonNegative),
+        .number(
+            "peak_window_ms", \.peakWindowMilliseconds,
+            "SCORES peak: the score where it tops the window before it, else 0, ms", .nonNegative),
+        .number(
+            "likelihood_learn_ms", \.likelihoodLearnMilliseconds, "history needed before the likelihood leaves 0.5, ms",
+            .positive),
     ]
 }
 
