@@ -28,7 +28,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C at the edges: system libraries found through pkg-config.
@@ -49,7 +48,6 @@ let package = Package(
             dependencies: [
                 "GrustreamDSP", "GrustreamNeural", "GrustreamIO",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
         ),

@@ -45,16 +45,17 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors("infer") {
-            let network = try GRUModel.load(URL(fileURLWithPath: model))
-            let x = try NPYFile.read(URL(fileURLWithPath: input))
-            let initial = try h0.map { try NPYFile.read(URL(fileURLWithPath: $0)) }
             var inferenceMode: InferenceMode?
             if let mode {
                 guard let parsed = InferenceMode(mode) else {
-                    throw ValidationError("--mode \(mode): expected carry or window:N")
+                    throw ValidationError(
+                        "--mode \(mode): expected carry or window:N with 1 ≤ N ≤ \(InferenceMode.maximumWindowFrames)")
                 }
                 inferenceMode = parsed
             }
+            let network = try GRUModel.load(URL(fileURLWithPath: model))
+            let x = try NPYFile.read(URL(fileURLWithPath: input))
+            let initial = try h0.map { try NPYFile.read(URL(fileURLWithPath: $0)) }
             if let chunk, chunk < 1 { throw ValidationError("--chunk \(chunk): expected ≥ 1") }
             let result = try network.infer(
                 x, chunk: chunk, h0: initial, mode: inferenceMode, applyNormalisation: normalise)

@@ -83,7 +83,7 @@ struct RunCommand: ParsableCommand {
             job.logLevel = logLevel
             try job.apply(to: &config)
             let logger = try StderrLogHandler.logger(level: config.runtime.logLevel)
-            let resolved = try ResolvedPipeline(config: config)
+            let resolved = try PipelineValidation.validate(config)
             if printOptions {
                 print(resolved.describe())
                 return
@@ -151,9 +151,8 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors("check") {
             let config = try PipelineLocator.load(pipeline ?? "demo")
-            let resolved = try ResolvedPipeline(config: config)
+            let resolved = try PipelineValidation.validate(config)
             _ = try SourceFactory.make(resolved)
-            _ = try resolved.makeDetector()
             try StateFile.checkWritable(stateFile: resolved.config.runtime.stateFile)
             if verbose { print(resolved.describe()) }
             print(

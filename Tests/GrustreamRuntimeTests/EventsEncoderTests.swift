@@ -26,7 +26,16 @@ struct EventsEncoderTests {
                 == #"{"class":"DETECTION","# + header + #""label":"yes","score":0.93,"start":2.5,"end":3.0000625}"#)
         #expect(
             text(line(.anomaly(stream: "s", t: t, score: 4.5, threshold: 2, start: 1, end: 3, time: fixedTime)))
-                == #"{"class":"ANOMALY","# + header + #""score":4.5,"threshold":2.0,"start":1.0,"end":3.0}"#)
+                == #"{"class":"ANOMALY","# + header
+                + #""phase":"close","score":4.5,"likelihood":0.0,"threshold":2.0,"start":1.0,"end":3.0}"#)
+        #expect(
+            text(
+                line(
+                    .anomaly(
+                        stream: "s", t: t, phase: "open", score: 4.5, likelihood: 0.999, threshold: 0.99, start: 1,
+                        end: 3, time: fixedTime)))
+                == #"{"class":"ANOMALY","# + header
+                + #""phase":"open","score":4.5,"likelihood":0.999,"threshold":0.99,"start":1.0,"end":3.0}"#)
         #expect(
             text(
                 line(
@@ -36,6 +45,15 @@ struct EventsEncoderTests {
         #expect(
             text(line(.scores(stream: "s", t: t, frame: 7, labels: [], scores: [0.5], time: fixedTime)))
                 == #"{"class":"SCORES","# + header + #""score":0.5,"frame":7}"#)
+        let anomalyFields = ["score", "likelihood", "log_likelihood"]
+        #expect(
+            text(
+                line(
+                    .scores(
+                        stream: "s", t: t, frame: 7, labels: [], fields: anomalyFields, scores: [2.5, 0.75, 0.125],
+                        time: fixedTime)))
+                == #"{"class":"SCORES","# + header + #""score":2.5,"likelihood":0.75,"log_likelihood":0.125,"frame":7}"#
+        )
         var stats = Event.Stats()
         stats.frames = 1000
         stats.events = 3
@@ -141,19 +159,23 @@ struct EventsEncoderTests {
     }
 
     @Test func encodeScoresMatchesTheGenericPath() {
-        let cases: [([String], [Float])] = [
-            (["yes", "no", "_silence_"], [0.125, 0.5, 0.375]), ([], [0.75]), (["a"], [0.1, 0.2, 0.3]), ([], [1, 2]),
-            (["\"q\""], [.nan]),
+        let cases: [([String], [String], [Float])] = [
+            (["yes", "no", "_silence_"], [], [0.125, 0.5, 0.375]), ([], [], [0.75]), (["a"], [], [0.1, 0.2, 0.3]),
+            ([], [], [1, 2]), (["\"q\""], [], [.nan]),
+            ([], ["score", "likelihood", "log_likelihood"], [3, 0.5, 0.25]),
+            ([], ["score"], [2]),
         ]
-        for (labels, scores) in cases {
+        for (labels, fields, scores) in cases {
             let t = Event.seconds(sample: 123_457, rate: 16000)
             var fast: [UInt8] = []
             scores.withUnsafeBufferPointer {
                 EventEncoder.encodeScores(
-                    stream: "kws", t: t, frame: 771, labels: labels, scores: $0, time: fixedTime, into: &fast)
+                    stream: "kws", t: t, frame: 771, labels: labels, fields: fields, scores: $0, time: fixedTime,
+                    into: &fast)
             }
             let generic = line(
-                .scores(stream: "kws", t: t, frame: 771, labels: labels, scores: scores, time: fixedTime))
+                .scores(
+                    stream: "kws", t: t, frame: 771, labels: labels, fields: fields, scores: scores, time: fixedTime))
             #expect(text(fast) == text(generic))
         }
     }

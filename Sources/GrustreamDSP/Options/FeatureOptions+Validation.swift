@@ -92,6 +92,7 @@ extension FeatureOptions {
         try positive("energy_floor", energy.energyFloor, orZero: true)
         if !(0...2).contains(delta.order) { throw fail("delta_order", "must be 0, 1 or 2, got \(delta.order)") }
         if delta.order > 0 { try positive("delta_window", delta.window) }
+        try checkLimits()
         switch normalisation.mode {
         case .none:
             break

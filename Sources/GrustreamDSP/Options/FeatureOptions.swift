@@ -42,11 +42,12 @@ public struct FeatureOptions: Sendable, Equatable {
     }
     /// Non-zero samples of the window: `window_samples`, or the whole frame; centred in the frame.
     public var windowLength: Int { window.windowSamples > 0 ? window.windowSamples : frameLength }
-    /// FFT size: `fft_length`, or the next power of two ≥ the frame length (Kaldi `round_to_power_of_two`).
+    /// FFT size: `fft_length`, or the next power of two ≥ the frame length (Kaldi `round_to_power_of_two`),
+    /// at most 2^30 (`validate()` allows far less).
     public var fftLength: Int {
         if spectrum.fftLength > 0 { return spectrum.fftLength }
         var n = 1
-        while n < frameLength { n <<= 1 }
+        while n < frameLength && n < 1 << 30 { n <<= 1 }
         return n
     }
     /// Bins of the one-sided spectrum, `fftLength / 2 + 1`.
@@ -67,8 +68,10 @@ public struct FeatureOptions: Sendable, Equatable {
     /// Values per output vector: channels × per-channel values × (1 + delta order).
     public var dimension: Int { channels * baseDimensionPerChannel * (1 + delta.order) }
 
+    /// Whole samples in `milliseconds` at `rate`; `Int.max` when that is not a representable count.
     static func samples(_ milliseconds: Double, _ rate: Double) -> Int {
-        Int((rate * milliseconds / 1000 + 1e-9).rounded(.down))
+        let samples = (rate * milliseconds / 1000 + 1e-9).rounded(.down)
+        return samples.magnitude < 0x1p62 ? Int(samples) : Int.max
     }
 }
 

@@ -7,8 +7,9 @@
 /// Unix-domain socket plumbing for `UnixSocketSource`.
 enum UnixSocket {
     /// A listening, non-blocking stream socket at `path`. A stale socket file (nobody accepting) is removed
-    /// and replaced; a live one, or a path that is not a socket, is refused with a clear message.
-    static func listen(path: String, name: String) throws -> Int32 {
+    /// and replaced; a live one, or a path that is not a socket, is refused with a clear message. `mode` and
+    /// `group` are set between bind and listen, so nobody connects before they are in force.
+    static func listen(path: String, name: String, mode: UInt32? = nil, group: UInt32? = nil) throws -> Int32 {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
@@ -30,6 +31,8 @@ enum UnixSocket {
                         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
                     }
                 }
+                if let mode { _ = try call("chmod") { chmod(path, mode_t(mode)) } }
+                if let group { _ = try call("chown") { chown(path, uid_t.max, gid_t(group)) } }
                 _ = try call("listen") { Glibc.listen(fd, 1024) }
                 return fd
             } catch {

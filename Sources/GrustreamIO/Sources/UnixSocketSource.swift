@@ -31,6 +31,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
         public var mode: UInt32? = nil
         /// The sample limit, and the format a WAV header must give.
         public var limits = InputLimits()
+        /// Group owning the socket file (nil: the process's).
+        public var group: UInt32? = nil
 
         public init(
             format: InputFormat = .raw(.f32le), sampleRate: Int = 100, channels: Int = 1,
@@ -81,8 +83,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             throw CaptureError(
                 "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
-        listener = try UnixSocket.listen(path: path, name: name)
-        if let mode = options.mode { chmod(path, mode_t(mode)) }
+        listener = try UnixSocket.listen(path: path, name: name, mode: options.mode, group: options.group)
         UnixSocket.raiseDescriptorLimit(toAtLeast: options.maximumConnections + 64)
     }
 

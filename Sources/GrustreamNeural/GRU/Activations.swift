@@ -72,11 +72,16 @@ public enum InferenceMode: Sendable, Equatable, CustomStringConvertible {
     /// the output is the network's output at the newest frame. As Mycroft Precise does.
     case window(Int)
 
-    /// Parses `"carry"` or `"window:N"` (N ≥ 1).
+    /// Largest N of `window:N`: every frame re-runs N steps and keeps N frames of input and projections.
+    public static let maximumWindowFrames = 4096
+
+    /// Parses `"carry"` or `"window:N"` (1 ≤ N ≤ `maximumWindowFrames`).
     public init?(_ text: String) {
         if text == "carry" {
             self = .carry
-        } else if text.hasPrefix("window:"), let n = Int(text.dropFirst("window:".count)), n >= 1 {
+        } else if text.hasPrefix("window:"), let n = Int(text.dropFirst("window:".count)),
+            (1...Self.maximumWindowFrames).contains(n)
+        {
             self = .window(n)
         } else {
             return nil

@@ -79,8 +79,14 @@ extension GRUModel {
         if file.info(meanName) != nil || file.info(stdName) != nil {
             let mean = try tensors.require(meanName, [input])
             let std = try tensors.require(stdName, [input])
-            if let bad = std.scalars.firstIndex(where: { !($0 > 0) }) {
-                throw ModelLoadError("\(name): \"\(stdName)\"[\(bad)] is \(std.scalars[bad]), expected > 0")
+            if let bad = std.scalars.firstIndex(where: { !($0 >= 1e-6 && $0 <= 1e6) }) {
+                throw ModelLoadError(
+                    "\(name): \"\(stdName)\"[\(bad)] is \(std.scalars[bad]), expected ≥ 1e-06 and ≤ 1e+06 (a smaller std blows its feature up to infinity)"
+                )
+            }
+            if let bad = mean.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw ModelLoadError(
+                    "\(name): \"\(meanName)\"[\(bad)] is \(mean.scalars[bad]), expected a finite number")
             }
             normalisation = (mean.scalars, std.scalars)
         }

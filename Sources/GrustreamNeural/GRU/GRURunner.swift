@@ -64,7 +64,10 @@ public final class GRURunner {
             window = nil
             sequence = GRUSequenceWorkspace(model: model, capacity: Self.chunkCapacity)
         case .window(let n):
-            guard n >= 1 else { throw ModelLoadError("\(model.name): window length \(n), expected ≥ 1") }
+            guard (1...InferenceMode.maximumWindowFrames).contains(n) else {
+                throw ModelLoadError(
+                    "\(model.name): window length \(n), expected 1 to \(InferenceMode.maximumWindowFrames) frames")
+            }
             windowLength = n
             window = scratch.allocate(n * inputStride)
             let slotStride = model.directions * model.packedLayers[0].projectionStride

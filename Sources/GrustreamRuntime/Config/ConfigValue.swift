@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// A value from a pipeline file (TOML) or a model's metadata (JSON), independent of either parser,
 /// so one set of option tables decodes both.
@@ -9,7 +8,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
     case float(Double)
     case bool(Bool)
     case array([ConfigValue])
-    /// Keys in file order (TOML: sorted by the parser).
+    /// Keys in file order.
     case table([(String, ConfigValue)])
 
     public static func == (a: ConfigValue, b: ConfigValue) -> Bool {
@@ -39,7 +38,8 @@ public indirect enum ConfigValue: Sendable, Equatable {
     /// The value as written in TOML, for messages.
     public var literal: String {
         switch self {
-        case .string(let s): "\"\(s)\""
+        case .string(let s):
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .integer(let i): String(i)
         case .float(let d): String(d)
         case .bool(let b): String(b)
@@ -59,33 +59,13 @@ public indirect enum ConfigValue: Sendable, Equatable {
 
     /// Parse TOML text. Syntax errors name the file, line and column.
     public static func parseTOML(_ text: String, file: String) throws -> ConfigValue {
-        do {
-            return try ConfigValue(toml: TOMLTable(string: text), file: file, path: "")
-        } catch let error as TOMLParseError {
-            throw PipelineConfigError(
-                "\(file):\(error.source.begin.line):\(error.source.begin.column): TOML syntax error: \(error.description)"
-            )
-        }
+        try parseTOML(Array(text.utf8), file: file)
     }
 
-    private init(toml value: TOMLValueConvertible, file: String, path: String) throws {
-        switch value.type {
-        case .table:
-            var entries: [(String, ConfigValue)] = []
-            for (key, child) in value.table! {
-                entries.append(
-                    (key, try ConfigValue(toml: child, file: file, path: path.isEmpty ? key : path + "." + key)))
-            }
-            self = .table(entries)
-        case .array:
-            self = .array(try value.array!.map { try ConfigValue(toml: $0, file: file, path: path) })
-        case .string: self = .string(value.string!)
-        case .int: self = .integer(value.int!)
-        case .double: self = .float(value.double!)
-        case .bool: self = .bool(value.bool!)
-        case .date, .time, .dateTime:
-            throw PipelineConfigError("\(file): \(path): dates and times are not used by grustream")
-        }
+    /// Parse TOML bytes (at most `TOMLParser.maximumBytes`; UTF-8 is checked). Every byte sequence gives a value or
+    /// a `PipelineConfigError` naming the file, line and column.
+    package static func parseTOML(_ bytes: [UInt8], file: String) throws -> ConfigValue {
+        try TOMLParser.parse(bytes, file: file)
     }
 
     /// Convert a JSON object (from `JSONSerialization`) such as a model's `grustream` metadata.

@@ -20,6 +20,10 @@ public struct OptionField<Root>: @unchecked Sendable {
             default: throw mismatch(path, value, "a number")
             }
             try allowed.check(number, path: path)
+            guard V(number).isFinite else {
+                throw PipelineConfigError(
+                    "\(path) = \(value.literal) is out of range of a 32-bit float; expected at most 3.4e38")
+            }
             root[keyPath: keyPath] = V(number)
         } render: {
             [(key, format(Double($0[keyPath: keyPath])), help)]
@@ -31,7 +35,7 @@ public struct OptionField<Root>: @unchecked Sendable {
     ) -> OptionField {
         OptionField(key: key, help: help) { root, value, path in
             guard case .integer(let i) = value else { throw mismatch(path, value, "an integer") }
-            try allowed.check(Double(i), path: path)
+            try allowed.check(i, path: path)
             root[keyPath: keyPath] = i
         } render: {
             [(key, String($0[keyPath: keyPath]), help)]
@@ -142,17 +146,25 @@ public struct NumberRange: Sendable {
     public static func within(_ a: Double, _ b: Double) -> NumberRange {
         NumberRange(lower: a, lowerInclusive: true, upper: b)
     }
+    public static func positive(upTo b: Double) -> NumberRange {
+        NumberRange(lower: 0, lowerInclusive: false, upper: b)
+    }
 
-    func check(_ v: Double, path: String) throws {
+    /// An integer, printed as written in the message (bounds are far below 2^53, so the comparison is exact).
+    func check(_ i: Int, path: String) throws { try check(Double(i), path: path, shown: String(i)) }
+
+    func check(_ v: Double, path: String, shown: String? = nil) throws {
         let ok =
             v.isFinite && (lower.map { lowerInclusive ? v >= $0 : v > $0 } ?? true) && (upper.map { v <= $0 } ?? true)
         guard !ok else { return }
-        func g(_ d: Double) -> String { String(format: "%g", d) }
+        func g(_ d: Double) -> String {
+            d == d.rounded() && d.magnitude < 1e15 ? String(format: "%.0f", d) : String(format: "%g", d)
+        }
         var expected: [String] = []
         if let lower { expected.append(lowerInclusive ? "≥ \(g(lower))" : "> \(g(lower))") }
         if let upper { expected.append("≤ \(g(upper))") }
         throw PipelineConfigError(
-            "\(path) = \(g(v)) is out of range; expected \(expected.isEmpty ? "a finite number" : expected.joined(separator: " and "))"
+            "\(path) = \(shown ?? g(v)) is out of range; expected \(expected.isEmpty ? "a finite number" : expected.joined(separator: " and "))"
         )
     }
 }

@@ -10,7 +10,8 @@ public struct PipelineConfig: Sendable {
     /// Where it was read from (for messages and for resolving relative paths); nil when built in code.
     public var file: URL?
     public var source = SourceOptions()
-    /// Whether `[features]` was given (otherwise the model's metadata supplies the features).
+    /// Whether `[features]` was given (otherwise the model's metadata supplies the features, and `features` keeps
+    /// its defaults until the pipeline is resolved with its model).
     public var featuresGiven = false
     /// The raw `[features]` table, kept so the model's feature options can be overlaid by the pipeline's.
     public var featuresTable: ConfigValue?
@@ -27,21 +28,31 @@ public struct PipelineConfig: Sendable {
     /// The sections a pipeline file may have.
     public static let sections = ["source", "features", "model", "detector", "sink", "runtime"]
 
-    /// Parse and decode a pipeline file.
+    /// Parse and decode a pipeline file. At most `TOMLParser.maximumBytes` are read, whatever the file is.
     public static func load(_ url: URL) throws -> PipelineConfig {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        let bytes: [UInt8]
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            bytes = [UInt8](try handle.read(upToCount: TOMLParser.maximumBytes + 1) ?? Data())
+        } catch {
             throw PipelineConfigError("\(url.path): cannot read pipeline file (\(error.localizedDescription))")
         }
-        return try parse(text, file: url)
+        return try parse(bytes, file: url)
     }
 
     public static func parse(_ text: String, file: URL?, name: String? = nil) throws -> PipelineConfig {
+        try parse(Array(text.utf8), file: file, name: name)
+    }
+
+    /// Parse and decode pipeline-file bytes: TOML syntax, then every section's keys, types and ranges. Touches no
+    /// file (the model is read by `PipelineValidation`).
+    package static func parse(_ bytes: [UInt8], file: URL?, name: String? = nil) throws -> PipelineConfig {
         let fileName = file?.path ?? "(built-in pipeline)"
         var config = PipelineConfig(name: name ?? file?.deletingPathExtension().lastPathComponent ?? "pipeline")
         config.file = file
         do {
-            let document = try ConfigValue.parseTOML(text, file: fileName)
+            let document = try ConfigValue.parseTOML(bytes, file: fileName)
             for (key, value) in document.tableEntries ?? [] {
                 switch key {
                 case "source": try OptionTable.apply(value, to: &config.source, fields: SourceOptions.fields, path: key)
@@ -71,7 +82,10 @@ public struct PipelineConfig: Sendable {
                         "\(key): unknown section; allowed: \(sections.map { "[\($0)]" }.joined(separator: ", "))")
                 }
             }
-            config.features = try FeatureOptions.decode(config.featuresTable, defaultRate: Double(config.source.rate))
+            if config.featuresGiven {
+                config.features = try FeatureOptions.decode(
+                    config.featuresTable, defaultRate: Double(config.source.rate))
+            }
         } catch let error as PipelineConfigError where !error.description.hasPrefix(fileName) {
             throw PipelineConfigError("\(fileName): \(error.description)")
         }

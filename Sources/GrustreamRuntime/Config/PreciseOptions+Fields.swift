@@ -3,9 +3,12 @@
 extension PreciseOptions {
     public static let fields: [OptionField<PreciseOptions>] = [
         .number("sensitivity", \.sensitivity, "a chunk is hot when its score > 1 − sensitivity", .within(0, 1)),
-        .integer("trigger_level", \.triggerLevel, "hot chunks needed; fires when the count exceeds it", .atLeast(0)),
         .integer(
-            "chunk_bytes", \.chunkBytes, "bytes of 16-bit audio per trigger update (precise-runner: 2048)", .atLeast(2)),
+            "trigger_level", \.triggerLevel, "hot chunks needed; fires when the count exceeds it",
+            ConfigLimits.triggerLevel),
+        .integer(
+            "chunk_bytes", \.chunkBytes, "bytes of 16-bit audio per trigger update (precise-runner: 2048)",
+            ConfigLimits.chunkBytes),
         .choice("score", \.score, "decoded (Precise's ThresholdDecoder, as the engine prints) | raw (the sigmoid)"),
     ]
 }

@@ -1,3 +1,5 @@
+import GrustreamNeural
+
 /// The pipeline-file keys of each stage's options: name, field, meaning (with unit) and allowed values.
 /// Defaults live in the option structs themselves.
 extension SourceOptions {
@@ -5,19 +7,22 @@ extension SourceOptions {
         .choice("kind", \.kind, "alsa | stdin | file | unix"),
         .string("device", \.device, "ALSA capture device (arecord -D name)"),
         .string("path", \.path, "file or socket path (relative: from the pipeline file)"),
-        .integer("rate", \.rate, "sample (or sensor frame) rate, Hz", .positive),
-        .integer("channels", \.channels, "interleaved channels per frame", .within(1, 64)),
+        .integer("rate", \.rate, "sample (or sensor frame) rate, Hz", ConfigLimits.rateHertz),
+        .integer("channels", \.channels, "interleaved channels per frame", ConfigLimits.channels),
         .choice("format", \.format, "s16le | s32le | f32le | wav | csv | jsonl"),
         .bool("realtime", \.realtime, "pace file input at its sample rate"),
-        .number("period_ms", \.periodMilliseconds, "ALSA period, ms", .positive),
-        .number("buffer_ms", \.bufferMilliseconds, "ALSA buffer, ms", .positive),
+        .number("period_ms", \.periodMilliseconds, "ALSA period, ms", ConfigLimits.alsaPeriodMilliseconds),
+        .number("buffer_ms", \.bufferMilliseconds, "ALSA buffer, ms", ConfigLimits.alsaBufferMilliseconds),
         .bool("retry", \.retry, "retry a failing capture device with backoff instead of exiting"),
         .bool("timestamp_column", \.timestampColumn, "CSV: first column is a timestamp"),
         .choice("bad_frames", \.badFrames, "bad sensor frames: skip | hold (repeat the last good frame)"),
-        .number("buffer_seconds", \.bufferSeconds, "capture→processing ring capacity, s", .positive),
+        .number("buffer_seconds", \.bufferSeconds, "capture→processing ring capacity, s", ConfigLimits.bufferSeconds),
         .string("stream", \.stream, "stream name in events (default: the pipeline name)"),
         .number(
-            "duration_s", \.durationSeconds, "ALSA: stop after this much audio, s (0: until stopped)", .nonNegative),
+            "duration_s", \.durationSeconds, "ALSA: stop after this much audio, s (0: until stopped)",
+            ConfigLimits.durationSeconds),
+        .string("mode", \.mode, "unix: socket file permissions, octal"),
+        .string("group", \.group, "unix: group owning the socket file"),
     ]
 }
 
@@ -29,7 +34,7 @@ extension ModelOptions {
             apply: { options, value, path in
                 guard case .string(let text) = value, let mode = ModelOptions.parseMode(text) else {
                     throw PipelineConfigError(
-                        "\(path) = \(value.literal) is not allowed; expected \"model\", \"carry\" or \"window:N\" with N ≥ 1"
+                        "\(path) = \(value.literal) is not allowed; expected \"model\", \"carry\" or \"window:N\" with 1 ≤ N ≤ \(ConfigLimits.maximumWindowFrames)"
                     )
                 }
                 options.mode = mode
@@ -68,7 +73,7 @@ extension ModelOptions {
         case "model": return .fromModel
         case "carry": return .carry
         default:
-            guard text.hasPrefix("window:"), let n = Int(text.dropFirst(7)), n >= 1 else { return nil }
+            guard case .window(let n)? = InferenceMode(text) else { return nil }
             return .window(n)
         }
     }
@@ -103,14 +108,19 @@ extension ClassifyOptions {
                         + $0.labelThresholds.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(
                             separator: ", ") + " }"
             }),
-        .number("smooth_ms", \.smoothMilliseconds, "moving-average window of the posteriors, ms", .nonNegative),
-        .number("refractory_ms", \.refractoryMilliseconds, "quiet time after a detection, per label, ms", .nonNegative),
+        .number(
+            "smooth_ms", \.smoothMilliseconds, "moving-average window of the posteriors, ms",
+            ConfigLimits.smoothMilliseconds),
+        .number(
+            "refractory_ms", \.refractoryMilliseconds, "quiet time after a detection, per label, ms",
+            ConfigLimits.spanMilliseconds),
         .custom(
             "background_labels", "labels that never trigger",
             apply: { options, value, path in
                 guard case .array(let items) = value else {
                     throw OptionField<ClassifyOptions>.mismatch(path, value, "an array of strings")
                 }
+                options.backgroundLabelsGiven = true
                 options.backgroundLabels = try items.map {
                     guard case .string(let s) = $0 else {
                         throw OptionField<ClassifyOptions>.mismatch(path, $0, "a string")
@@ -125,14 +135,44 @@ extension ClassifyOptions {
 extension AnomalyOptions {
     public static let fields: [OptionField<AnomalyOptions>] = [
         .choice("target", \.target, "next (the output predicts the next frame) | current (reconstruction)"),
+        .choice("score", \.scale, "what threshold applies to: zscore | likelihood | log_likelihood"),
         .number(
-            "threshold", \.threshold, "score (standard deviations of normal log error) that opens a span", .positive),
+            "threshold", \.threshold,
+            "score that opens a span: standard deviations of normal log error (zscore), or in (0, 1) (likelihood)",
+            .positive),
         .number("hysteresis", \.hysteresis, "a span closes below threshold × hysteresis", .within(0.01, 1)),
-        .number("smooth_ms", \.smoothMilliseconds, "EWMA time constant of the score, ms", .nonNegative),
+        .number(
+            "smooth_ms", \.smoothMilliseconds, "EWMA time constant of the score, ms", ConfigLimits.smoothMilliseconds),
         .number("error_mean", \.errorMean, "mean log error on normal data (0 with error_std 0: learn during warm-up)"),
         .number("error_std", \.errorStd, "std of the log error on normal data", .nonNegative),
-        .number("warmup_ms", \.warmupMilliseconds, "warm-up to learn the error statistics, ms", .positive),
-        .number("min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported, ms", .nonNegative),
+        .number(
+            "warmup_ms", \.warmupMilliseconds, "warm-up to learn the error statistics, ms",
+            ConfigLimits.warmupMilliseconds),
+        .number(
+            "min_span_ms", \.minimumSpanMilliseconds, "shorter spans are not reported (the open event waits), ms",
+            ConfigLimits.spanMilliseconds),
+        .number(
+            "alert_interval_ms", \.alertIntervalMilliseconds, "ANOMALY ongoing events while a span lasts, ms (0: none)",
+            .nonNegative),
+        .number(
+            "likelihood_short_ms", \.likelihoodShortMilliseconds, "window of recent errors the likelihood judges, ms",
+            .positive),
+        .number(
+            "likelihood_long_ms", \.likelihoodLongMilliseconds, "history the recent errors are compared with, ms",
+            .positive),
+        .bool(
+            "likelihood_learn_in_spans", \.likelihoodLearnInSpans,
+            "the likelihood's history learns from frames inside open spans too"),
+        .bool("range_novelty", \.rangeNovelty, "likelihood 1 when an input leaves the range of all inputs so far"),
+        .number(
+            "range_tolerance", \.rangeTolerance, "range_novelty: margin as a fraction of the range's width",
+            .nonNegative),
+        .number(
+            "peak_window_ms", \.peakWindowMilliseconds,
+            "SCORES peak: the score where it tops the window before it, else 0, ms", .nonNegative),
+        .number(
+            "likelihood_learn_ms", \.likelihoodLearnMilliseconds, "history needed before the likelihood leaves 0.5, ms",
+            .positive),
     ]
 }
 
@@ -180,18 +220,20 @@ extension SinkOptions {
         .string("mode", \.mode, "socket file permissions, octal"),
         .string("group", \.group, "group owning the socket file"),
         .integer(
-            "client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped", .atLeast(4096)),
+            "client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped",
+            ConfigLimits.clientQueueBytes),
     ]
 }
 
 extension RuntimeOptions {
     public static let fields: [OptionField<RuntimeOptions>] = [
         .number(
-            "stats_interval_s", \.statsIntervalSeconds, "seconds between STATS events (0: only at exit)", .nonNegative),
+            "stats_interval_s", \.statsIntervalSeconds, "seconds between STATS events (0: only at exit)",
+            ConfigLimits.intervalSeconds),
         .string("log_level", \.logLevel, "trace | debug | info | notice | warning | error | critical"),
         .string("state_file", \.stateFile, "file under the state directory keeping hidden state across restarts"),
         .number(
             "state_interval_s", \.stateIntervalSeconds, "seconds between saves of the state file (0: only at exit)",
-            .nonNegative),
+            ConfigLimits.intervalSeconds),
     ]
 }

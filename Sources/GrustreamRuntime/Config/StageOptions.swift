@@ -34,6 +34,10 @@ public struct SourceOptions: Sendable, Equatable {
     public var stream: String = ""
     /// Stop capturing after this much input (seconds; like `arecord -d`); 0: until stopped or the input ends.
     public var durationSeconds: Double = 0
+    /// Socket file permissions, octal (`kind = "unix"`): who may connect as a producer.
+    public var mode: String = "0660"
+    /// Group owning the socket file (`kind = "unix"`; empty: the process's group).
+    public var group: String = ""
 
     public init() {}
 }

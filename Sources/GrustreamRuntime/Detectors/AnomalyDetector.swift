@@ -1,64 +1,62 @@
 import Foundation
 
-/// Options of the `anomaly` detector (`[detector]` with `kind = "anomaly"`).
-public struct AnomalyOptions: Sendable, Equatable {
-    /// What the network's output is compared with.
-    public enum Target: String, Sendable, CaseIterable {
-        /// Output at frame t predicts the input at frame t+1 (a next-frame predictor).
-        case next
-        /// Output at frame t reconstructs the input at frame t (an autoencoder).
-        case current
-    }
-    public var target: Target = .next
-    /// Score (in standard deviations of the normal error, after smoothing) above which a span opens.
-    public var threshold: Float = 4
-    /// A span closes when the score falls below `threshold * hysteresis` (0…1).
-    public var hysteresis: Float = 0.75
-    /// Time constant of the exponential smoothing of the score (milliseconds); 0 = none.
-    public var smoothMilliseconds: Double = 200
-    /// Mean and standard deviation of the per-frame log error on normal data. Both 0 (unset): learned online
-    /// over `warmup_ms` of the stream (no events during warm-up). The model's calibration fills them when it has one.
-    public var errorMean: Float = 0
-    public var errorStd: Float = 0
-    /// Warm-up (milliseconds of stream time) used to learn the error statistics when the model has none.
-    public var warmupMilliseconds: Double = 10_000
-    /// Spans shorter than this are not reported (milliseconds).
-    public var minimumSpanMilliseconds: Double = 0
-
-    public init() {}
-}
-
 /// Anomaly scores and spans on a sensor stream. The per-frame error is the natural log of the mean squared
 /// difference between the network's prediction and the features it predicts (`ln(mse + 1e-12)`: in the log
 /// domain a fault's error is a step of a few units rather than orders of magnitude, so the smoothed score falls
-/// back promptly when the fault ends); the score is that log error standardised by its statistics on normal
-/// data (`(e − mean) / std`), smoothed by an exponential moving average. A span opens when the
-/// score exceeds `threshold` and closes when it falls below `threshold × hysteresis`; the `ANOMALY` event
-/// is emitted when the span closes (or at end of stream), with the peak score, start and end.
+/// back promptly when the fault ends). Two scores come from it every frame:
+/// - the z-score: that log error standardised by its statistics on normal data (`(e − mean) / std`), smoothed by
+///   an exponential moving average;
+/// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`) of the mean squared error: the recent errors
+///   against their long history (the plain error, not its log: a log spreads the many near-zero errors of a
+///   one-value stream into a long lower tail that hides the large ones); with `range_novelty`, 1 on a frame
+///   whose input leaves the range of all inputs so far.
+/// `scale` picks the one `threshold` applies to. A span opens when the score exceeds `threshold` (an `open` event
+/// at once, or once the span is `min_span_ms` long), reports every `alert_interval_ms` while it lasts (`ongoing`,
+/// with the peaks so far), and closes when the score falls below `threshold × hysteresis` (a `close` event with
+/// start, end and peaks; also at end of stream).
 public final class AnomalyDetector: Detector {
     public let labels: [String] = []
     public let options: AnomalyOptions
-    /// EWMA weight of the newest score.
+    /// EWMA weight of the newest z-score.
     public let alpha: Float
     public let warmupFrames: Int
     public let minimumSpanFrames: Int
+    /// Frames between `ongoing` events; 0: none.
+    public let alertIntervalFrames: Int
     /// `[input]` the previous frame's prediction (target `next`).
-    private var previousPrediction: [Float]
-    private var havePrediction = false
-    private var mean: Double
-    private var std: Double
+    var previousPrediction: [Float]
+    var havePrediction = false
+    var mean: Double
+    var std: Double
     /// Welford accumulators for the warm-up.
-    private var warmCount = 0
-    private var warmMean = 0.0
-    private var warmM2 = 0.0
-    private var learned: Bool
-    private var score: [Float] = [0]
-    private var smoothedValid = false
-    private var spanOpen = false
-    private var spanStart = 0.0
-    private var spanStartFrame = 0
-    private var spanEnd = 0.0
-    private var spanPeak: Float = 0
+    var warmCount = 0
+    var warmMean = 0.0
+    var warmM2 = 0.0
+    var learned: Bool
+    var likelihood: AnomalyLikelihood
+    /// `[4]` the smoothed z-score, the likelihood, the log-likelihood and the peak score of the latest frame
+    /// (`SCORES`).
+    var score: [Float] = [0, 0.5, 0, 0]
+    /// `[input]` the smallest and largest input values so far (`range_novelty`); valid once `haveRange`.
+    var rangeLow: [Float]
+    var rangeHigh: [Float]
+    var haveRange = false
+    /// `[peakWindowFrames]` ring of the latest scores (on `scale`), for `peak`.
+    var recentScores: [Float]
+    var recentScoresNext = 0
+    var recentScoresCount = 0
+    var smoothedValid = false
+    var spanOpen = false
+    /// Whether the open span's `open` event has been published (it waits for `minimumSpanFrames`).
+    var spanReported = false
+    var spanStart = 0.0
+    var spanStartFrame = 0
+    var spanEnd = 0.0
+    /// Peaks of the open span: the z-score and the likelihood.
+    var spanPeak: Float = 0
+    var spanPeakLikelihood: Float = 0
+    /// Frame at which the next `ongoing` event is due.
+    var nextAlertFrame = 0
 
     public init(inputSize: Int, outputSize: Int, options: AnomalyOptions, hopSeconds: Double) throws {
         guard outputSize == inputSize else {
@@ -73,12 +71,34 @@ public final class AnomalyDetector: Detector {
         guard options.errorStd >= 0 else {
             throw PipelineConfigError("detector.error_std = \(options.errorStd); expected ≥ 0")
         }
+        if options.scale != .zscore, !(options.threshold > 0 && options.threshold < 1) {
+            throw PipelineConfigError(
+                "detector.threshold = \(options.threshold) is out of range for detector.score = \"\(options.scale.rawValue)\"; expected > 0 and < 1 (e.g. 0.9999 for likelihood, 0.5 for log_likelihood)"
+            )
+        }
+        func frames(_ milliseconds: Double, _ key: String) throws -> Int {
+            let count = (milliseconds / 1000 / hopSeconds).rounded()
+            guard count.isFinite, count <= Double(AnomalyOptions.maximumWindowFrames) else {
+                throw PipelineConfigError(
+                    "detector.\(key) = \(milliseconds) is \(count) frames of \(hopSeconds * 1000) ms; expected at most \(AnomalyOptions.maximumWindowFrames) frames"
+                )
+            }
+            return Int(count)
+        }
         self.options = options
         let tau = options.smoothMilliseconds / 1000
         self.alpha = tau > 0 ? Float(1 - exp(-hopSeconds / tau)) : 1
-        self.warmupFrames = max(2, Int((options.warmupMilliseconds / 1000 / hopSeconds).rounded()))
-        self.minimumSpanFrames = Int((options.minimumSpanMilliseconds / 1000 / hopSeconds).rounded())
+        self.warmupFrames = max(2, try frames(options.warmupMilliseconds, "warmup_ms"))
+        self.minimumSpanFrames = try frames(options.minimumSpanMilliseconds, "min_span_ms")
+        self.alertIntervalFrames = try frames(options.alertIntervalMilliseconds, "alert_interval_ms")
+        self.likelihood = AnomalyLikelihood(
+            shortFrames: try frames(options.likelihoodShortMilliseconds, "likelihood_short_ms"),
+            longFrames: try frames(options.likelihoodLongMilliseconds, "likelihood_long_ms"),
+            learnFrames: try frames(options.likelihoodLearnMilliseconds, "likelihood_learn_ms"))
         self.previousPrediction = [Float](repeating: 0, count: inputSize)
+        self.rangeLow = [Float](repeating: 0, count: inputSize)
+        self.rangeHigh = [Float](repeating: 0, count: inputSize)
+        self.recentScores = [Float](repeating: 0, count: try frames(options.peakWindowMilliseconds, "peak_window_ms"))
         self.mean = Double(options.errorMean)
         self.std = Double(options.errorStd)
         self.learned = options.errorStd > 0
@@ -87,22 +107,47 @@ public final class AnomalyDetector: Detector {
     /// Whether the error statistics are known (given, or learned after the warm-up).
     public var isCalibrated: Bool { learned }
 
+    /// `SCORES` fields: the smoothed z-score, the likelihood and the log-likelihood.
+    public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak"] }
+
+    /// The latest frame's score on `scale` (what `threshold` applies to).
+    public var scaledScore: Float {
+        switch options.scale {
+        case .zscore: score[0]
+        case .likelihood: score[1]
+        case .logLikelihood: score[2]
+        }
+    }
+
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { score.withUnsafeBufferPointer(body) }
 
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
-        let error: Double
+        let meanSquaredError: Double
         switch options.target {
         case .current:
-            error = Self.logMeanSquaredError(frame.output, frame.input)
+            meanSquaredError = Self.meanSquaredError(frame.output, frame.input)
         case .next:
             defer {
                 for i in previousPrediction.indices { previousPrediction[i] = frame.output[i] }
                 havePrediction = true
             }
             guard havePrediction else { return }
-            error = previousPrediction.withUnsafeBufferPointer { Self.logMeanSquaredError($0, frame.input) }
+            meanSquaredError = previousPrediction.withUnsafeBufferPointer { Self.meanSquaredError($0, frame.input) }
         }
-        guard learned else {
+        // A non-finite prediction or input says nothing about the stream's errors: the frame is not scored, so one
+        // bad value cannot poison the smoothed score and the likelihood's sums for good.
+        guard meanSquaredError.isFinite else { return }
+        let error = log(meanSquaredError + 1e-12)
+        likelihood.update(
+            meanSquaredError, learn: options.likelihoodLearnInSpans || !spanOpen || options.scale == .zscore)
+        if options.rangeNovelty && leavesRange(frame.input) { likelihood.markNovel() }
+        score[1] = Float(likelihood.likelihood)
+        score[2] = Float(likelihood.logLikelihood)
+        if learned {
+            let z = Float((error - mean) / max(std, 1e-12))
+            score[0] = smoothedValid ? score[0] + alpha * (z - score[0]) : z
+            smoothedValid = true
+        } else {
             warmCount += 1
             let delta = error - warmMean
             warmMean += delta / Double(warmCount)
@@ -112,100 +157,117 @@ public final class AnomalyDetector: Detector {
                 std = max((warmM2 / Double(warmCount - 1)).squareRoot(), 1e-12)
                 learned = true
             }
-            return
         }
-        let z = Float((error - mean) / max(std, 1e-12))
-        score[0] = smoothedValid ? score[0] + alpha * (z - score[0]) : z
-        smoothedValid = true
-        let s = score[0]
+        let ready: Bool
+        let s: Float
+        switch options.scale {
+        case .zscore: (ready, s) = (learned && smoothedValid, score[0])
+        case .likelihood: (ready, s) = (likelihood.isLearned, score[1])
+        case .logLikelihood: (ready, s) = (likelihood.isLearned, score[2])
+        }
+        updatePeak(ready ? s : 0)
+        guard ready else { return }
         if !spanOpen {
-            if s > options.threshold {
-                spanOpen = true
-                spanStart = frame.start
-                spanStartFrame = frame.index
-                spanPeak = s
-                spanEnd = frame.end
-            }
-        } else {
-            spanPeak = max(spanPeak, s)
+            guard s > options.threshold else { return }
+            spanOpen = true
+            spanReported = false
+            spanStart = frame.start
+            spanStartFrame = frame.index
+            spanPeak = score[0]
+            spanPeakLikelihood = score[1]
             spanEnd = frame.end
-            if s < options.threshold * options.hysteresis { close(at: frame.index, emit: emit) }
+        } else {
+            spanPeak = max(spanPeak, score[0])
+            spanPeakLikelihood = max(spanPeakLikelihood, score[1])
+            spanEnd = frame.end
+            if s < options.threshold * options.hysteresis { return close(emit: emit) }
+        }
+        if !spanReported {
+            guard frame.index - spanStartFrame >= minimumSpanFrames else { return }
+            spanReported = true
+            nextAlertFrame = frame.index + alertIntervalFrames
+            emit(event(.open))
+        } else if alertIntervalFrames > 0 && frame.index >= nextAlertFrame {
+            nextAlertFrame = frame.index + alertIntervalFrames
+            emit(event(.ongoing))
         }
     }
 
-    private func close(at frameIndex: Int, emit: (DetectorEvent) -> Void) {
+    /// Whether `input` leaves the range of the inputs so far (widened by the tolerance); the range then grows.
+    private func leavesRange(_ input: UnsafeBufferPointer<Float>) -> Bool {
+        var novel = false
+        for i in 0..<min(input.count, rangeLow.count) {
+            let x = input[i]
+            if haveRange {
+                let margin = (rangeHigh[i] - rangeLow[i]) * options.rangeTolerance
+                if rangeHigh[i] > rangeLow[i] && (x > rangeHigh[i] + margin || x < rangeLow[i] - margin) {
+                    novel = true
+                }
+                rangeLow[i] = min(rangeLow[i], x)
+                rangeHigh[i] = max(rangeHigh[i], x)
+            } else {
+                rangeLow[i] = x
+                rangeHigh[i] = x
+            }
+        }
+        haveRange = true
+        return novel
+    }
+
+    /// `peak`: the score where it is above every score of the window before it, else 0.
+    private func updatePeak(_ s: Float) {
+        guard !recentScores.isEmpty else { score[3] = s; return }
+        var highest = -Float.infinity
+        for i in 0..<recentScoresCount { highest = max(highest, recentScores[i]) }
+        score[3] = s > highest ? s : 0
+        recentScores[recentScoresNext] = s
+        recentScoresNext = recentScoresNext + 1 == recentScores.count ? 0 : recentScoresNext + 1
+        recentScoresCount = min(recentScoresCount + 1, recentScores.count)
+    }
+
+    private func event(_ phase: DetectorEvent.Phase) -> DetectorEvent {
+        DetectorEvent(
+            kind: .anomaly, label: -1, score: spanPeak, threshold: options.threshold, start: spanStart, end: spanEnd,
+            phase: phase, likelihood: spanPeakLikelihood)
+    }
+
+    private func close(emit: (DetectorEvent) -> Void) {
         spanOpen = false
-        guard frameIndex - spanStartFrame >= minimumSpanFrames else { return }
-        emit(
-            DetectorEvent(
-                kind: .anomaly, label: -1, score: spanPeak, threshold: options.threshold, start: spanStart, end: spanEnd
-            ))
+        if spanReported { emit(event(.close)) }
+        spanReported = false
     }
 
     public func finish(endSample: Int, emit: (DetectorEvent) -> Void) {
-        if spanOpen { close(at: Int.max / 2, emit: emit) }
+        guard spanOpen else { return }
+        if !spanReported {
+            spanReported = true
+            emit(event(.open))
+        }
+        close(emit: emit)
     }
 
     public func reset() {
         havePrediction = false
         smoothedValid = false
         spanOpen = false
+        spanReported = false
         score[0] = 0
+        score[3] = 0
+        haveRange = false
+        recentScoresNext = 0
+        recentScoresCount = 0
+        likelihood.reset()
+        score[1] = Float(likelihood.likelihood)
+        score[2] = Float(likelihood.logLikelihood)
         if options.errorStd == 0 { learned = false; warmCount = 0; warmMean = 0; warmM2 = 0 }
     }
 
-    static func logMeanSquaredError(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Double {
+    static func meanSquaredError(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Double {
         var sum: Float = 0
         for i in 0..<min(a.count, b.count) {
             let d = a[i] - b[i]
             sum += d * d
         }
-        return log(Double(sum) / Double(max(a.count, 1)) + 1e-12)
-    }
-}
-
-extension AnomalyDetector: SnapshottableDetector {
-    public func snapshot(nextFrame: Int, nextTime: Double) -> DetectorSnapshot {
-        DetectorSnapshot(
-            kind: "anomaly",
-            values: [
-                "previous_prediction": previousPrediction.map(Double.init),
-                "have_prediction": [havePrediction ? 1 : 0],
-                "mean": [mean], "std": [std],
-                "warm_count": [Double(warmCount)], "warm_mean": [warmMean], "warm_m2": [warmM2],
-                "learned": [learned ? 1 : 0],
-                "score": [Double(score[0])], "smoothed_valid": [smoothedValid ? 1 : 0],
-                "span_open": [spanOpen ? 1 : 0], "span_start": [spanStart - nextTime],
-                "span_start_frame": [Double(spanStartFrame - nextFrame)], "span_end": [spanEnd - nextTime],
-                "span_peak": [Double(spanPeak)],
-            ])
-    }
-
-    public func restore(_ snapshot: DetectorSnapshot, nextFrame: Int, nextTime: Double) throws {
-        guard snapshot.kind == "anomaly" else {
-            throw StateFileError("the saved detector state is \(snapshot.kind), the detector is anomaly")
-        }
-        let prediction = try snapshot.array("previous_prediction", count: previousPrediction.count)
-        let scalars = try [
-            "have_prediction", "mean", "std", "warm_count", "warm_mean", "warm_m2", "learned", "score",
-            "smoothed_valid", "span_open", "span_start", "span_start_frame", "span_end", "span_peak",
-        ].reduce(into: [String: Double]()) { $0[$1] = try snapshot.scalar($1) }
-        previousPrediction = prediction.map { Float($0) }
-        havePrediction = scalars["have_prediction"] != 0
-        if options.errorStd == 0 {  // statistics learned online: keep what the previous run learned
-            mean = scalars["mean"]!
-            std = scalars["std"]!
-            warmCount = Int(scalars["warm_count"]!)
-            warmMean = scalars["warm_mean"]!
-            warmM2 = scalars["warm_m2"]!
-            learned = scalars["learned"] != 0
-        }
-        score[0] = Float(scalars["score"]!)
-        smoothedValid = scalars["smoothed_valid"] != 0
-        spanOpen = scalars["span_open"] != 0
-        spanStart = max(0, nextTime + scalars["span_start"]!)
-        spanStartFrame = nextFrame + Int(scalars["span_start_frame"]!)
-        spanEnd = max(0, nextTime + scalars["span_end"]!)
-        spanPeak = Float(scalars["span_peak"]!)
+        return Double(sum) / Double(max(a.count, 1))
     }
 }

@@ -12,6 +12,8 @@ public struct ClassifyOptions: Sendable, Equatable {
     public var backgroundLabels: [String] = [
         "_silence_", "_unknown_", "silence", "unknown", "background", "_background_noise_",
     ]
+    /// Whether `backgroundLabels` was set (then each must be a label); the default list names labels models may lack.
+    public var backgroundLabelsGiven = false
 
     public init() {}
 }
@@ -56,10 +58,26 @@ public final class ClassifyDetector: Detector {
             throw PipelineConfigError(
                 "detector.thresholds.\(key): no such label; labels are \(labels.joined(separator: ", "))")
         }
+        if options.backgroundLabelsGiven {
+            let known = Set(labels.map { $0.lowercased() })
+            for label in options.backgroundLabels where !known.contains(label.lowercased()) {
+                throw PipelineConfigError(
+                    "detector.background_labels: \"\(label)\" is no label; labels are \(labels.joined(separator: ", "))"
+                )
+            }
+        }
+        let smoothCount = (options.smoothMilliseconds / 1000 / hopSeconds).rounded()
+        let refractoryCount = (options.refractoryMilliseconds / 1000 / hopSeconds).rounded()
+        let maximumSmoothFrames = Double(ConfigLimits.maximumSmoothingValues / labels.count)
+        guard smoothCount <= maximumSmoothFrames, refractoryCount < 0x1p53 else {
+            throw PipelineConfigError(
+                "detector.smooth_ms = \(options.smoothMilliseconds) is \(Int(exactly: smoothCount).map(String.init) ?? "\(smoothCount)") frames of \(labels.count) labels at a \(hopSeconds * 1000) ms hop; expected at most \(Int(maximumSmoothFrames)) frames"
+            )
+        }
         self.labels = labels
         self.options = options
-        self.smoothFrames = max(1, Int((options.smoothMilliseconds / 1000 / hopSeconds).rounded()))
-        self.refractoryFrames = max(0, Int((options.refractoryMilliseconds / 1000 / hopSeconds).rounded()))
+        self.smoothFrames = max(1, Int(smoothCount))
+        self.refractoryFrames = max(0, Int(refractoryCount))
         let background = Set(options.backgroundLabels.map { $0.lowercased() })
         self.thresholds = labels.map {
             background.contains($0.lowercased()) ? .infinity : options.labelThresholds[$0] ?? options.threshold

@@ -29,13 +29,19 @@ public struct DetectorEvent: Sendable, Equatable {
     public var kind: Kind
     /// Index into the detector's labels (detection); -1 for anomalies.
     public var label: Int
-    /// Smoothed posterior at the trigger (detection) or peak score of the span (anomaly).
+    /// Smoothed posterior at the trigger (detection) or peak z-score of the span so far (anomaly).
     public var score: Float
     /// The threshold in force.
     public var threshold: Float
     /// Stream time (seconds) of the span.
     public var start: Double
     public var end: Double
+    /// Where an anomaly span is in its life: just opened, still open (periodic), or closed.
+    public enum Phase: String, Sendable, Equatable { case open, ongoing, close }
+    /// Anomalies: which of the span's events this is (detections: `close`, they are whole when reported).
+    public var phase: Phase = .close
+    /// Anomalies: the peak anomaly likelihood of the span so far.
+    public var likelihood: Float = 0
 }
 
 /// Turns per-frame network outputs into events. One instance per stream (it holds that stream's state).
@@ -52,4 +58,11 @@ public protocol Detector: AnyObject {
     /// Lends the per-frame scores that `SCORES` events report: the smoothed posteriors (classify, one per label)
     /// or the anomaly score (one value).
     func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R
+    /// Names of the `withScores` values when they are printed as top-level `SCORES` fields (the anomaly
+    /// detector's `score`, `likelihood`, `log_likelihood`); empty: a `scores` object keyed by label.
+    var scoreFields: [String] { get }
+}
+
+extension Detector {
+    public var scoreFields: [String] { [] }
 }

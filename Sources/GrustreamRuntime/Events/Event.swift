@@ -10,7 +10,8 @@ public struct Event: Sendable, Equatable {
         case version = "VERSION"
         /// A class crossed its trigger: `label`, `score`, `start`, `end`.
         case detection = "DETECTION"
-        /// An anomaly span closed: `score`, `threshold`, `start`, `end`.
+        /// An anomaly span opened, is still open, or closed: `phase` (`open`, `ongoing`, `close`), `score` (peak
+        /// z-score so far), `likelihood` (peak so far), `threshold`, `start`, `end` (so far).
         case anomaly = "ANOMALY"
         /// Per frame, only when asked for: `scores` (label → value) or `score`, then `frame`.
         case scores = "SCORES"
@@ -110,27 +111,32 @@ extension Event {
             ])
     }
 
-    /// `ANOMALY`: a span `[start, end]` whose score stayed above `threshold`.
+    /// `ANOMALY`: a span `[start, end]` (the end so far unless `phase` is `close`) whose score is above
+    /// `threshold`; `score` and `likelihood` are the span's peaks so far.
     public static func anomaly(
-        stream: String, t: Double, score: Double, threshold: Double, start: Double, end: Double,
-        time: WallTime = .now()
+        stream: String, t: Double, phase: String = "close", score: Double, likelihood: Double = 0, threshold: Double,
+        start: Double, end: Double, time: WallTime = .now()
     ) -> Event {
         Event(
             kind: .anomaly, stream: stream, t: t, time: time,
             fields: [
-                Field("score", .double(score)), Field("threshold", .double(threshold)),
+                Field("phase", .string(phase)), Field("score", .double(score)),
+                Field("likelihood", .double(likelihood)), Field("threshold", .double(threshold)),
                 Field("start", .double(start)), Field("end", .double(end)),
             ])
     }
 
-    /// `SCORES` for one frame: `"scores": {label: value}`, or `"score": value` when there are no labels and one
-    /// value. Labels missing for an index are printed as the index. `EventEncoder.encodeScores` writes the same
-    /// bytes without building an `Event`.
+    /// `SCORES` for one frame: `"scores": {label: value}`, or, with `fields` (one name per value), each value as
+    /// a top-level field (`"score": value` when there are no labels and one value). Labels missing for an index are
+    /// printed as the index. `EventEncoder.encodeScores` writes the same bytes without building an `Event`.
     public static func scores(
-        stream: String, t: Double, frame: Int, labels: [String], scores: [Float], time: WallTime = .now()
+        stream: String, t: Double, frame: Int, labels: [String], fields names: [String] = [], scores: [Float],
+        time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
-        if labels.isEmpty && scores.count == 1 {
+        if labels.isEmpty && names.count == scores.count && !names.isEmpty {
+            fields = zip(names, scores).map { Field($0, .float($1)) }
+        } else if labels.isEmpty && scores.count == 1 {
             fields.append(Field("score", .float(scores[0])))
         } else {
             let pairs = scores.indices.map { Field($0 < labels.count ? labels[$0] : String($0), .float(scores[$0])) }

@@ -28,11 +28,16 @@ public enum EventEncoder {
     /// Append a `SCORES` line for one frame, exactly the bytes of `encode(.scores(...))`, without building an
     /// `Event` or any array: the per-frame path of the pipeline.
     public static func encodeScores(
-        stream: String, t: Double, frame: Int, labels: [String], scores: UnsafeBufferPointer<Float>,
-        time: WallTime = .now(), into buffer: inout [UInt8]
+        stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
+        scores: UnsafeBufferPointer<Float>, time: WallTime = .now(), into buffer: inout [UInt8]
     ) {
         appendHeader(kind: .scores, stream: stream, time: time, t: t, into: &buffer)
-        if labels.isEmpty && scores.count == 1 {
+        if labels.isEmpty && fields.count == scores.count && !fields.isEmpty {
+            for (index, name) in fields.enumerated() {
+                appendKey(name, into: &buffer)
+                appendFloat(scores[index], into: &buffer)
+            }
+        } else if labels.isEmpty && scores.count == 1 {
             appendKey("score", into: &buffer)
             appendFloat(scores[0], into: &buffer)
         } else {

@@ -1,5 +1,4 @@
 import Foundation
-import GrustreamDSP
 
 extension RunJob {
     /// SIGHUP: the pipeline read again, with the same command-line overrides, and checked with its model as a
@@ -24,9 +23,6 @@ extension RunJob {
         config.source = running.source
         config.sinks = running.sinks
         config.runtime.logLevel = running.runtime.logLevel
-        let resolved = try ResolvedPipeline(config: config)
-        _ = try resolved.makeDetector()
-        _ = try FeatureExtractor(options: resolved.features)
-        return (resolved, notes)
+        return (try PipelineValidation.validate(config), notes)
     }
 }

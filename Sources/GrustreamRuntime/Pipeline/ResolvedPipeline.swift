@@ -121,8 +121,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
         if let calibration = metadata["detector"] {
             let allowed = Set(
                 kindProbe.kind == .classify ? ClassifyOptions.fields.map(\.key) : AnomalyOptions.fields.map(\.key))
+            let zscoreThreshold = (pipelineEntries.first { $0.0 == "score" }?.1).map { $0 == .string("zscore") } ?? true
             for (key, value) in try ConfigValue(json: calibration, path: "detector").tableEntries ?? []
-            where allowed.contains(key) {
+            where allowed.contains(key) && (key != "threshold" || zscoreThreshold) {
                 detectorTable.append((key, value))
             }
         }

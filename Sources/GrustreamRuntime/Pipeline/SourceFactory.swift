@@ -11,7 +11,9 @@ public enum SourceFactory {
         return try make(resolved.config, limits: limits)
     }
 
+    /// The source of a pipeline whose limits hold (checked again here: the sizes below are derived from them).
     public static func make(_ config: PipelineConfig, limits: InputLimits = InputLimits()) throws -> FrameSource {
+        try config.checkLimits()
         let s = config.source
         let file = config.file?.path ?? config.name
         let ring = Int((s.bufferSeconds * Double(s.rate)).rounded())
@@ -67,6 +69,10 @@ public enum SourceFactory {
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.limits = limits
+            let socket = try PipelineValidation.socketSettings(
+                config, key: "source", path: s.path, mode: s.mode, group: s.group)
+            options.mode = UInt32(socket.mode)
+            options.group = socket.group.map { UInt32($0) }
             return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
         }
     }

@@ -23,6 +23,8 @@ public final class StreamProcessor {
     let bus: PublisherGroup
     /// Publish a `SCORES` line per frame.
     let scoresEnabled: Bool
+    /// The detector's `scoreFields`, kept so the per-frame path builds no array.
+    let scoreFields: [String]
     /// Frames run through the GRU in one call, at most.
     static let batchFrames = GRURunner.chunkCapacity
     /// `[batchFrames, input]` the normalised feature vectors the GRU reads; the first `pending` rows are waiting.
@@ -113,6 +115,7 @@ public final class StreamProcessor {
         lastGoodInput.initialize(repeating: 0)
         runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
+        scoreFields = detector.scoreFields
         inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
         inputs.initialize(repeating: 0)
         outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
@@ -245,7 +248,9 @@ public final class StreamProcessor {
             detector.process(frame) { event in publish(event, at: end) }
             if scoresEnabled {
                 detector.withScores { scores in
-                    bus.publishScores(stream: name, t: end, frame: frames, labels: detector.labels, scores: scores)
+                    bus.publishScores(
+                        stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
+                        scores: scores)
                 }
             }
             frames += 1
@@ -318,8 +323,8 @@ public final class StreamProcessor {
             lastEvent = ("", t)
             bus.publish(
                 .anomaly(
-                    stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold),
-                    start: event.start,
+                    stream: name, t: t, phase: event.phase.rawValue, score: Double(event.score),
+                    likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
                     end: event.end))
         }
     }

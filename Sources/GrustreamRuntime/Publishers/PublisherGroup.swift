@@ -20,13 +20,14 @@ public final class PublisherGroup {
 
     /// The per-frame `SCORES` line, written straight from the network's output.
     public func publishScores(
-        stream: String, t: Double, frame: Int, labels: [String], scores: UnsafeBufferPointer<Float>,
-        time: WallTime = .now()
+        stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
+        scores: UnsafeBufferPointer<Float>, time: WallTime = .now()
     ) {
         guard !publishers.isEmpty else { return }
         buffer.removeAll(keepingCapacity: true)
         EventEncoder.encodeScores(
-            stream: stream, t: t, frame: frame, labels: labels, scores: scores, time: time, into: &buffer)
+            stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, time: time,
+            into: &buffer)
         sendBuffer(kind: .scores)
     }
 

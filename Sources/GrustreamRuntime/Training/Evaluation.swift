@@ -35,7 +35,8 @@ public struct Evaluation {
         return values.indices.map { (values[$0] - norm.mean[$0 % d]) / norm.std[$0 % d] }
     }
 
-    /// Run a detector over per-frame inputs/outputs; `score` receives each frame's detector score (first value).
+    /// Run a detector over per-frame inputs/outputs; `score` receives each frame's detector score (the first value;
+    /// an anomaly detector's score on its `scale`).
     func detect(
         _ detector: Detector, inputs: [Float], outputs: [Float], score: ((Int, Float) -> Void)? = nil
     ) -> [DetectorEvent] {
@@ -52,13 +53,15 @@ public struct Evaluation {
                         index: t, start: Double(t) * hop, end: Double(t) * hop + frameSeconds,
                         input: UnsafeBufferPointer(rebasing: x[(t * d)..<((t + 1) * d)]),
                         output: UnsafeBufferPointer(rebasing: y[(t * o)..<((t + 1) * o)]))
-                    detector.process(frame) { events.append($0) }
-                    if let score { score(t, detector.withScores { $0.first ?? 0 }) }
+                    detector.process(frame) { if $0.phase == .close { events.append($0) } }
+                    if let score {
+                        score(t, (detector as? AnomalyDetector)?.scaledScore ?? detector.withScores { $0.first ?? 0 })
+                    }
                 }
             }
         }
         let endSample = frames > 0 ? (frames - 1) * features.options.hopLength + features.options.frameLength : 0
-        detector.finish(endSample: endSample) { events.append($0) }
+        detector.finish(endSample: endSample) { if $0.phase == .close { events.append($0) } }
         return events
     }
 

@@ -3,7 +3,8 @@ import GrustreamNeural
 
 extension Evaluation {
     /// The anomaly detector's options for this model: the pipeline's `[detector]`, with the model's calibration
-    /// (`detector.error_mean`, `error_std`, `threshold` in the `grustream` metadata) where the pipeline leaves them unset.
+    /// (`detector.error_mean`, `error_std`, `threshold` in the `grustream` metadata) where the pipeline leaves them unset;
+    /// the calibrated threshold is a z-score, so it applies only with `score = "zscore"`.
     public func anomalyOptions(pipeline: AnomalyOptions, thresholdFromPipeline: Bool) -> AnomalyOptions {
         var o = pipeline
         if let calibration = model.grustreamMetadata?["detector"] as? [String: Any] {
@@ -13,7 +14,7 @@ extension Evaluation {
                 o.errorMean = Float(mean)
                 o.errorStd = Float(std)
             }
-            if !thresholdFromPipeline, let threshold = calibration["threshold"] as? Double {
+            if !thresholdFromPipeline, o.scale == .zscore, let threshold = calibration["threshold"] as? Double {
                 o.threshold = Float(threshold)
             }
         }
