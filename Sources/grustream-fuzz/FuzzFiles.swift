@@ -11,20 +11,21 @@ enum FuzzFiles {
     }
 }
 
-/// Pipeline files: TOML, then every check `grustream check` makes against a model (features, detector),
-/// with the model loaded once from the repository's `models/` (run from the repository root, as scripts/fuzz does).
+/// Pipeline files: the TOML bytes, then `PipelineValidation` — everything `grustream check`, start-up and reload
+/// check — against a model loaded once from the repository's `models/` (run from the repository root, as
+/// scripts/fuzz does). Sockets are only `stat`ed and groups looked up; nothing is bound or opened.
 enum FuzzPipeline {
-    nonisolated(unsafe) static let models: [(GRUModel, URL)] = ["kws-demo", "vibration-anomaly", "hey-mycroft-gru20"].compactMap {
+    nonisolated(unsafe) static let models: [(GRUModel, URL)] = [
+        "kws-demo", "vibration-anomaly", "hey-mycroft-gru20", "nab-generic",
+    ].compactMap {
         let url = URL(fileURLWithPath: "models/\($0).safetensors")
         return (try? GRUModel.load(url)).map { ($0, url) }
     }
 
     static func run(_ bytes: [UInt8]) {
-        guard !models.isEmpty else { fuzzFailure("toml: run from the repository root (models/ not found)") }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let config = try? PipelineConfig.parse(text, file: nil, name: "fuzz") else { return }
+        guard models.count == 4 else { fuzzFailure("toml: run from the repository root (models/ not found)") }
+        guard let config = try? PipelineConfig.parse(bytes, file: nil, name: "fuzz") else { return }
         let (model, url) = models[bytes.count % models.count]
-        guard let resolved = try? ResolvedPipeline(config: config, model: model, modelURL: url) else { return }
-        _ = try? resolved.makeDetector()
+        _ = try? PipelineValidation.validate(config, model: model, modelURL: url)
     }
 }
