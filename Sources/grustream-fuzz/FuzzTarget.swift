@@ -25,6 +25,8 @@ enum FuzzTarget: String, CaseIterable {
     case jsonl
     /// A state file (safetensors with the streams' hidden and detector state).
     case state
+    /// A Unix-socket producer: name line, then frames in one of the source formats, whole and in chunks.
+    case producer
 
     nonisolated(unsafe) static var selected: FuzzTarget = .watch
 
@@ -44,6 +46,7 @@ enum FuzzTarget: String, CaseIterable {
         case .csv: FuzzDecoders.csv(bytes)
         case .jsonl: FuzzDecoders.jsonl(bytes)
         case .state: _ = try? StateFile.decode(Data(bytes), name: "fuzz.state")
+        case .producer: FuzzProducer.run(bytes)
         }
     }
 }

@@ -50,7 +50,7 @@ package final class InputDecoder {
     /// Channels from the options (nil for WAV until its header has been read).
     private(set) var channels: Int?
 
-    init(
+    package init(
         format: InputFormat, channels: Int, policy: BadFramePolicy, name: String, limits: InputLimits = InputLimits()
     ) {
         self.name = name

@@ -7,15 +7,15 @@
 /// named `PATH#N` (N counts connections from 1). Names longer than 128 bytes or with control characters
 /// fall back to the default. A name another open connection of the source holds is refused (`claimName`):
 /// `receive` throws, and the source closes the connection.
-final class SocketConnection {
+package final class SocketConnection {
     let fileDescriptor: Int32
     let number: Int
     let defaultName: String
     let decoder: InputDecoder
-    private(set) var stream: SourceStream?
+    package private(set) var stream: SourceStream?
     private var nameLine: [UInt8] = []
     private var naming = true
-    private(set) var name: String?
+    package private(set) var name: String?
     private var plainPossible = true
     private var jsonPossible = true
     private var bytesReceived = 0
@@ -29,9 +29,9 @@ final class SocketConnection {
     /// Takes a stream name for this connection; false when another open connection holds it.
     private let claimName: (String) -> Bool
     /// The name this connection holds (to give back when it closes).
-    private(set) var claimedName: String?
+    package private(set) var claimedName: String?
 
-    init(
+    package init(
         fileDescriptor: Int32, number: Int, defaultName: String, decoder: InputDecoder,
         claimName: @escaping (String) -> Bool, openStream: @escaping (String, Bool, Int, Int?) -> SourceStream
     ) {
@@ -44,7 +44,7 @@ final class SocketConnection {
     }
 
     /// Feed received bytes. `open(name, channels)` creates the stream once the name and format are known.
-    func receive(_ bytes: UnsafeRawBufferPointer) throws {
+    package func receive(_ bytes: UnsafeRawBufferPointer) throws {
         bytesReceived += bytes.count
         var data = bytes
         var replay: [UInt8] = []
@@ -67,7 +67,7 @@ final class SocketConnection {
     }
 
     /// End of input (the producer closed): a cut line or frame is a bad frame.
-    func finish() throws {
+    package func finish() throws {
         if naming && !nameLine.isEmpty {  // a few bytes that never became a name line: data
             let replay = nameLine
             nameLine = []
