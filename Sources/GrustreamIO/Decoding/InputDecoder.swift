@@ -9,6 +9,15 @@ public enum InputFormat: Sendable, Equatable, CustomStringConvertible {
     /// `{"t": ..., "v": [...]}` per line.
     case jsonLines
 
+    /// Whether frames of this format can carry timestamps (a CSV timestamp column, JSON Lines' `"t"`).
+    public var carriesTimestamps: Bool {
+        switch self {
+        case .csv(let options): options.timestampColumn
+        case .jsonLines: true
+        case .raw, .wav: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .raw(let encoding): encoding.rawValue
@@ -92,6 +101,10 @@ package final class InputDecoder {
         binary?.framesDecoded ?? csv?.framesDecoded ?? jsonLines?.framesDecoded ?? wavFrames?.framesDecoded
             ?? (wav?.samplesDecoded ?? 0) / max(1, channels ?? 1)
     }
+
+    /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
+    /// none); nil for formats without timestamps and outside `emit`.
+    var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
 
     func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.decode(bytes, emit: emit) }
