@@ -59,7 +59,7 @@ package final class InputDecoder {
     /// Channels from the options (nil for WAV until its header has been read).
     private(set) var channels: Int?
 
-    init(
+    package init(
         format: InputFormat, channels: Int, policy: BadFramePolicy, name: String, limits: InputLimits = InputLimits()
     ) {
         self.name = name
@@ -92,7 +92,7 @@ package final class InputDecoder {
     /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
     private(set) var wavFormat: PCMFormat?
 
-    var badFrames: BadFrameLog {
+    package var badFrames: BadFrameLog {
         binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? wavFrames?.badFrames ?? BadFrameLog()
     }
 
@@ -106,7 +106,7 @@ package final class InputDecoder {
     /// none); nil for formats without timestamps and outside `emit`.
     var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
 
-    func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+    package func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
@@ -127,7 +127,7 @@ package final class InputDecoder {
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.
-    func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+    package func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.finish(emit: emit) }
         if let csv { return csv.finish(partialLineIsBad: partialLineIsBad, emit: emit) }
         if let jsonLines { return jsonLines.finish(partialLineIsBad: partialLineIsBad, emit: emit) }

@@ -14,6 +14,10 @@ import Logging
 /// or replaced by the last good vector when `source.bad_frames = "hold"`): the GRU never sees it. A frame whose
 /// GRU output is not finite, or a hidden state that is not, resets the state to zeros (`stateResets`, an `ERROR`
 /// event at most every `healthReportInterval` per stream) and the frames after it are run again from there.
+///
+/// Input timestamps (a CSV timestamp column, JSON Lines' `"t"`) arrive beside the samples (`accept(_:firstFrame:
+/// timestamps:)`) and are kept in a ring keyed by stream frame index, allocated once when the first ones arrive;
+/// each feature frame's events carry the timestamp of its last input row as `"ts"`.
 public final class StreamProcessor {
     public let name: String
     public let pipeline: ResolvedPipeline
@@ -77,6 +81,15 @@ public final class StreamProcessor {
     private let extractorFirstFrame: Int
     private let extractorFirstSample: Int
     private let channels: Int
+    /// `[stampCapacity]` input timestamps by stream frame index modulo `stampCapacity` (nil until some arrive).
+    private var inputStamps: UnsafeMutablePointer<Double>?
+    /// A power of two: the input frames that can be waiting for their feature frame (a read of up to
+    /// `readFrames`, a batch of frames and the deltas' lookahead), so every published frame still finds its row.
+    private let stampCapacity: Int
+    /// Stream frame index after the newest timestamp kept.
+    private var stampEnd = 0
+    /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
+    static let readFrames = 4096
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -127,6 +140,9 @@ public final class StreamProcessor {
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
         channels = max(1, pipeline.features.channels)
+        let hop = max(1, pipeline.features.hopLength)
+        let waiting = Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2)
+        stampCapacity = 1 << (Int.bitWidth - min(max(waiting, 1) - 1, 1 << 22).leadingZeroBitCount)
         if let previous {
             let old = previous.pipeline.model
             let new = pipeline.model
@@ -142,12 +158,40 @@ public final class StreamProcessor {
                 carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
             }
         }
+        if let previous, previous.inputStamps != nil {
+            stampEnd = previous.stampEnd
+            let stamps = allocateStamps()
+            for index in max(0, stampEnd - min(stampCapacity, previous.stampCapacity))..<stampEnd {
+                stamps[index & (stampCapacity - 1)] = previous.timestamp(ofInputFrame: index) ?? .nan
+            }
+        }
     }
 
     deinit {
         inputs.deallocate()
         outputs.deallocate()
         lastGoodInput.deallocate()
+        inputStamps?.deallocate()
+    }
+
+    private func allocateStamps() -> UnsafeMutablePointer<Double> {
+        let stamps = UnsafeMutablePointer<Double>.allocate(capacity: stampCapacity)
+        stamps.initialize(repeating: .nan, count: stampCapacity)
+        inputStamps = stamps
+        return stamps
+    }
+
+    /// The timestamp of stream input frame `index`, when it was given and is still kept.
+    private func timestamp(ofInputFrame index: Int) -> Double? {
+        guard let inputStamps, index >= 0, index < stampEnd, stampEnd - index <= stampCapacity else { return nil }
+        let value = inputStamps[index & (stampCapacity - 1)]
+        return value.isFinite ? value : nil
+    }
+
+    /// The timestamp of feature frame `frame`: its last input row's (the last row received for a padded frame).
+    private func timestamp(ofFrame frame: Int) -> Double? {
+        guard inputStamps != nil else { return nil }
+        return timestamp(ofInputFrame: min(firstSample(ofFrame: frame) + frameLength - 1, stampEnd - 1))
     }
 
     /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
@@ -158,18 +202,30 @@ public final class StreamProcessor {
 
     /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
     /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
-    public func accept(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
-        extract(samples, firstFrame: firstFrame)
+    /// `timestamps`: the input timestamps of the sample frames (seconds since the epoch, NaN where unknown).
+    public func accept(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
+        extract(samples, firstFrame: firstFrame, timestamps: timestamps)
         flush()
     }
 
     /// `accept` without the GRU: the completed frames wait (`pendingFrames`) for a `StreamBatch` to step them
     /// with other streams' frames, then `publishPending()`; 32 waiting frames run at once on this stream's runner.
-    func extract(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
+    func extract(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
         if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
             skippedInputFrames = firstFrame - receivedInputFrames
         }
-        receivedInputFrames += samples.count / channels
+        let count = samples.count / channels
+        if let timestamps {
+            let stamps = inputStamps ?? allocateStamps()
+            let start = receivedInputFrames + skippedInputFrames
+            for k in 0..<count { stamps[(start + k) & (stampCapacity - 1)] = k < timestamps.count ? timestamps[k] : .nan }
+            stampEnd = start + count
+        }
+        receivedInputFrames += count
         extractor.accept(samples) { frame in enqueue(frame) }
     }
 
@@ -178,7 +234,8 @@ public final class StreamProcessor {
         extractor.finish { frame in enqueue(frame) }
         flush()
         let endSample = receivedInputFrames + skippedInputFrames
-        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate) }
+        let ts = timestamp(ofInputFrame: endSample - 1)
+        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
     }
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
@@ -242,10 +299,12 @@ public final class StreamProcessor {
                 index: frames, start: start, end: end,
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
                 output: UnsafeBufferPointer(start: output, count: o))
-            detector.process(frame) { event in publish(event, at: end) }
+            let ts = timestamp(ofFrame: frames)
+            detector.process(frame) { event in publish(event, at: end, ts: ts) }
             if scoresEnabled {
                 detector.withScores { scores in
-                    bus.publishScores(stream: name, t: end, frame: frames, labels: detector.labels, scores: scores)
+                    bus.publishScores(
+                        stream: name, t: end, frame: frames, labels: detector.labels, scores: scores, ts: ts)
                 }
             }
             frames += 1
@@ -304,23 +363,23 @@ public final class StreamProcessor {
         }
     }
 
-    private func publish(_ event: DetectorEvent, at t: Double) {
+    /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
+    private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
         events += 1
+        var published: Event
         switch event.kind {
         case .detection:
             lastEvent = (detector.labels[event.label], t)
-            bus.publish(
-                .detection(
-                    stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
-                    start: event.start,
-                    end: event.end))
+            published = .detection(
+                stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
+                start: event.start, end: event.end)
         case .anomaly:
             lastEvent = ("", t)
-            bus.publish(
-                .anomaly(
-                    stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold),
-                    start: event.start,
-                    end: event.end))
+            published = .anomaly(
+                stream: name, t: t, score: Double(event.score), threshold: Double(event.threshold),
+                start: event.start, end: event.end)
         }
+        if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
+        bus.publish(published)
     }
 }

@@ -21,12 +21,12 @@ public final class PublisherGroup {
     /// The per-frame `SCORES` line, written straight from the network's output.
     public func publishScores(
         stream: String, t: Double, frame: Int, labels: [String], scores: UnsafeBufferPointer<Float>,
-        time: WallTime = .now()
+        ts: Double? = nil, time: WallTime = .now()
     ) {
         guard !publishers.isEmpty else { return }
         buffer.removeAll(keepingCapacity: true)
         EventEncoder.encodeScores(
-            stream: stream, t: t, frame: frame, labels: labels, scores: scores, time: time, into: &buffer)
+            stream: stream, t: t, frame: frame, labels: labels, scores: scores, ts: ts, time: time, into: &buffer)
         sendBuffer(kind: .scores)
     }
 
