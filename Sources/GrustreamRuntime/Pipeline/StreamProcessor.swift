@@ -81,13 +81,9 @@ public final class StreamProcessor {
     private let extractorFirstFrame: Int
     private let extractorFirstSample: Int
     private let channels: Int
-    /// `[stampCapacity]` input timestamps by stream frame index modulo `stampCapacity` (nil until some arrive).
-    private var inputStamps: UnsafeMutablePointer<Double>?
-    /// A power of two: the input frames that can be waiting for their feature frame (a read of up to
-    /// `readFrames`, a batch of frames and the deltas' lookahead), so every published frame still finds its row.
-    private let stampCapacity: Int
-    /// Stream frame index after the newest timestamp kept.
-    private var stampEnd = 0
+    /// The input timestamps of the frames that can be waiting for their feature frame: a read of up to
+    /// `readFrames`, a frame, a batch of frames and the deltas' lookahead.
+    private var inputTimestamps: InputTimestamps
     /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
     static let readFrames = 4096
 
@@ -141,8 +137,8 @@ public final class StreamProcessor {
         frameLength = pipeline.features.frameLength
         channels = max(1, pipeline.features.channels)
         let hop = max(1, pipeline.features.hopLength)
-        let waiting = Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2)
-        stampCapacity = 1 << (Int.bitWidth - min(max(waiting, 1) - 1, 1 << 22).leadingZeroBitCount)
+        inputTimestamps = InputTimestamps(
+            waitingFrames: Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2))
         if let previous {
             let old = previous.pipeline.model
             let new = pipeline.model
@@ -158,40 +154,19 @@ public final class StreamProcessor {
                 carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
             }
         }
-        if let previous, previous.inputStamps != nil {
-            stampEnd = previous.stampEnd
-            let stamps = allocateStamps()
-            for index in max(0, stampEnd - min(stampCapacity, previous.stampCapacity))..<stampEnd {
-                stamps[index & (stampCapacity - 1)] = previous.timestamp(ofInputFrame: index) ?? .nan
-            }
-        }
+        if let previous { inputTimestamps.continueFrom(previous.inputTimestamps) }
     }
 
     deinit {
         inputs.deallocate()
         outputs.deallocate()
         lastGoodInput.deallocate()
-        inputStamps?.deallocate()
-    }
-
-    private func allocateStamps() -> UnsafeMutablePointer<Double> {
-        let stamps = UnsafeMutablePointer<Double>.allocate(capacity: stampCapacity)
-        stamps.initialize(repeating: .nan, count: stampCapacity)
-        inputStamps = stamps
-        return stamps
-    }
-
-    /// The timestamp of stream input frame `index`, when it was given and is still kept.
-    private func timestamp(ofInputFrame index: Int) -> Double? {
-        guard let inputStamps, index >= 0, index < stampEnd, stampEnd - index <= stampCapacity else { return nil }
-        let value = inputStamps[index & (stampCapacity - 1)]
-        return value.isFinite ? value : nil
     }
 
     /// The timestamp of feature frame `frame`: its last input row's (the last row received for a padded frame).
     private func timestamp(ofFrame frame: Int) -> Double? {
-        guard inputStamps != nil else { return nil }
-        return timestamp(ofInputFrame: min(firstSample(ofFrame: frame) + frameLength - 1, stampEnd - 1))
+        guard !inputTimestamps.isEmpty else { return nil }
+        return inputTimestamps.value(at: min(firstSample(ofFrame: frame) + frameLength - 1, inputTimestamps.end - 1))
     }
 
     /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
@@ -220,10 +195,7 @@ public final class StreamProcessor {
         }
         let count = samples.count / channels
         if let timestamps {
-            let stamps = inputStamps ?? allocateStamps()
-            let start = receivedInputFrames + skippedInputFrames
-            for k in 0..<count { stamps[(start + k) & (stampCapacity - 1)] = k < timestamps.count ? timestamps[k] : .nan }
-            stampEnd = start + count
+            inputTimestamps.store(timestamps, from: receivedInputFrames + skippedInputFrames, count: count)
         }
         receivedInputFrames += count
         extractor.accept(samples) { frame in enqueue(frame) }
@@ -234,7 +206,7 @@ public final class StreamProcessor {
         extractor.finish { frame in enqueue(frame) }
         flush()
         let endSample = receivedInputFrames + skippedInputFrames
-        let ts = timestamp(ofInputFrame: endSample - 1)
+        let ts = inputTimestamps.value(at: endSample - 1)
         detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
     }
 
