@@ -1,4 +1,6 @@
 import Foundation
+import GrustreamIO
+import GrustreamRuntime
 import GrustreamTestSupport
 import Testing
 
@@ -104,6 +106,29 @@ struct TimeSeriesFileTests {
         }
         let stats = rows.first { $0["class"] as? String == "STATS" }
         #expect(stats?["bad_frames"] as? Int == 0, "the header line is not a bad frame")
+    }
+
+    /// `[source] header`: `"auto"` by default, `true` or `false`; anything else names the key and what it takes.
+    @Test func headerIsASourceKey() throws {
+        func header(_ line: String) throws -> CSVOptions.Header {
+            try PipelineConfig.parse("[source]\nformat = \"csv\"\n\(line)\n", file: nil, name: "h").source.header
+        }
+        #expect(try header("") == .auto)
+        #expect(try header("header = \"auto\"") == .auto)
+        #expect(try header("header = true") == .present)
+        #expect(try header("header = false") == .absent)
+        #expect(throws: PipelineConfigError.self) { try header("header = \"yes\"") }
+        do {
+            _ = try header("header = 1")
+        } catch {
+            #expect("\(error)".contains("source.header"), "\(error)")
+            #expect("\(error)".contains("true, false or \"auto\""), "\(error)")
+        }
+        let config = try PipelineConfig.parse(
+            "[source]\nformat = \"csv\"\ntimestamp_column = true\nheader = false\n", file: nil, name: "h")
+        #expect(
+            SourceFactory.inputFormat(config.source)
+                == .csv(CSVOptions(channels: 1, timestampColumn: true, header: .absent)))
     }
 
     /// `train` reads CSV as `run` does: commas only (a space-separated file was accepted by train and refused by run).

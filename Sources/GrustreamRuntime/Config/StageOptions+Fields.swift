@@ -16,7 +16,8 @@ extension SourceOptions {
             "timestamp_column", \.timestampColumn,
             "CSV: first column is a timestamp (epoch seconds or ISO 8601), carried into events as \"ts\""),
         .custom(
-            "header", "CSV: first line holds column names: \"auto\" (when none of its fields is a value) | true | false",
+            "header",
+            "CSV: first line holds column names: \"auto\" (when none of its fields is a value) | true | false",
             apply: { options, value, path in
                 switch value {
                 case .bool(let present): options.header = present ? .present : .absent

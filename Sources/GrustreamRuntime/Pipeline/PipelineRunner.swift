@@ -266,7 +266,8 @@ public final class PipelineRunner: @unchecked Sendable {
             guard let processor else { continue }  // refused stream: discard
             let started = MonotonicClock.nanoseconds()
             let samples = UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount])
-            let stamps = timestamped ? UnsafeBufferPointer(rebasing: timestamps[0..<(read.sampleCount / stream.channels)]) : nil
+            let stamps =
+                timestamped ? UnsafeBufferPointer(rebasing: timestamps[0..<(read.sampleCount / stream.channels)]) : nil
             if batch != nil {
                 processor.extract(samples, firstFrame: read.firstFrame, timestamps: stamps)
                 if !processor.awaitingBatch {
