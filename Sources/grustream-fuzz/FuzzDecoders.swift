@@ -59,7 +59,7 @@ enum FuzzDecoders {
         let input = FuzzInput(bytes, optionBytes: 2)
         let options = CSVOptions(
             channels: Int(input.options[0] % 4) + 1, timestampColumn: input.options[0] & 0x10 != 0,
-            header: input.options[0] & 0x20 != 0)
+            header: CSVOptions.Header.allCases[Int(input.options[0] >> 5 & 1 | input.options[0] >> 6 & 2) % 3])
         let policy: BadFramePolicy = input.options[0] & 0x40 != 0 ? .hold : .skip
         let whole = CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: 256)
         let streamed = CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: 256)

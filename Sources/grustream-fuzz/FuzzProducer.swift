@@ -5,7 +5,8 @@ import GrustreamIO
 /// the stream alike, count the same bad frames and refuse the same producers.
 enum FuzzProducer {
     private static let formats: [InputFormat] = [
-        .raw(.f32le), .raw(.s16le), .csv(CSVOptions(channels: 2)), .jsonLines, .wav,
+        .raw(.f32le), .raw(.s16le), .csv(CSVOptions(channels: 2)),
+        .csv(CSVOptions(channels: 2, timestampColumn: true, header: .auto)), .jsonLines, .wav,
     ]
 
     private struct Outcome: Equatable {
@@ -33,7 +34,7 @@ enum FuzzProducer {
         ) { name, named, channels, wavRate in
             hub.openStream(
                 name: name, sampleRate: wavRate ?? 16000, channels: channels, capacityFrames: 64,
-                overflowPolicy: .dropOldest, hasStableName: named)
+                overflowPolicy: .dropOldest, hasStableName: named, timestamped: format.carriesTimestamps)
         }
         var refused: String?
         inChunks(payload, of: chunk) { bytes in

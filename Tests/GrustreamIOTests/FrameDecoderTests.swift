@@ -55,7 +55,7 @@ struct FrameDecoderTests {
     }
 
     @Test func csvTimestampAndHeader() {
-        let decoder = CSVFrameDecoder(options: CSVOptions(channels: 2, timestampColumn: true, header: true))
+        let decoder = CSVFrameDecoder(options: CSVOptions(channels: 2, timestampColumn: true, header: .present))
         var out: [Float] = []
         let text = "t,x,y\n1700000000.25,1,2\n1700000000.5,3,4\n"
         Array(text.utf8).withUnsafeBytes { decoder.decode($0) { out += $0 } }
@@ -78,7 +78,7 @@ struct FrameDecoderTests {
 
     @Test func csvBadFramesHold() {
         let text = "x,y\n1,2\n3\n4,x\n5,6\nbad\n"
-        let (out, log) = csv(text, CSVOptions(channels: 2), policy: .hold)
+        let (out, log) = csv(text, CSVOptions(channels: 2, header: .absent), policy: .hold)
         // Nothing to repeat before the first good frame; then each bad one repeats the last good one.
         #expect(out == [1, 2, 1, 2, 1, 2, 5, 6, 5, 6])
         #expect(log.count == 4)
@@ -124,7 +124,10 @@ struct FrameDecoderTests {
             ("{\"v\":[1,1e999]}", "v[1] is not finite: \"1e999\""),
             ("{\"v\":[1,2]} x", "text after the JSON object"),
             ("{\"v\":[1,2]", "expected ',' or '}' in the object"),
-            ("{\"t\":\"now\",\"v\":[1,2]}", "\"t\" is not a number"),
+            (
+                "{\"t\":\"now\",\"v\":[1,2]}",
+                "\"t\" is not a timestamp: \"now\", expected epoch seconds or ISO 8601 / RFC 3339 (\"2014-07-01T00:00:00Z\")"
+            ),
         ]
         for (index, (line, reason)) in cases.enumerated() {
             let (out, log) = jsonl("{\"v\":[0,0]}\n" + line + "\n", channels: 2)

@@ -114,7 +114,7 @@ struct HostileDecoderTests {
         let raw = [UInt8](floats).withUnsafeBytes { InputDecoder.decodeWhole($0, format: .raw(.f32le), limits: limits) }
         #expect(raw.frames == 2 && raw.badFrames == 1)
         #expect(raw.firstBadFrame == "channel 0 is 2000000.0, beyond the sample limit ±1000000.0")
-        let csv = Array("1e30,1\n5e5,2\n".utf8).withUnsafeBytes {
+        let csv = Array("5e5,1\n1e30,2\n".utf8).withUnsafeBytes {
             InputDecoder.decodeWhole($0, format: .csv(CSVOptions(channels: 1, timestampColumn: true)), limits: limits)
         }
         #expect(csv.frames == 2 && csv.badFrames == 0)

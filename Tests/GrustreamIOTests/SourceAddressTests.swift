@@ -21,7 +21,7 @@ extension SourceAddressTests {
         )
         #expect(
             StreamSource.Options(format: .csv(CSVOptions(channels: 3, timestampColumn: true))).description
-                == "format=csv(columns=3 timestamp=true header=false) rate=16000Hz channels=1 realtime=false bad_frames=skip ring=2.0s read_bytes=16384 overflow=wait (back-pressure)"
+                == "format=csv(columns=3 timestamp=true header=auto) rate=16000Hz channels=1 realtime=false bad_frames=skip ring=2.0s read_bytes=16384 overflow=wait (back-pressure)"
         )
         #expect(UnixSocketSource.Options().description.hasPrefix("format=f32le rate=100Hz channels=1 bad_frames=skip"))
     }

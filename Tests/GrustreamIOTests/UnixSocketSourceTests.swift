@@ -121,7 +121,7 @@ struct UnixSocketSourceTests {
             "stream cut\n1,2\n3,4\n5,",  // vanishes mid-line
             "stream bad\n1,2\nx,y\n3\n5,6\n1,nan\n",
             "{\"stream\":\"binary-name-but-csv\"}\n7,8\n",
-            "stream only-bad\nx\ny\n",
+            "stream only-bad\n1;2\n3\n",  // no letters: not a header line
         ]
         for (index, text) in inputs.enumerated() {
             let fd = Self.connectTo(path)

@@ -10,8 +10,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(event))
                 == #"{"class":"VERSION","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":0.0,"release":""#
-                + Event.release + #"","proto_major":1,"proto_minor":1,"pipeline":"kws"}"#)
-        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 1)
+                + Event.release + #"","proto_major":1,"proto_minor":2,"pipeline":"kws"}"#)
+        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 2)
     }
 
     @Test func everyKindInItsKeyOrder() {
@@ -178,6 +178,22 @@ struct EventsEncoderTests {
                     stream: "kws", t: t, frame: 771, labels: labels, fields: fields, scores: scores, time: fixedTime))
             #expect(text(fast) == text(generic))
         }
+    }
+
+    /// With input timestamps, `"ts"` (epoch seconds) is the last field, in both paths.
+    @Test func scoresCarryTheInputTimestampLast() {
+        var fast: [UInt8] = []
+        [Float(0.5)].withUnsafeBufferPointer {
+            EventEncoder.encodeScores(
+                stream: "nab", t: 2, frame: 1, labels: [], scores: $0, ts: 1_404_174_600, time: fixedTime,
+                into: &fast)
+        }
+        let expected =
+            #"{"class":"SCORES","stream":"nab","time":"2026-11-26T15:33:20.123Z","t":2.0,"score":0.5,"frame":1,"ts":1404174600.0}"#
+        #expect(text(fast) == expected)
+        let generic = line(
+            .scores(stream: "nab", t: 2, frame: 1, labels: [], scores: [0.5], ts: 1_404_174_600, time: fixedTime))
+        #expect(text(generic) == expected)
     }
 
     @Test func theBufferIsReusedWithoutGrowing() {

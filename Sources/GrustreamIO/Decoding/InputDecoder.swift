@@ -9,6 +9,15 @@ public enum InputFormat: Sendable, Equatable, CustomStringConvertible {
     /// `{"t": ..., "v": [...]}` per line.
     case jsonLines
 
+    /// Whether frames of this format can carry timestamps (a CSV timestamp column, JSON Lines' `"t"`).
+    public var carriesTimestamps: Bool {
+        switch self {
+        case .csv(let options): options.timestampColumn
+        case .jsonLines: true
+        case .raw, .wav: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .raw(let encoding): encoding.rawValue
@@ -83,7 +92,7 @@ package final class InputDecoder {
     /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
     private(set) var wavFormat: PCMFormat?
 
-    var badFrames: BadFrameLog {
+    package var badFrames: BadFrameLog {
         binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? wavFrames?.badFrames ?? BadFrameLog()
     }
 
@@ -93,7 +102,11 @@ package final class InputDecoder {
             ?? (wav?.samplesDecoded ?? 0) / max(1, channels ?? 1)
     }
 
-    func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+    /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
+    /// none); nil for formats without timestamps and outside `emit`.
+    var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
+
+    package func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
@@ -114,7 +127,7 @@ package final class InputDecoder {
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.
-    func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+    package func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.finish(emit: emit) }
         if let csv { return csv.finish(partialLineIsBad: partialLineIsBad, emit: emit) }
         if let jsonLines { return jsonLines.finish(partialLineIsBad: partialLineIsBad, emit: emit) }

@@ -6,11 +6,12 @@
 
 /// Streaming JSON Lines → frames: one object per line, `{"t": 12.5, "v": [0.1, 0.2, 0.3]}`.
 ///
-/// `"v"` (required) holds exactly `channels` numbers; `"t"` (optional) is a timestamp in seconds, checked
-/// and kept in `lastTimestamp` (stream time comes from the frame count); other keys are ignored. Blank
-/// lines are ignored. Bad frames (not an object, no `"v"`, wrong count, a value that is not a finite number,
-/// a value beyond ±`sampleLimit`, a line over `maximumLineBytes`) are counted and handled by `policy` (see
-/// `BadFramePolicy`).
+/// `"v"` (required) holds exactly `channels` numbers; `"t"` (optional) is a timestamp: epoch seconds as a number,
+/// or a string in a form `Timestamp` reads (`"2014-07-01T00:00:00Z"`, `"1404172800.5"`), kept with its frame
+/// (stream time still comes from the frame count); other keys are ignored. Blank lines are ignored. Bad frames
+/// (not an object, no `"v"`, wrong count, a value that is not a finite number, a value beyond ±`sampleLimit`, a
+/// `"t"` that is not a timestamp or goes back from the last one, a line over `maximumLineBytes`) are counted and
+/// handled by `policy` (see `BadFramePolicy`).
 public final class JSONLinesFrameDecoder {
     public let channels: Int
     private let framer: LineFramer<JSONLineParser>
@@ -29,6 +30,8 @@ public final class JSONLinesFrameDecoder {
     public var badFrames: BadFrameLog { framer.log }
     public var framesDecoded: Int { framer.framesEmitted }
     public var lastTimestamp: Double? { framer.parser.lastTimestamp }
+    /// Inside `emit`: the timestamps of the frames handed over (NaN for a line without `"t"`); nil outside `emit`.
+    public var emittedTimestamps: UnsafeBufferPointer<Double>? { framer.emittedTimestamps }
 
     public func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
         framer.feed(bytes, emit: emit)
@@ -44,6 +47,8 @@ struct JSONLineParser: LineFrameParser {
     let channels: Int
     var sampleLimit: Float = .greatestFiniteMagnitude
     var lastTimestamp: Double?
+    var frameTimestamp: Double = .nan
+    var carriesTimestamps: Bool { true }
 
     private struct Failure: Error { var reason: String }
 
@@ -72,7 +77,7 @@ struct JSONLineParser: LineFrameParser {
                     if Cursor.equals(key, "v") {
                         values = try cursor.numbers(into: frame, capacity: channels)
                     } else if Cursor.equals(key, "t") {
-                        timestamp = try cursor.number(index: -1)
+                        timestamp = try cursor.timestamp()
                     } else {
                         try cursor.skipValue(depth: 0)
                     }
@@ -96,7 +101,14 @@ struct JSONLineParser: LineFrameParser {
             guard values == channels else {
                 throw Failure(reason: "expected \(channels) values in \"v\", found \(values)")
             }
+            if let timestamp, let lastTimestamp, timestamp < lastTimestamp {
+                throw Failure(
+                    reason:
+                        "\"t\" is \(timestamp) s, going back from the previous good line's \(lastTimestamp) s; timestamps must not decrease"
+                )
+            }
             if let timestamp { lastTimestamp = timestamp }
+            frameTimestamp = timestamp ?? .nan
             return .frame
         } catch let failure as Failure {
             return .bad(failure.reason)
@@ -168,6 +180,22 @@ struct JSONLineParser: LineFrameParser {
                 throw Failure(
                     reason: "\(name()) is \(TextNumber.excerpt(start, p)), beyond the sample limit ±\(limit)")
             }
+        }
+
+        /// `"t"`: a number (epoch seconds) or a string `Timestamp` reads.
+        mutating func timestamp() throws -> Double {
+            guard peek == UInt8(ascii: "\"") else { return try number(index: -1) }
+            let text = try string()
+            guard let value = Timestamp.parse(text) else {
+                let excerpt = TextNumber.excerpt(
+                    UnsafeMutablePointer(mutating: text.baseAddress ?? UnsafePointer(p)),
+                    UnsafeMutablePointer(mutating: (text.baseAddress ?? UnsafePointer(p)) + text.count))
+                throw Failure(
+                    reason:
+                        "\"t\" is not a timestamp: \(excerpt), expected epoch seconds or ISO 8601 / RFC 3339 (\"2014-07-01T00:00:00Z\")"
+                )
+            }
+            return value
         }
 
         /// `[n, n, ...]` into `frame`; returns how many (more than `capacity` is an error).

@@ -17,6 +17,10 @@ enum LineParse {
 /// Turns one complete line (NUL-terminated in place, without its newline) into one frame.
 protocol LineFrameParser {
     mutating func parse(_ line: UnsafeMutableBufferPointer<UInt8>, into frame: UnsafeMutablePointer<Float>) -> LineParse
+    /// After `.frame`: the frame's timestamp (seconds since the epoch), NaN when the line had none.
+    var frameTimestamp: Double { get }
+    /// Whether frames can carry timestamps (the framer keeps them beside the frames only then).
+    var carriesTimestamps: Bool { get }
 }
 
 /// The streaming half shared by the text decoders: splits bytes into lines for any chunking, bounds the
@@ -39,6 +43,11 @@ final class LineFramer<Parser: LineFrameParser> {
     private var outputFrames = 0
     private let lastGood: UnsafeMutablePointer<Float>
     private var haveLastGood = false
+    /// `[batchFrames]` the timestamps of the frames in `output` (when the parser carries timestamps).
+    private let timestamps: UnsafeMutablePointer<Double>?
+    private var lastGoodTimestamp = Double.nan
+    /// The timestamps of the frames being emitted, set during `emit` only.
+    private(set) var emittedTimestamps: UnsafeBufferPointer<Double>?
 
     init(parser: Parser, channels: Int, maximumLineBytes: Int, policy: BadFramePolicy) {
         self.parser = parser
@@ -48,12 +57,14 @@ final class LineFramer<Parser: LineFrameParser> {
         line = .allocate(capacity: self.maximumLineBytes + 1)
         output = .allocate(capacity: batchFrames * self.channels)
         lastGood = .allocate(capacity: self.channels)
+        timestamps = parser.carriesTimestamps ? .allocate(capacity: batchFrames) : nil
     }
 
     deinit {
         line.deallocate()
         output.deallocate()
         lastGood.deallocate()
+        timestamps?.deallocate()
     }
 
     /// Lines completed so far.
@@ -115,6 +126,10 @@ final class LineFramer<Parser: LineFrameParser> {
             case .frame:
                 lastGood.update(from: slot, count: channels)
                 haveLastGood = true
+                if let timestamps {
+                    lastGoodTimestamp = parser.frameTimestamp
+                    timestamps[outputFrames] = lastGoodTimestamp
+                }
                 outputFrames += 1
             case .ignore: break
             case .bad(let reason): bad(reason)
@@ -127,13 +142,16 @@ final class LineFramer<Parser: LineFrameParser> {
         log.record(line: lineNumber, reason: reason)
         if policy == .hold && haveLastGood {
             (output + outputFrames * channels).update(from: lastGood, count: channels)
+            timestamps?[outputFrames] = lastGoodTimestamp
             outputFrames += 1
         }
     }
 
     private func flush(emit: (UnsafeBufferPointer<Float>) -> Void) {
         guard outputFrames > 0 else { return }
+        if let timestamps { emittedTimestamps = UnsafeBufferPointer(start: timestamps, count: outputFrames) }
         emit(UnsafeBufferPointer(start: output, count: outputFrames * channels))
+        emittedTimestamps = nil
         framesEmitted += outputFrames
         outputFrames = 0
     }

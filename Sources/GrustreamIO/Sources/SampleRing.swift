@@ -29,6 +29,9 @@ public struct RingRead: Sendable, Equatable {
 /// Positions are absolute sample counts since the stream opened, so frame boundaries survive any
 /// write size (a writer may hand over half a frame; the reader only ever sees whole frames) and
 /// drops are whole frames from the oldest end.
+///
+/// A ring made `timestamped` keeps one `Double` per frame beside the samples (the input row's timestamp, see
+/// `Timestamp`), written and read with its frame under the same lock, in storage allocated with the ring.
 public final class SampleRing: @unchecked Sendable {
     /// Interleaved channels per frame.
     public let channels: Int
@@ -36,6 +39,8 @@ public final class SampleRing: @unchecked Sendable {
     public let capacityFrames: Int
     private let capacity: Int  // samples
     private let storage: UnsafeMutablePointer<Float>
+    /// `[capacityFrames]` the timestamp of each frame slot (timestamped rings only).
+    private let stamps: UnsafeMutablePointer<Double>?
     private let lock = ConditionLock()
     private var writePosition = 0  // absolute samples written (including dropped ones)
     private var readPosition = 0  // absolute samples consumed or dropped; always a whole frame
@@ -45,7 +50,7 @@ public final class SampleRing: @unchecked Sendable {
     private var writerWaiting = false
     private var cancelled = false
 
-    public init(capacityFrames: Int, channels: Int) {
+    public init(capacityFrames: Int, channels: Int, timestamped: Bool = false) {
         precondition(capacityFrames > 0 && channels > 0, "ring capacity and channels must be positive")
         self.channels = channels
         self.capacityFrames = capacityFrames
@@ -53,9 +58,17 @@ public final class SampleRing: @unchecked Sendable {
         self.writerWakeRoom = max(1, capacityFrames * channels / 2)
         self.storage = .allocate(capacity: capacityFrames * channels)
         storage.initialize(repeating: 0, count: capacityFrames * channels)
+        stamps = timestamped ? .allocate(capacity: capacityFrames) : nil
+        stamps?.initialize(repeating: .nan, count: capacityFrames)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        stamps?.deallocate()
+    }
+
+    /// Whether frames keep a timestamp each (`write(_:timestamps:policy:)`, `read(into:timestamps:)`).
+    public var isTimestamped: Bool { stamps != nil }
 
     /// Frames dropped by `dropOldest` overflow (one frame = one sample of every channel).
     public var droppedFrames: Int { lock.withLock { dropped } }
@@ -72,11 +85,21 @@ public final class SampleRing: @unchecked Sendable {
     /// write — so a file read faster than it is processed is handed over in big pieces: one wake-up per half ring,
     /// not two thread switches per `read` of the processing thread.
     /// Returns the number of frames dropped by this call.
+    /// `timestamps`: one per whole frame of `samples` (which then start at a frame boundary), kept by a
+    /// timestamped ring (NaN for frames beyond them), ignored by others.
     @discardableResult
-    public func write(_ samples: UnsafeBufferPointer<Float>, policy: OverflowPolicy = .dropOldest) -> Int {
+    public func write(
+        _ samples: UnsafeBufferPointer<Float>, timestamps: UnsafeBufferPointer<Double>? = nil,
+        policy: OverflowPolicy = .dropOldest
+    ) -> Int {
         guard let base = samples.baseAddress, samples.count > 0 else { return 0 }
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            incoming = nil
+            lock.unlock()
+        }
+        incoming = timestamps
+        incomingStart = writePosition
         if policy == .waitForSpace {
             var offset = 0
             while offset < samples.count {
@@ -115,7 +138,12 @@ public final class SampleRing: @unchecked Sendable {
         return droppedFrames
     }
 
-    /// Copy `count` samples at the write position; lock held, room checked by the caller.
+    /// The timestamps of the `write` in progress and the ring position of its first sample; lock held.
+    private var incoming: UnsafeBufferPointer<Double>?
+    private var incomingStart = 0
+
+    /// Copy `count` samples at the write position (and the timestamps of the frames starting among them); lock
+    /// held, room checked by the caller.
     private func copyIn(_ source: UnsafePointer<Float>, count: Int) {
         var done = 0
         while done < count {
@@ -124,17 +152,34 @@ public final class SampleRing: @unchecked Sendable {
             (storage + index).update(from: source + done, count: n)
             done += n
         }
+        if let stamps {
+            var frame = (writePosition + channels - 1) / channels
+            while frame * channels < writePosition + count {
+                let k = (frame * channels - incomingStart) / channels
+                let value = incoming.map { k >= 0 && k < $0.count ? $0[k] : .nan } ?? .nan
+                stamps[frame % capacityFrames] = value
+                frame += 1
+            }
+        }
         writePosition += count
     }
 
     /// Copy as many whole frames as are waiting and fit in `buffer`. Never blocks, never allocates.
     /// A writer waiting for room is woken after the lock is released (woken under it, on a shared core it would
     /// run at once and block on the lock again).
-    public func read(into buffer: UnsafeMutableBufferPointer<Float>) -> RingRead {
+    /// `timestamps`: receives the timestamps of the frames returned (NaN for a ring without them); at most
+    /// `timestamps.count` frames are returned.
+    public func read(
+        into buffer: UnsafeMutableBufferPointer<Float>, timestamps: UnsafeMutableBufferPointer<Double>? = nil
+    ) -> RingRead {
         guard let base = buffer.baseAddress else { return RingRead(sampleCount: 0, firstFrame: 0) }
         lock.lock()
         let first = readPosition / channels
-        let frames = min((writePosition - readPosition) / channels, buffer.count / channels)
+        var frames = min((writePosition - readPosition) / channels, buffer.count / channels)
+        if let timestamps {
+            frames = min(frames, timestamps.count)
+            for k in 0..<frames { timestamps[k] = stamps?[(first + k) % capacityFrames] ?? .nan }
+        }
         let count = frames * channels
         var done = 0
         while done < count {

@@ -94,7 +94,7 @@ package final class SocketConnection {
 
     private func deliver(_ samples: UnsafeBufferPointer<Float>) {
         openIfKnown()
-        stream?.write(samples)
+        stream?.write(samples, timestamps: decoder.emittedTimestamps)
     }
 
     /// Open the stream once the name and the channel count (WAV: after its header) are known.

@@ -27,8 +27,14 @@ public enum SourceEvent: Sendable {
 ///         }
 ///     }
 public final class SourceHub: @unchecked Sendable {
-    /// Frames of ring per stream when a source does not say otherwise: 2 s at the stream's rate.
+    /// Frames of ring per stream when a source does not say otherwise: 2 s at the stream's rate, and at least
+    /// `minimumRingFrames`.
     public static let defaultRingSeconds = 2.0
+    /// The smallest ring sized from seconds (here and from `[source] buffer_seconds`): at slow rates (a row per
+    /// second or per hour) seconds × rate would be a handful of frames, and a file would be handed over a few
+    /// rows per thread switch. 4096 frames: one whole read of the processing thread (`PipelineRunner` reads up to
+    /// 4096 frames at a time), 16 batches of a text decoder; at the 64-channel maximum, 1 MiB.
+    public static let minimumRingFrames = 4096
 
     private let lock = ConditionLock()
     private var pending = false
@@ -114,14 +120,14 @@ public final class SourceHub: @unchecked Sendable {
     /// Register a new stream and tell the processing thread.
     package func openStream(
         name: String, sampleRate: Int, channels: Int, capacityFrames: Int? = nil,
-        overflowPolicy: OverflowPolicy, hasStableName: Bool = true
+        overflowPolicy: OverflowPolicy, hasStableName: Bool = true, timestamped: Bool = false
     ) -> SourceStream {
-        let frames = capacityFrames ?? max(1, Int(Double(sampleRate) * Self.defaultRingSeconds))
+        let frames = capacityFrames ?? max(Self.minimumRingFrames, Int(Double(sampleRate) * Self.defaultRingSeconds))
         let stream = lock.withLock {
             defer { nextID += 1 }
             let stream = SourceStream(
                 id: nextID, name: name, sampleRate: sampleRate, channels: channels, capacityFrames: frames,
-                overflowPolicy: overflowPolicy, hasStableName: hasStableName)
+                overflowPolicy: overflowPolicy, hasStableName: hasStableName, timestamped: timestamped)
             open.append(stream)
             events.append(.opened(stream))
             return stream

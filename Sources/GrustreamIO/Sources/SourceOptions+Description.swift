@@ -32,5 +32,5 @@ extension UnixSocketSource.Options: CustomStringConvertible {
 
 private func formatDescription(_ format: InputFormat, channels: Int) -> String {
     guard case .csv(let options) = format else { return format.description }
-    return "csv(columns=\(options.channels) timestamp=\(options.timestampColumn) header=\(options.header))"
+    return "csv(columns=\(options.channels) timestamp=\(options.timestampColumn) header=\(options.header.rawValue))"
 }

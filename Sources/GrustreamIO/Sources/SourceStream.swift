@@ -34,7 +34,7 @@ public final class SourceStream: Sendable, CustomStringConvertible {
 
     public init(
         id: Int, name: String, sampleRate: Int, channels: Int, capacityFrames: Int,
-        overflowPolicy: OverflowPolicy, hasStableName: Bool = true
+        overflowPolicy: OverflowPolicy, hasStableName: Bool = true, timestamped: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -42,16 +42,22 @@ public final class SourceStream: Sendable, CustomStringConvertible {
         self.sampleRate = sampleRate
         self.channels = channels
         self.overflowPolicy = overflowPolicy
-        self.ring = SampleRing(capacityFrames: capacityFrames, channels: channels)
+        self.ring = SampleRing(capacityFrames: capacityFrames, channels: channels, timestamped: timestamped)
     }
 
     public var description: String { "\(name) (\(sampleRate) Hz, \(channels) ch)" }
 
     // MARK: processing side
 
-    /// Copy the waiting whole frames that fit into `buffer` (no allocation, never blocks).
+    /// Copy the waiting whole frames that fit into `buffer` (no allocation, never blocks); `timestamps`: see
+    /// `SampleRing.read(into:timestamps:)`.
     @inline(__always)
-    public func read(into buffer: UnsafeMutableBufferPointer<Float>) -> RingRead { ring.read(into: buffer) }
+    public func read(
+        into buffer: UnsafeMutableBufferPointer<Float>, timestamps: UnsafeMutableBufferPointer<Double>? = nil
+    ) -> RingRead { ring.read(into: buffer, timestamps: timestamps) }
+
+    /// Whether the stream's frames carry input timestamps (`SampleRing.isTimestamped`).
+    public var isTimestamped: Bool { ring.isTimestamped }
 
     /// True once the capture side has written its last sample (what is still in the ring remains readable).
     public var isFinished: Bool { finishedFlag.load(ordering: .acquiring) }
@@ -77,8 +83,8 @@ public final class SourceStream: Sendable, CustomStringConvertible {
 
     /// Hand samples to the processing side with the stream's overflow policy. Returns frames dropped.
     @discardableResult
-    package func write(_ samples: UnsafeBufferPointer<Float>) -> Int {
-        ring.write(samples, policy: overflowPolicy)
+    package func write(_ samples: UnsafeBufferPointer<Float>, timestamps: UnsafeBufferPointer<Double>? = nil) -> Int {
+        ring.write(samples, timestamps: timestamps, policy: overflowPolicy)
     }
 
     package func addBytes(_ count: Int) { byteCount.add(count, ordering: .relaxed) }

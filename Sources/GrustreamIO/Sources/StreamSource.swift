@@ -155,7 +155,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         ]
         let deliver: (UnsafeBufferPointer<Float>) -> Void = { [self] samples in
             guard let stream = openStreamIfNeeded(decoder: decoder, hub: hub) else { return }
-            pacer.deliver(samples, to: stream, hub: hub, stop: stopSignal)
+            pacer.deliver(samples, timestamps: decoder.emittedTimestamps, to: stream, hub: hub, stop: stopSignal)
         }
         reading: while !stopSignal.isStopped {
             fds[0].revents = 0
@@ -234,7 +234,8 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         guard let channels = decoder.channels else { return nil }
         let stream = hub.openStream(
             name: options.streamName ?? name, sampleRate: rate, channels: channels,
-            capacityFrames: options.ringCapacityFrames, overflowPolicy: .waitForSpace)
+            capacityFrames: options.ringCapacityFrames, overflowPolicy: .waitForSpace,
+            timestamped: options.format.carriesTimestamps)
         lock.withLock { self.stream = stream }
         if stopSignal.isStopped { stream.ring.cancelWaiting() }
         return stream
@@ -258,15 +259,17 @@ struct Pacer {
         signalPending = false
     }
 
+    /// `timestamps`: one per frame of `samples` (text formats), kept with them in a timestamped ring.
     mutating func deliver(
-        _ samples: UnsafeBufferPointer<Float>, to stream: SourceStream, hub: SourceHub, stop: StopSignal
+        _ samples: UnsafeBufferPointer<Float>, timestamps: UnsafeBufferPointer<Double>? = nil, to stream: SourceStream,
+        hub: SourceHub, stop: StopSignal
     ) {
         guard realtime, let base = samples.baseAddress else {
             let ring = stream.ring
             // The write may have to wait for room (+ 1: a partial frame already in the ring, or in `samples`).
             let frames = samples.count / ring.channels + 1
             if ring.availableFrames + frames >= ring.capacityFrames { signalNow(hub) }
-            stream.write(samples)
+            stream.write(samples, timestamps: timestamps)
             if 4 * ring.availableFrames >= ring.capacityFrames { signalNow(hub) } else { signalPending = true }
             return
         }
@@ -280,7 +283,11 @@ struct Pacer {
             // A piece is delivered once its last frame "has been recorded", as a device would.
             let due = startNanoseconds + UInt64(frames) * 1_000_000_000 / UInt64(stream.sampleRate)
             if stop.sleep(untilMonotonic: due) { return }
-            stream.write(UnsafeBufferPointer(start: base + offset, count: count))
+            let frame = offset / channels
+            let pieceTimestamps = timestamps.map {
+                UnsafeBufferPointer(rebasing: $0[min(frame, $0.count)..<min(frame + count / channels, $0.count)])
+            }
+            stream.write(UnsafeBufferPointer(start: base + offset, count: count), timestamps: pieceTimestamps)
             hub.signal()
             offset += count
             samplesDelivered += count

@@ -218,7 +218,8 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             ) { [options] name, named, channels, wavRate in
                 hub.openStream(
                     name: name, sampleRate: wavRate ?? options.sampleRate, channels: channels,
-                    capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest, hasStableName: named)
+                    capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest, hasStableName: named,
+                    timestamped: options.format.carriesTimestamps)
             }
             fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
             connections.append(connection)

@@ -14,7 +14,20 @@ extension SourceOptions {
         .number("period_ms", \.periodMilliseconds, "ALSA period, ms", ConfigLimits.alsaPeriodMilliseconds),
         .number("buffer_ms", \.bufferMilliseconds, "ALSA buffer, ms", ConfigLimits.alsaBufferMilliseconds),
         .bool("retry", \.retry, "retry a failing capture device with backoff instead of exiting"),
-        .bool("timestamp_column", \.timestampColumn, "CSV: first column is a timestamp"),
+        .bool(
+            "timestamp_column", \.timestampColumn,
+            "CSV: first column is a timestamp (epoch seconds or ISO 8601), carried into events as \"ts\""),
+        .custom(
+            "header",
+            "CSV: first line holds column names: \"auto\" (when none of its fields is a value) | true | false",
+            apply: { options, value, path in
+                switch value {
+                case .bool(let present): options.header = present ? .present : .absent
+                case .string("auto"): options.header = .auto
+                default: throw OptionField<SourceOptions>.mismatch(path, value, "true, false or \"auto\"")
+                }
+            },
+            render: { $0.header == .auto ? "\"auto\"" : $0.header.rawValue }),
         .choice("bad_frames", \.badFrames, "bad sensor frames: skip | hold (repeat the last good frame)"),
         .number("buffer_seconds", \.bufferSeconds, "capture→processing ring capacity, s", ConfigLimits.bufferSeconds),
         .string("stream", \.stream, "stream name in events (default: the pipeline name)"),

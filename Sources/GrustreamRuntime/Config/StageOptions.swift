@@ -1,3 +1,5 @@
+import GrustreamIO
+
 /// `[source]`: where samples or sensor frames come from.
 public struct SourceOptions: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable { case alsa, stdin, file, unix }
@@ -24,8 +26,11 @@ public struct SourceOptions: Sendable, Equatable {
     public var bufferMilliseconds: Double = 200
     /// Keep retrying to open a capture device that is absent or fails (with backoff) instead of exiting.
     public var retry: Bool = false
-    /// CSV: the first column is a timestamp, not a channel.
+    /// CSV: the first column is a timestamp (epoch seconds or ISO 8601 / RFC 3339), not a channel; carried into
+    /// events as `"ts"`.
     public var timestampColumn: Bool = false
+    /// CSV: a first line of column names: `"auto"` (skipped when none of its fields is a value), `true`, `false`.
+    public var header: CSVOptions.Header = .auto
     /// Bad sensor frames (wrong column count, non-numeric, NaN/Inf): `skip` them, or `hold` the last good frame.
     public var badFrames: BadFramePolicy = .skip
     /// Capacity of the capture → processing ring buffer (seconds of input); live capture drops the oldest beyond it.

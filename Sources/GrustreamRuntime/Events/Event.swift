@@ -13,7 +13,8 @@ public struct Event: Sendable, Equatable {
         /// An anomaly span opened, is still open, or closed: `phase` (`open`, `ongoing`, `close`), `score` (peak
         /// z-score so far), `likelihood` (peak so far), `threshold`, `start`, `end` (so far).
         case anomaly = "ANOMALY"
-        /// Per frame, only when asked for: `scores` (label → value) or `score`, then `frame`.
+        /// Per frame, only when asked for: `scores` (label → value) or `score`, then `frame`, then `ts` (the input
+        /// row's timestamp, epoch seconds) when the input has timestamps. `DETECTION` and `ANOMALY` end with it too.
         case scores = "SCORES"
         /// Periodically and at exit: counters and latency percentiles.
         case stats = "STATS"
@@ -68,7 +69,7 @@ public struct Event: Sendable, Equatable {
     /// `proto_major`: bumped when an existing field changes meaning or disappears.
     public static let protocolMajor = 1
     /// `proto_minor`: bumped when fields or classes are added.
-    public static let protocolMinor = 1
+    public static let protocolMinor = 2
     /// `release`: the grustream version printed in `VERSION`.
     public static let release = "0.1.0"
 }
@@ -131,6 +132,7 @@ extension Event {
     /// printed as the index. `EventEncoder.encodeScores` writes the same bytes without building an `Event`.
     public static func scores(
         stream: String, t: Double, frame: Int, labels: [String], fields names: [String] = [], scores: [Float],
+        ts: Double? = nil,
         time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
@@ -143,6 +145,7 @@ extension Event {
             fields.append(Field("scores", .object(pairs)))
         }
         fields.append(Field("frame", .integer(frame)))
+        if let ts { fields.append(Field("ts", .double(ts))) }
         return Event(kind: .scores, stream: stream, t: t, time: time, fields: fields)
     }
 

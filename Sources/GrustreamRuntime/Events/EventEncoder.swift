@@ -26,10 +26,10 @@ public enum EventEncoder {
     }
 
     /// Append a `SCORES` line for one frame, exactly the bytes of `encode(.scores(...))`, without building an
-    /// `Event` or any array: the per-frame path of the pipeline.
+    /// `Event` or any array: the per-frame path of the pipeline. `ts`: the input row's timestamp, printed last.
     public static func encodeScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, time: WallTime = .now(), into buffer: inout [UInt8]
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), into buffer: inout [UInt8]
     ) {
         appendHeader(kind: .scores, stream: stream, time: time, t: t, into: &buffer)
         if labels.isEmpty && fields.count == scores.count && !fields.isEmpty {
@@ -59,6 +59,10 @@ public enum EventEncoder {
         }
         appendKey("frame", into: &buffer)
         appendInteger(frame, into: &buffer)
+        if let ts {
+            appendKey("ts", into: &buffer)
+            appendDouble(ts, into: &buffer)
+        }
         buffer.append(0x7D)
         buffer.append(0x0A)
     }

@@ -30,6 +30,8 @@ public final class PipelineRunner: @unchecked Sendable {
     private var refused: Set<Int> = []
     /// Interleaved samples read from a ring at a time (allocated once).
     private let buffer: UnsafeMutableBufferPointer<Float>
+    /// `[StreamProcessor.readFrames]` the input timestamps of the frames in `buffer` (timestamped streams).
+    private let timestamps: UnsafeMutableBufferPointer<Double>
     private var latency = LatencyHistogram()
     /// Multi-stream sources in carry mode: the batch the streams' frames go through (nil: each stream alone).
     var batch: StreamBatch?
@@ -57,10 +59,14 @@ public final class PipelineRunner: @unchecked Sendable {
         self.bus = PublisherGroup(publishers)
         self.notifier = notifier
         self.logger = logger
-        buffer = .allocate(capacity: 4096 * max(1, pipeline.features.channels))
+        buffer = .allocate(capacity: StreamProcessor.readFrames * max(1, pipeline.features.channels))
+        timestamps = .allocate(capacity: StreamProcessor.readFrames)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        timestamps.deallocate()
+    }
 
     /// From any thread (a signal handler's queue): stop reading; the run drains and returns.
     public func requestStop() {
@@ -254,20 +260,23 @@ public final class PipelineRunner: @unchecked Sendable {
     private func drain(_ stream: SourceStream) {
         let processor = processors[stream.id]
         while true {
-            let read = stream.read(into: buffer)
+            let timestamped = stream.isTimestamped
+            let read = stream.read(into: buffer, timestamps: timestamped ? timestamps : nil)
             guard read.sampleCount > 0 else { return }
             guard let processor else { continue }  // refused stream: discard
             let started = MonotonicClock.nanoseconds()
             let samples = UnsafeBufferPointer(rebasing: buffer[0..<read.sampleCount])
+            let stamps =
+                timestamped ? UnsafeBufferPointer(rebasing: timestamps[0..<(read.sampleCount / stream.channels)]) : nil
             if batch != nil {
-                processor.extract(samples, firstFrame: read.firstFrame)
+                processor.extract(samples, firstFrame: read.firstFrame, timestamps: stamps)
                 if !processor.awaitingBatch {
                     processor.awaitingBatch = true
                     waiting.append(processor)
                 }
                 if readStarts.count < readStarts.capacity { readStarts.append(started) }
             } else {
-                processor.accept(samples, firstFrame: read.firstFrame)
+                processor.accept(samples, firstFrame: read.firstFrame, timestamps: stamps)
                 latency.record(nanoseconds: MonotonicClock.nanoseconds() - started)
             }
         }

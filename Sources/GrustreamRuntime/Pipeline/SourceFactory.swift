@@ -11,24 +11,37 @@ public enum SourceFactory {
         return try make(resolved.config, limits: limits)
     }
 
+    /// The byte format `[source]` describes (`run`, `train` and `eval` decode through it alike).
+    public static func inputFormat(_ s: SourceOptions) -> InputFormat {
+        switch s.format {
+        case .s16le: .raw(.s16le)
+        case .s32le: .raw(.s32le)
+        case .f32le: .raw(.f32le)
+        case .wav: .wav
+        case .csv: .csv(CSVOptions(channels: s.channels, timestampColumn: s.timestampColumn, header: s.header))
+        case .jsonl: .jsonLines
+        }
+    }
+
+    public static func badFramePolicy(_ s: SourceOptions) -> BadFramePolicy { s.badFrames == .hold ? .hold : .skip }
+
+    /// The ring: `buffer_seconds` × rate frames, at least `SourceHub.minimumRingFrames` (at a row per hour, seconds
+    /// × rate is a frame or two, and file input would crawl), at most what an `Int` holds.
+    public static func ringFrames(_ s: SourceOptions) -> Int {
+        let frames = (s.bufferSeconds * Double(s.rate)).rounded()
+        guard frames.isFinite, frames < Double(Int.max / 64) else { return Int.max / 64 }
+        return max(SourceHub.minimumRingFrames, Int(frames))
+    }
+
     /// The source of a pipeline whose limits hold (checked again here: the sizes below are derived from them).
     public static func make(_ config: PipelineConfig, limits: InputLimits = InputLimits()) throws -> FrameSource {
         try config.checkLimits()
         let s = config.source
         let file = config.file?.path ?? config.name
-        let ring = Int((s.bufferSeconds * Double(s.rate)).rounded())
+        let ring = ringFrames(s)
         let streamName = s.stream.isEmpty ? config.name : s.stream
-        func inputFormat() -> InputFormat {
-            switch s.format {
-            case .s16le: .raw(.s16le)
-            case .s32le: .raw(.s32le)
-            case .f32le: .raw(.f32le)
-            case .wav: .wav
-            case .csv: .csv(CSVOptions(channels: s.channels, timestampColumn: s.timestampColumn))
-            case .jsonl: .jsonLines
-            }
-        }
-        let policy: BadFramePolicy = s.badFrames == .hold ? .hold : .skip
+        func inputFormat() -> InputFormat { Self.inputFormat(s) }
+        let policy = badFramePolicy(s)
         switch s.kind {
         case .alsa:
             let encoding: SampleEncoding

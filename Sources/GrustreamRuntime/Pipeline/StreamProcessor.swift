@@ -14,6 +14,10 @@ import Logging
 /// or replaced by the last good vector when `source.bad_frames = "hold"`): the GRU never sees it. A frame whose
 /// GRU output is not finite, or a hidden state that is not, resets the state to zeros (`stateResets`, an `ERROR`
 /// event at most every `healthReportInterval` per stream) and the frames after it are run again from there.
+///
+/// Input timestamps (a CSV timestamp column, JSON Lines' `"t"`) arrive beside the samples (`accept(_:firstFrame:
+/// timestamps:)`) and are kept in a ring keyed by stream frame index, allocated once when the first ones arrive;
+/// each feature frame's events carry the timestamp of its last input row as `"ts"`.
 public final class StreamProcessor {
     public let name: String
     public let pipeline: ResolvedPipeline
@@ -79,6 +83,11 @@ public final class StreamProcessor {
     private let extractorFirstFrame: Int
     private let extractorFirstSample: Int
     private let channels: Int
+    /// The input timestamps of the frames that can be waiting for their feature frame: a read of up to
+    /// `readFrames`, a frame, a batch of frames and the deltas' lookahead.
+    private var inputTimestamps: InputTimestamps
+    /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
+    static let readFrames = 4096
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -130,6 +139,9 @@ public final class StreamProcessor {
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
         channels = max(1, pipeline.features.channels)
+        let hop = max(1, pipeline.features.hopLength)
+        inputTimestamps = InputTimestamps(
+            waitingFrames: Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2))
         if let previous {
             let old = previous.pipeline.model
             let new = pipeline.model
@@ -145,12 +157,19 @@ public final class StreamProcessor {
                 carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
             }
         }
+        if let previous { inputTimestamps.continueFrom(previous.inputTimestamps) }
     }
 
     deinit {
         inputs.deallocate()
         outputs.deallocate()
         lastGoodInput.deallocate()
+    }
+
+    /// The timestamp of feature frame `frame`: its last input row's (the last row received for a padded frame).
+    private func timestamp(ofFrame frame: Int) -> Double? {
+        guard !inputTimestamps.isEmpty else { return nil }
+        return inputTimestamps.value(at: min(firstSample(ofFrame: frame) + frameLength - 1, inputTimestamps.end - 1))
     }
 
     /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
@@ -161,18 +180,27 @@ public final class StreamProcessor {
 
     /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
     /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
-    public func accept(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
-        extract(samples, firstFrame: firstFrame)
+    /// `timestamps`: the input timestamps of the sample frames (seconds since the epoch, NaN where unknown).
+    public func accept(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
+        extract(samples, firstFrame: firstFrame, timestamps: timestamps)
         flush()
     }
 
     /// `accept` without the GRU: the completed frames wait (`pendingFrames`) for a `StreamBatch` to step them
     /// with other streams' frames, then `publishPending()`; 32 waiting frames run at once on this stream's runner.
-    func extract(_ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil) {
+    func extract(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
         if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
             skippedInputFrames = firstFrame - receivedInputFrames
         }
-        receivedInputFrames += samples.count / channels
+        let count = samples.count / channels
+        if let timestamps {
+            inputTimestamps.store(timestamps, from: receivedInputFrames + skippedInputFrames, count: count)
+        }
+        receivedInputFrames += count
         extractor.accept(samples) { frame in enqueue(frame) }
     }
 
@@ -181,7 +209,8 @@ public final class StreamProcessor {
         extractor.finish { frame in enqueue(frame) }
         flush()
         let endSample = receivedInputFrames + skippedInputFrames
-        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate) }
+        let ts = inputTimestamps.value(at: endSample - 1)
+        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
     }
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
@@ -245,12 +274,13 @@ public final class StreamProcessor {
                 index: frames, start: start, end: end,
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
                 output: UnsafeBufferPointer(start: output, count: o))
-            detector.process(frame) { event in publish(event, at: end) }
+            let ts = timestamp(ofFrame: frames)
+            detector.process(frame) { event in publish(event, at: end, ts: ts) }
             if scoresEnabled {
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores)
+                        scores: scores, ts: ts)
                 }
             }
             frames += 1
@@ -309,23 +339,24 @@ public final class StreamProcessor {
         }
     }
 
-    private func publish(_ event: DetectorEvent, at t: Double) {
+    /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
+    private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
         events += 1
+        var published: Event
         switch event.kind {
         case .detection:
             lastEvent = (detector.labels[event.label], t)
-            bus.publish(
-                .detection(
-                    stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
-                    start: event.start,
-                    end: event.end))
+            published = .detection(
+                stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
+                start: event.start, end: event.end)
         case .anomaly:
             lastEvent = ("", t)
-            bus.publish(
-                .anomaly(
-                    stream: name, t: t, phase: event.phase.rawValue, score: Double(event.score),
-                    likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
-                    end: event.end))
+            published = .anomaly(
+                stream: name, t: t, phase: event.phase.rawValue, score: Double(event.score),
+                likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
+                end: event.end)
         }
+        if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
+        bus.publish(published)
     }
 }

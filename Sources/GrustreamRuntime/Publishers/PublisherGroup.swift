@@ -21,12 +21,12 @@ public final class PublisherGroup {
     /// The per-frame `SCORES` line, written straight from the network's output.
     public func publishScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, time: WallTime = .now()
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now()
     ) {
         guard !publishers.isEmpty else { return }
         buffer.removeAll(keepingCapacity: true)
         EventEncoder.encodeScores(
-            stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, time: time,
+            stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, ts: ts, time: time,
             into: &buffer)
         sendBuffer(kind: .scores)
     }

@@ -52,15 +52,13 @@ public struct TrainingFeatures {
     }
 
     /// Decode a recording into interleaved samples at the pipeline's rate: audio kinds are downmixed to mono,
-    /// sensor kinds keep `options.channels` channels. `.csv`: one frame per line (comma/space separated, the
-    /// pipeline's `source.timestamp_column` honoured); `.wav`: WAV; anything else: the pipeline's raw `source.format`.
+    /// sensor kinds keep `options.channels` channels. CSV (`.csv`, or `source.format = "csv"`) and JSON Lines
+    /// (`.jsonl`, or `source.format = "jsonl"`): decoded as `run` decodes them (`readTextFrames`); `.wav`: WAV;
+    /// anything else: the pipeline's raw `source.format`.
     public func readSamples(_ path: String) throws -> [Float] {
         let source = pipeline.source
         let rate = Int(options.sampleRate)
-        if path.lowercased().hasSuffix(".csv") || (source.format == .csv && !path.lowercased().hasSuffix(".wav")) {
-            return try Self.readCSV(
-                path, channels: isSensor ? options.channels : 1, timestampColumn: source.timestampColumn)
-        }
+        if let format = textFormat(path) { return try readTextFrames(path, format: format) }
         let container: AudioContainer
         if path.lowercased().hasSuffix(".wav") || source.format == .wav {
             container = .wav
@@ -86,29 +84,6 @@ public struct TrainingFeatures {
             return audio.samples
         }
         return audio.downmix()
-    }
-
-    static func readCSV(_ path: String, channels: Int, timestampColumn: Bool) throws -> [Float] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read") }
-        var samples: [Float] = []
-        samples.reserveCapacity(data.count / 6)
-        var lineNumber = 0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
-            lineNumber += 1
-            let fields = line.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" })
-            if fields.isEmpty { continue }
-            let values = fields.dropFirst(timestampColumn ? 1 : 0).map { Float($0) }
-            if values.contains(where: { $0 == nil }) {
-                if lineNumber == 1 { continue }  // a header line
-                throw TrainingError("\(path):\(lineNumber): not a number in \"\(line)\"")
-            }
-            guard values.count == channels else {
-                throw TrainingError("\(path):\(lineNumber): \(values.count) values, expected \(channels) channels")
-            }
-            samples.append(contentsOf: values.map { $0! })
-        }
-        guard !samples.isEmpty else { throw TrainingError("\(path): no frames") }
-        return samples
     }
 }
 
