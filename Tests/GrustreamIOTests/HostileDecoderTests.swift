@@ -24,6 +24,22 @@ struct HostileDecoderTests {
         bytes.withUnsafeBytes { InputDecoder.decodeWhole($0, format: .wav, limits: limits, chunkBytes: chunk) }
     }
 
+    /// Held bad frames fill the decoder's fixed output batch like good ones: a long run of them (here 100,000
+    /// NaN frames after one good frame, in one read) must be flushed batch by batch, never written past it.
+    @Test(arguments: [1, 3])
+    func heldBadFramesStayWithinTheOutputBatch(channels: Int) {
+        let good: [Float] = (0..<channels).map { Float($0) + 0.5 }
+        let samples = good + [Float](repeating: .nan, count: 100_000 * channels)
+        let decoder = BinaryFrameDecoder(encoding: .f32le, channels: channels, policy: .hold)
+        var emitted: [Float] = []
+        samples.withUnsafeBytes { bytes in decoder.decode(bytes) { emitted.append(contentsOf: $0) } }
+        decoder.finish { emitted.append(contentsOf: $0) }
+        #expect(decoder.framesDecoded == 100_001)
+        #expect(decoder.badFrames.count == 100_000)
+        #expect(emitted.count == 100_001 * channels)
+        #expect((0..<100_001).allSatisfy { frame in (0..<channels).allSatisfy { emitted[frame * channels + $0] == good[$0] } })
+    }
+
     @Test func channelCountBeyondTheLimitIsRefusedBeforeAnySample() {
         let result = Self.decode(Self.header(channels: 65535, rate: 16000, dataBytes: 1 << 30))
         #expect(result.error?.description == "input: WAV header says 65535 channels, expected 1 to 256")

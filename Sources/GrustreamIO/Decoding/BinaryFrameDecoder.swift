@@ -76,23 +76,22 @@ public final class BinaryFrameDecoder {
     private func endFrame(emit: (UnsafeBufferPointer<Float>) -> Void) {
         frameIndex += 1
         let start = output + outputSamples - channels
-        if checksFinite {
-            for c in 0..<channels where !(abs(start[c]) <= sampleLimit) {  // NaN fails the comparison too
-                let reason =
-                    start[c].isFinite
-                    ? "channel \(c) is \(start[c]), beyond the sample limit ±\(sampleLimit)"
-                    : "channel \(c) is \(start[c])"
-                badFrames.record(line: frameIndex, reason: reason, unit: "frame")
-                if policy == .hold && haveLastGood {
-                    start.update(from: lastGood, count: channels)
-                } else {
-                    outputSamples -= channels
-                }
+        if checksFinite, let c = (0..<channels).first(where: { !(abs(start[$0]) <= sampleLimit) }) {  // NaN too
+            let reason =
+                start[c].isFinite
+                ? "channel \(c) is \(start[c]), beyond the sample limit ±\(sampleLimit)"
+                : "channel \(c) is \(start[c])"
+            badFrames.record(line: frameIndex, reason: reason, unit: "frame")
+            guard policy == .hold && haveLastGood else {
+                outputSamples -= channels
                 return
             }
+            start.update(from: lastGood, count: channels)
+        } else {
+            lastGood.update(from: start, count: channels)
+            haveLastGood = true
         }
-        lastGood.update(from: start, count: channels)
-        haveLastGood = true
+        // A held frame fills the batch as a good one does: the buffer holds `batchFrames` frames, no more.
         if outputSamples == batchFrames * channels { flush(emit: emit) }
     }
 
