@@ -15,7 +15,7 @@ enum FuzzFiles {
 /// check — against a model loaded once from the repository's `models/` (run from the repository root, as
 /// scripts/fuzz does). Sockets are only `stat`ed and groups looked up; nothing is bound or opened.
 enum FuzzPipeline {
-    nonisolated(unsafe) static let models: [(GRUModel, URL)] = [
+    static let models: [(GRUModel, URL)] = [
         "kws-demo", "vibration-anomaly", "hey-mycroft-gru20", "nab-generic",
     ].compactMap {
         let url = URL(fileURLWithPath: "models/\($0).safetensors")
