@@ -61,14 +61,9 @@ enum FuzzDecoders {
             channels: Int(input.options[0] % 4) + 1, timestampColumn: input.options[0] & 0x10 != 0,
             header: CSVOptions.Header.allCases[Int(input.options[0] >> 5 & 1 | input.options[0] >> 6 & 2) % 3])
         let policy: BadFramePolicy = input.options[0] & 0x40 != 0 ? .hold : .skip
-        let whole = CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: 256)
-        let streamed = CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: 256)
-        compareLineDecoders(
-            input, wholeDecode: { bytes, emit in whole.decode(bytes, emit: emit) },
-            wholeFinish: { whole.finish(emit: $0) },
-            streamDecode: { bytes, emit in streamed.decode(bytes, emit: emit) },
-            streamFinish: { streamed.finish(emit: $0) }, name: "csv")
-        if whole.badFrames != streamed.badFrames { fuzzFailure("csv: bad-frame logs differ") }
+        compareLineDecoders(input, name: "csv") {
+            CSVFrameDecoder(options: options, policy: policy, maximumLineBytes: 256)
+        }
         sourceDecoder(input, format: .csv(options), channels: options.channels)
     }
 
@@ -76,31 +71,39 @@ enum FuzzDecoders {
         let input = FuzzInput(bytes, optionBytes: 2)
         let channels = Int(input.options[0] % 4) + 1
         let policy: BadFramePolicy = input.options[0] & 0x40 != 0 ? .hold : .skip
-        let whole = JSONLinesFrameDecoder(channels: channels, policy: policy, maximumLineBytes: 256)
-        let streamed = JSONLinesFrameDecoder(channels: channels, policy: policy, maximumLineBytes: 256)
-        compareLineDecoders(
-            input, wholeDecode: { bytes, emit in whole.decode(bytes, emit: emit) },
-            wholeFinish: { whole.finish(emit: $0) },
-            streamDecode: { bytes, emit in streamed.decode(bytes, emit: emit) },
-            streamFinish: { streamed.finish(emit: $0) }, name: "jsonl")
-        if whole.badFrames != streamed.badFrames { fuzzFailure("jsonl: bad-frame logs differ") }
+        compareLineDecoders(input, name: "jsonl") {
+            JSONLinesFrameDecoder(channels: channels, policy: policy, maximumLineBytes: 256)
+        }
         sourceDecoder(input, format: .jsonLines, channels: channels)
     }
 
-    private typealias Emit = (UnsafeBufferPointer<Float>) -> Void
-
-    private static func compareLineDecoders(
-        _ input: FuzzInput, wholeDecode: (UnsafeRawBufferPointer, Emit) -> Void, wholeFinish: (Emit) -> Void,
-        streamDecode: (UnsafeRawBufferPointer, Emit) -> Void, streamFinish: (Emit) -> Void, name: String
+    /// Two decoders from `make`, one fed the payload whole and one in chunks: same values, same bad-frame log.
+    private static func compareLineDecoders<Decoder: LineDecoding>(
+        _ input: FuzzInput, name: String, make: () -> Decoder
     ) {
+        let whole = make()
+        let streamed = make()
         var wholeFrames: [Float] = []
-        input.payload.withUnsafeBytes { wholeDecode($0) { wholeFrames.append(contentsOf: $0) } }
-        wholeFinish { wholeFrames.append(contentsOf: $0) }
+        input.payload.withUnsafeBytes { whole.decode($0) { wholeFrames.append(contentsOf: $0) } }
+        whole.finish(partialLineIsBad: false) { wholeFrames.append(contentsOf: $0) }
         var streamedFrames: [Float] = []
-        inChunks(input.payload, of: input.chunkSize(1)) { streamDecode($0) { streamedFrames.append(contentsOf: $0) } }
-        streamFinish { streamedFrames.append(contentsOf: $0) }
+        inChunks(input.payload, of: input.chunkSize(1)) { chunk in
+            streamed.decode(chunk) { streamedFrames.append(contentsOf: $0) }
+        }
+        streamed.finish(partialLineIsBad: false) { streamedFrames.append(contentsOf: $0) }
         if !sameBits(wholeFrames, streamedFrames) {
             fuzzFailure("\(name): \(wholeFrames.count) values whole, \(streamedFrames.count) streamed")
         }
+        if whole.badFrames != streamed.badFrames { fuzzFailure("\(name): bad-frame logs differ") }
     }
 }
+
+/// The decoders of text lines (CSV, JSON Lines), as the fuzz target drives them.
+protocol LineDecoding {
+    var badFrames: BadFrameLog { get }
+    func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void)
+    func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void)
+}
+
+extension CSVFrameDecoder: LineDecoding {}
+extension JSONLinesFrameDecoder: LineDecoding {}

@@ -10,33 +10,15 @@ import Testing
 /// stream reports its bad frames (counter, rate-limited `ERROR` events, log) and keeps going.
 @Suite("malformed stream input", .serialized)
 struct MalformedInputTests {
-    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("gs-malformed-\(UUID().uuidString)")
+    let temp: URL
 
-    init() throws {
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-        try SensorSocketEndToEndTests.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
-    }
+    init() throws { temp = try SensorFixture.folder(prefix: "gs-malformed") }
 
     /// A 3-channel sensor pipeline at 100 Hz reading `source` (TOML lines) in `format`.
     func pipeline(_ source: String, format: String = "csv") throws -> String {
-        let path = temp.appendingPathComponent("sensor-\(UUID().uuidString.prefix(6)).toml")
-        try """
-        [source]
-        \(source)
-        format = "\(format)"
-        rate = 100
-        channels = 3
-        buffer_seconds = 10
-        [model]
-        path = "predictor.safetensors"
-        [detector]
-        kind = "anomaly"
-        error_mean = -6
-        error_std = 1
-        [runtime]
-        stats_interval_s = \(source.contains("unix") ? "0.2" : "0")
-        """.write(to: path, atomically: true, encoding: .utf8)
-        return path.path
+        try SensorFixture.writePipeline(
+            "sensor-\(UUID().uuidString.prefix(6)).toml", in: temp, source: source + "\nbuffer_seconds = 10",
+            format: format, runtime: "stats_interval_s = \(source.contains("unix") ? "0.2" : "0")")
     }
 
     static let wrongShapes: [(format: String, line: String, problem: String)] = [
@@ -78,7 +60,7 @@ struct MalformedInputTests {
 
     /// Good input with a few bad lines is a good stream: it runs, and counts them.
     @Test func aFewBadLinesAmongGoodOnesAreCounted() throws {
-        var lines = SensorSocketEndToEndTests.csv(phase: 0).split(separator: "\n").map(String.init)
+        var lines = SensorFixture.csv(phase: 0).split(separator: "\n").map(String.init)
         lines[3] = "1;2;3"
         lines[40] = "2014-07-01 00:00:00,1"
         let result = try CommandLineTool.run(
@@ -103,7 +85,7 @@ struct MalformedInputTests {
         _ = garbage.withUnsafeBytes { send(bad, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         #expect(daemon.waitForOutput { $0.contains("\"bad_frames\":50,") }, "\(daemon.outputSoFar)")
         let good = connectUnix(socket)
-        let frames = Array(("stream good\n" + SensorSocketEndToEndTests.csv(phase: 0)).utf8)
+        let frames = Array(("stream good\n" + SensorFixture.csv(phase: 0)).utf8)
         _ = frames.withUnsafeBytes { send(good, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(good)
         #expect(daemon.waitForOutput { $0.contains("\"frames\":600,") }, "\(daemon.outputSoFar)")

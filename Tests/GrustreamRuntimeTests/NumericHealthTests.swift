@@ -73,33 +73,15 @@ struct NumericHealthTests {
 
     /// A sensor value of 1e30 in CSV: beyond the sample limit of the features, a bad frame; the stream goes on.
     @Test func oneHugeSensorValueIsABadFrame() throws {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("gs-health-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let temp = try SensorFixture.folder(prefix: "gs-health")
         defer { try? FileManager.default.removeItem(at: temp) }
-        try SensorSocketEndToEndTests.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
-        let pipeline = temp.appendingPathComponent("sensor.toml")
-        try """
-        [source]
-        kind = "stdin"
-        format = "csv"
-        rate = 100
-        channels = 3
-        [model]
-        path = "predictor.safetensors"
-        [detector]
-        kind = "anomaly"
-        error_mean = -6
-        error_std = 1
-        threshold = 3
-        smooth_ms = 30
-        scores = true
-        [runtime]
-        stats_interval_s = 0
-        """.write(to: pipeline, atomically: true, encoding: .utf8)
-        var lines = SensorSocketEndToEndTests.csv(phase: 0).split(separator: "\n").map(String.init)
+        let pipeline = try SensorFixture.writePipeline(
+            "sensor.toml", in: temp, source: "kind = \"stdin\"",
+            detector: "threshold = 3\nsmooth_ms = 30\nscores = true", runtime: "stats_interval_s = 0")
+        var lines = SensorFixture.csv(phase: 0).split(separator: "\n").map(String.init)
         lines[100] = "1e30,0,0"
         let result = try CommandLineTool.run(
-            ["run", pipeline.path, "--log-level", "error"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
+            ["run", pipeline, "--log-level", "error"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
         let late = events.filter { ($0["class"] as? String) == "SCORES" && (($0["t"] as? Double) ?? 0) > 1.1 }

@@ -13,44 +13,24 @@ import Testing
 /// run would give `#1`'s state to whichever producer connects first).
 @Suite("state file naming", .serialized)
 struct StateFileNamingTests {
-    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("gs-naming-\(UUID().uuidString.prefix(8))")
+    let temp: URL
 
-    init() throws {
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-        try SensorSocketEndToEndTests.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
-    }
+    init() throws { temp = try SensorFixture.folder(prefix: "gs-naming") }
 
     var statePath: String { temp.appendingPathComponent("sensors.state").path }
     var socketPath: String { temp.appendingPathComponent("sensors.sock").path }
 
     func pipeline() throws -> String {
-        let path = temp.appendingPathComponent("sensors.toml")
-        try """
-        [source]
-        kind = "unix"
-        path = "sensors.sock"
-        format = "csv"
-        rate = 100
-        channels = 3
-        [model]
-        path = "predictor.safetensors"
-        [detector]
-        kind = "anomaly"
-        error_mean = -6
-        error_std = 1
-        threshold = 3
-        [runtime]
-        stats_interval_s = 0.1
-        state_file = "\(statePath)"
-        """.write(to: path, atomically: true, encoding: .utf8)
-        return path.path
+        try SensorFixture.writePipeline(
+            "sensors.toml", in: temp, source: "kind = \"unix\"\npath = \"sensors.sock\"", detector: "threshold = 3",
+            runtime: "stats_interval_s = 0.1\nstate_file = \"\(statePath)\"")
     }
 
     /// One producer: connect, optionally name the stream, send `frames` CSV frames, close.
     func produce(name: String?, frames: Int) {
         let fd = connectUnix(socketPath)
         guard fd >= 0 else { return }
-        let lines = SensorSocketEndToEndTests.csv(phase: 0.3).split(separator: "\n").prefix(frames)
+        let lines = SensorFixture.csv(phase: 0.3).split(separator: "\n").prefix(frames)
         let bytes = Array(((name.map { "stream \($0)\n" } ?? "") + lines.joined(separator: "\n") + "\n").utf8)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(fd)

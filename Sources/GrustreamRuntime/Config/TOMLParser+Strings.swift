@@ -1,61 +1,44 @@
 /// Strings: `"basic"` with escapes, `'literal'`, and their `"""` / `'''` multi-line forms; and the UTF-8 check
 /// of the whole input (done first, so string bytes can be decoded as they are).
 extension TOMLParser {
-    /// `"…"` on one line, with escapes.
-    mutating func parseBasicString() throws -> String {
+    /// A string opened by `quote` at the cursor: `"…"` takes escapes, `'…'` does not; neither may span lines.
+    /// Three quotes open the multi-line form, where a line break right after the opening quotes is dropped, up to
+    /// two quotes may end the content and, in `"""…"""`, `\` at the end of a line drops the line break and the
+    /// blanks that follow.
+    mutating func parseString(quote: UInt8) throws -> String {
         let start = mark
-        position += 1
+        let multiLine = peek(1) == quote && peek(2) == quote
+        let escapes = quote == 0x22
+        position += multiLine ? 3 : 1
+        if multiLine { _ = try consumeNewline() }
         var text: [UInt8] = []
         while true {
             guard let b = peek else {
+                let closing = Self.quotes(quote, count: multiLine ? 3 : 1)
                 throw error(
-                    found: "end of file", "'\"' closing the string opened at \(start.line):\(column(of: start))")
+                    found: "end of file", "\(closing) closing the string opened at \(start.line):\(column(of: start))")
             }
             switch b {
-            case 0x22:
+            case quote where multiLine:
+                if let closed = try closeMultiLine(quote: quote, into: &text) { return closed }
+            case quote:
                 position += 1
                 return String(decoding: text, as: UTF8.self)
-            case 0x5C: try parseEscape(into: &text)
+            case 0x5C where escapes:
+                if multiLine, try skipLineEndingBackslash() { continue }
+                try parseEscape(into: &text)
             case 0x0A, 0x0D:
-                throw error(found: "a line break", "'\"' closing the string (use \"\"\" for a multi-line string)")
-            case _ where Self.isControl(b):
-                throw error(found: describe(at: position), "a string without control characters (write an escape)")
-            default:
-                text.append(b)
-                position += 1
-            }
-        }
-    }
-
-    /// `"""…"""`: a line break right after the opening quotes is dropped; `\` at the end of a line drops the
-    /// line break and the blanks that follow; up to two `"` may end the content.
-    mutating func parseMultiLineBasicString() throws -> String {
-        let start = mark
-        position += 3
-        _ = try consumeNewline()
-        var text: [UInt8] = []
-        while true {
-            guard let b = peek else {
-                throw error(
-                    found: "end of file", "'\"\"\"' closing the string opened at \(start.line):\(column(of: start))")
-            }
-            switch b {
-            case 0x22:
-                if let closed = try closeMultiLine(quote: 0x22, into: &text) { return closed }
-            case 0x5C:
-                var after = position + 1
-                while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 { after += 1 }
-                if after < bytes.count, bytes[after] == 0x0A || bytes[after] == 0x0D {
-                    position = after
-                    while try consumeNewline() { skipWhitespace() }
-                } else {
-                    try parseEscape(into: &text)
+                guard multiLine else {
+                    let triple = String(repeating: Character(Unicode.Scalar(quote)), count: 3)
+                    throw error(
+                        found: "a line break",
+                        "\(Self.quotes(quote, count: 1)) closing the string (use \(triple) for a multi-line string)")
                 }
-            case 0x0A, 0x0D:
                 _ = try consumeNewline()
                 text.append(0x0A)
             case _ where Self.isControl(b):
-                throw error(found: describe(at: position), "a string without control characters (write an escape)")
+                let hint = escapes ? " (write an escape)" : ""
+                throw error(found: describe(at: position), "a string without control characters\(hint)")
             default:
                 text.append(b)
                 position += 1
@@ -63,52 +46,21 @@ extension TOMLParser {
         }
     }
 
-    /// `'…'` on one line, no escapes.
-    mutating func parseLiteralString() throws -> String {
-        let start = mark
-        position += 1
-        while true {
-            guard let b = peek else {
-                throw error(
-                    found: "end of file", "\"'\" closing the string opened at \(start.line):\(column(of: start))")
-            }
-            switch b {
-            case 0x27:
-                position += 1
-                return String(decoding: bytes[(start.position + 1)..<(position - 1)], as: UTF8.self)
-            case 0x0A, 0x0D:
-                throw error(found: "a line break", "\"'\" closing the string (use ''' for a multi-line string)")
-            case _ where Self.isControl(b):
-                throw error(found: describe(at: position), "a string without control characters")
-            default: position += 1
-            }
-        }
+    /// `'"'`, `'"""'`, `"'"`, `"'''"`: closing quotes as messages name them.
+    private static func quotes(_ quote: UInt8, count: Int) -> String {
+        let run = String(repeating: Character(Unicode.Scalar(quote)), count: count)
+        return quote == 0x22 ? "'\(run)'" : "\"\(run)\""
     }
 
-    /// `'''…'''`.
-    mutating func parseMultiLineLiteralString() throws -> String {
-        let start = mark
-        position += 3
-        _ = try consumeNewline()
-        var text: [UInt8] = []
-        while true {
-            guard let b = peek else {
-                throw error(
-                    found: "end of file", "\"'''\" closing the string opened at \(start.line):\(column(of: start))")
-            }
-            switch b {
-            case 0x27:
-                if let closed = try closeMultiLine(quote: 0x27, into: &text) { return closed }
-            case 0x0A, 0x0D:
-                _ = try consumeNewline()
-                text.append(0x0A)
-            case _ where Self.isControl(b):
-                throw error(found: describe(at: position), "a string without control characters")
-            default:
-                text.append(b)
-                position += 1
-            }
-        }
+    /// At `\` in a multi-line basic string: if only blanks follow it to the line end, skip them, the line break and
+    /// the blank lines and blanks after it, and return true; otherwise (an escape) return false.
+    private mutating func skipLineEndingBackslash() throws -> Bool {
+        var after = position + 1
+        while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 { after += 1 }
+        guard after < bytes.count, bytes[after] == 0x0A || bytes[after] == 0x0D else { return false }
+        position = after
+        while try consumeNewline() { skipWhitespace() }
+        return true
     }
 
     /// At a run of quotes in a multi-line string: fewer than three are content; three to five close the string

@@ -2,8 +2,7 @@
 extension TOMLParser {
     mutating func parseValue(path: [String], depth: Int) throws -> ConfigValue {
         switch peek {
-        case 0x22: return .string(startsWith("\"\"\"") ? try parseMultiLineBasicString() : try parseBasicString())
-        case 0x27: return .string(startsWith("'''") ? try parseMultiLineLiteralString() : try parseLiteralString())
+        case let quote? where quote == 0x22 || quote == 0x27: return .string(try parseString(quote: quote))
         case 0x5B: return try parseArray(path: path, depth: depth + 1)
         case 0x7B: return try parseInlineTable(path: path, depth: depth + 1)
         case 0x74 where startsWith("true"):

@@ -284,10 +284,10 @@ struct TOMLParser {
                 if startsWith("\"\"\"") {
                     throw error(found: "'\"\"\"'", "a key (a key cannot be a multi-line string)")
                 }
-                keys.append((try parseBasicString(), start))
+                keys.append((try parseString(quote: 0x22), start))
             case 0x27:
                 if startsWith("'''") { throw error(found: "\"'''\"", "a key (a key cannot be a multi-line string)") }
-                keys.append((try parseLiteralString(), start))
+                keys.append((try parseString(quote: 0x27), start))
             case let b? where Self.isBareKeyByte(b):
                 while let b = peek, Self.isBareKeyByte(b) { position += 1 }
                 keys.append((String(decoding: bytes[start.position..<position], as: UTF8.self), start))
