@@ -14,7 +14,7 @@ struct TimeSeriesSocketTests {
 
     @Test func eachProducersRowsKeepTheirTimestamps() throws {
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-        try SensorSocketEndToEndTests.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
+        try SensorFixture.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
         let pipeline = temp.appendingPathComponent("socket.toml")
         try """
         [source]
