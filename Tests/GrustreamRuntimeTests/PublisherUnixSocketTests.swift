@@ -67,11 +67,12 @@ struct PublisherUnixSocketTests {
             durations.sort()
             // Measured on the shared 2-core VM (debug build, other builds running): p50 ≈ 0.2 µs, p90 ≈ 17 µs
             // (lock contention with the I/O thread), p99 ≈ 25 µs; the rare maximum is the OS descheduling the
-            // test thread. Bounds are loose so that only real blocking (on a client) fails the test.
+            // test thread (p99 1.9 ms seen with the machine's load average at 10). Bounds are loose so that only real
+            // blocking (a write waiting on the stuck client, which lasts until it is dropped) fails the test.
             let (p50, p99) = (durations[durations.count / 2], durations[durations.count * 99 / 100])
             let report = "publish p50 \(p50) ns, p99 \(p99) ns, max \(durations.last!) ns over \(durations.count) calls"
             #expect(p50 < 20_000, "\(report)")
-            #expect(p99 < 1_000_000, "\(report)")
+            #expect(p99 < 50_000_000, "\(report)")
         }
     }
 
