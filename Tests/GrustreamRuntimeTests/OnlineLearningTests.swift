@@ -24,7 +24,7 @@ struct OnlineLearningTests {
             ])
     }
 
-    func pipeline(online: Bool, extra: String = "") throws -> ResolvedPipeline {
+    func pipeline(online: Bool, window: Int = 32) throws -> ResolvedPipeline {
         let text = """
             [source]
             kind = "stdin"
@@ -35,9 +35,8 @@ struct OnlineLearningTests {
             path = "predictor.safetensors"
             online_learning = \(online)
             online_learning_rate = 0.01
-            online_window_frames = 32
+            online_window_frames = \(window)
             online_every_frames = 8
-            \(extra)
             [detector]
             kind = "anomaly"
             scores = true
@@ -165,5 +164,64 @@ struct OnlineLearningTests {
             try PipelineValidation.validate(PipelineConfig.parse(text, file: temp.appendingPathComponent("big.toml")))
         }
         #expect("\(error.map { "\($0)" } ?? "")".contains("bytes per stream"))
+    }
+
+    /// The scores of every SCORES line (the frame index and time restart at 0 after a restore).
+    static func scores(_ lines: [String]) -> [String] {
+        lines.filter { $0.contains("\"SCORES\"") }.compactMap { line in
+            guard let start = line.range(of: "\"score\":"), let end = line.range(of: ",\"frame\":") else { return nil }
+            return String(line[start.upperBound..<end.lowerBound])
+        }
+    }
+
+    /// Saved mid-stream through a state file and restored into a new processor, the stream goes on with the same
+    /// weights, Adam state, window and hidden state: the same scores and final weights as without the restart.
+    @Test func learnedStateRoundTripsThroughTheStateFile() throws {
+        let samples = Array(Self.signal()[3000..<5000])
+        func feed(_ p: StreamProcessor, _ range: Range<Int>) {
+            samples.withUnsafeBufferPointer { all in
+                var offset = range.lowerBound
+                while offset < range.upperBound {
+                    let n = min(37, range.upperBound - offset)
+                    p.accept(UnsafeBufferPointer(rebasing: all[offset..<(offset + n)]))
+                    offset += n
+                }
+            }
+        }
+        let whole = RecordingPublisher()
+        let straight = try StreamProcessor(name: "s", pipeline: pipeline(online: true), bus: PublisherGroup([whole]))
+        feed(straight, 0..<1203)
+        let before = whole.lines.count
+        feed(straight, 1203..<2000)
+
+        let first = try StreamProcessor(
+            name: "s", pipeline: pipeline(online: true), bus: PublisherGroup([RecordingPublisher()]))
+        feed(first, 0..<1203)
+        let file = StateFile(pipeline: "online", model: "predictor", modelHash: "0", streams: [first.snapshot()])
+        let decoded = try StateFile.decode(file.encode(), name: "state")
+        #expect(decoded.streams.map(\.online) == file.streams.map(\.online))
+        let saved = try #require(decoded.streams.first?.online)
+        #expect(saved.steps == first.learner?.steps && saved.steps > 100)
+        let after = RecordingPublisher()
+        let second = try StreamProcessor(name: "s", pipeline: pipeline(online: true), bus: PublisherGroup([after]))
+        try second.restore(decoded.streams[0])
+        feed(second, 1203..<2000)
+        #expect(second.learner?.snapshot == straight.learner?.snapshot)
+        #expect(Self.scores(after.lines) == Self.scores(Array(whole.lines[before...])))
+        #expect(Self.scores(after.lines).count > 700)
+    }
+
+    /// A learner state of another window (or model) is refused and the stream keeps its initial state.
+    @Test func aLearnerStateThatDoesNotFitIsRefused() throws {
+        let first = try StreamProcessor(
+            name: "s", pipeline: pipeline(online: true), bus: PublisherGroup([RecordingPublisher()]))
+        let samples = Array(Self.signal()[0..<500])
+        samples.withUnsafeBufferPointer { first.accept($0) }
+        let snapshot = first.snapshot()
+        let other = try StreamProcessor(
+            name: "s", pipeline: pipeline(online: true, window: 48),
+            bus: PublisherGroup([RecordingPublisher()]))
+        #expect(throws: StateFileError.self) { try other.restore(snapshot) }
+        #expect(other.learner?.steps == 0 && other.learner?.frames == 0)
     }
 }

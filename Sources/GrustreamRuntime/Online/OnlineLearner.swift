@@ -119,3 +119,70 @@ final class OnlineLearner {
         model.overwrite(with: session.parameters)
     }
 }
+
+/// An online learner's state for the state file: the learned weights, Adam's state, the recent frames and the
+/// starting states of the windows to come.
+public struct OnlineLearnerSnapshot: Sendable, Equatable {
+    /// Frames seen, optimiser steps, and the starting states held (`starts` rows, oldest first).
+    public var frames: Int
+    public var steps: Int
+    public var pendingStates: Int
+    public var parameters: Tensor
+    public var firstMoment: Tensor
+    public var secondMoment: Tensor
+    /// [window + 1, input], frame f at row f % (window + 1).
+    public var ring: Tensor
+    /// [pendingStates, layers · hidden]
+    public var starts: Tensor
+}
+
+extension OnlineLearner {
+    var snapshot: OnlineLearnerSnapshot {
+        let optimiser = session.optimiserState
+        var starts: [Float] = []
+        for i in 0..<pendingStates { starts += startStates[(firstPendingState + i) % startStates.count] }
+        return OnlineLearnerSnapshot(
+            frames: frames, steps: optimiser.steps, pendingStates: pendingStates,
+            parameters: Tensor(shape: [session.parameters.count], scalars: session.parameters.values),
+            firstMoment: Tensor(shape: [optimiser.first.count], scalars: optimiser.first),
+            secondMoment: Tensor(shape: [optimiser.second.count], scalars: optimiser.second),
+            ring: Tensor(shape: [window + 1, dimension], scalars: ring),
+            starts: Tensor(shape: [pendingStates, stateSize], scalars: starts))
+    }
+
+    /// Continue from `saved`; throws, changing nothing, when it does not fit this model, window and schedule.
+    func restore(_ saved: OnlineLearnerSnapshot) throws {
+        let n = session.parameters.count
+        guard saved.parameters.shape == [n], saved.ring.shape == [window + 1, dimension],
+            (0...startStates.count).contains(saved.pendingStates),
+            saved.starts.shape == [saved.pendingStates, stateSize], saved.frames >= 0, saved.steps >= 0
+        else {
+            throw StateFileError(
+                "online learning state of \(saved.parameters.shape) parameters, ring \(saved.ring.shape), "
+                    + "\(saved.pendingStates) starting states; expected [\(n)], [\(window + 1), \(dimension)], "
+                    + "at most \(startStates.count) (another model, window or schedule)")
+        }
+        let tensors = [saved.parameters, saved.firstMoment, saved.secondMoment, saved.ring, saved.starts]
+        guard tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else {
+            throw StateFileError("online learning state holds a non-finite value")
+        }
+        guard
+            session.restore(
+                parameters: saved.parameters.scalars, steps: saved.steps, first: saved.firstMoment.scalars,
+                second: saved.secondMoment.scalars)
+        else {
+            throw StateFileError(
+                "online learning state: Adam moments of \(saved.firstMoment.shape) and \(saved.secondMoment.shape), expected [\(n)]"
+            )
+        }
+        frames = saved.frames
+        steps = saved.steps
+        ring = saved.ring.scalars
+        firstPendingState = 0
+        pendingStates = saved.pendingStates
+        for i in 0..<saved.pendingStates {
+            startStates[i] = Array(saved.starts.scalars[(i * stateSize)..<((i + 1) * stateSize)])
+        }
+        model.overwrite(with: session.parameters)
+    }
+}

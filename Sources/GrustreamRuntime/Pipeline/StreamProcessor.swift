@@ -290,7 +290,8 @@ public final class StreamProcessor {
     public func snapshot() -> StreamStateSnapshot {
         StreamStateSnapshot(
             stream: name, gru: runner.state, labels: detector.labels,
-            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime))
+            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
+            online: learner?.snapshot)
     }
 
     /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
@@ -308,6 +309,8 @@ public final class StreamProcessor {
                 }
                 try restorable.restore(saved, nextFrame: frames, nextTime: nextFrameTime)
             }
+            // A state saved without online learning leaves the learner at its start (the shared model).
+            if let learner, let online = snapshot.online { try learner.restore(online) }
         } catch {
             try? runner.restore(initial)
             detector.reset()
