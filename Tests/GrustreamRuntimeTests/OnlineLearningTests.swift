@@ -225,3 +225,34 @@ struct OnlineLearningTests {
         #expect(other.learner?.steps == 0 && other.learner?.frames == 0)
     }
 }
+
+extension OnlineLearningTests {
+    /// 200 outputs of a fresh runner of `model` on a fixed input (what the packed weights compute).
+    static func outputs(_ model: GRUModel) throws -> [Float] {
+        let runner = try GRURunner(model: model)
+        let input = (0..<200).map { Float(sin(Double($0) / 5)) }
+        var out = [Float](repeating: 0, count: 200)
+        input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { runner.run(x, count: 200, outputs: $0) } }
+        return out
+    }
+
+    /// Two streams of one pipeline learn two copies of the weights; the shared model is never written, and each
+    /// stream's runner computes with exactly the weights its training holds.
+    @Test func eachStreamLearnsItsOwnCopyAndTheSharedModelStays() throws {
+        let shared = try pipeline(online: true)
+        let before = try Self.outputs(shared.model)
+        let a = try StreamProcessor(name: "a", pipeline: shared, bus: PublisherGroup([RecordingPublisher()]))
+        let b = try StreamProcessor(name: "b", pipeline: shared, bus: PublisherGroup([RecordingPublisher()]))
+        let signal = Self.signal()
+        Array(signal[0..<1000]).withUnsafeBufferPointer { a.accept($0) }
+        Array(signal[5000..<6000]).withUnsafeBufferPointer { b.accept($0) }
+        let learnerA = try #require(a.learner)
+        let learnerB = try #require(b.learner)
+        #expect(try Self.outputs(shared.model) == before)
+        let learnedA = try Self.outputs(learnerA.model)
+        let learnedB = try Self.outputs(learnerB.model)
+        #expect(learnedA != before && learnedB != before && learnedA != learnedB)
+        let trainedA = try learnerA.session.parameters.inferenceModel()
+        #expect(try Self.outputs(trainedA) == learnedA)
+    }
+}

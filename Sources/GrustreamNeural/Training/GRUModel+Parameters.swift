@@ -13,6 +13,8 @@ extension GRUModel {
 
     /// Repack `parameters` into this model's weight arena in place (no allocation). Only for a model made by
     /// `trainableCopy()` and used by one stream: every runner of the model sees the new weights at its next frame.
+    /// The unpacked `layers` and head arrays keep the weights the copy started from (the trainer's parameters are
+    /// the learned ones).
     public func overwrite(with parameters: GRUParameters) {
         let a = parameters.architecture
         precondition(
