@@ -49,7 +49,8 @@ struct OnlineLearningTests {
     /// 4000 frames of one sine, then 4000 of another (other period, offset and amplitude).
     static func signal() -> [Float] {
         (0..<8000).map { i in
-            i < 4000 ? Float(sin(2 * Double.pi * Double(i) / 25)) : Float(0.5 + 0.6 * sin(2 * Double.pi * Double(i) / 9))
+            i < 4000
+                ? Float(sin(2 * Double.pi * Double(i) / 25)) : Float(0.5 + 0.6 * sin(2 * Double.pi * Double(i) / 9))
         }
     }
 
@@ -103,7 +104,8 @@ struct OnlineLearningTests {
     /// The published lines, with online learning, cut as `chunkSizes` says (cycled).
     func lines(online: Bool, chunkSizes: [Int]) throws -> (lines: [String], steps: Int) {
         let recorder = RecordingPublisher()
-        let processor = try StreamProcessor(name: "s", pipeline: pipeline(online: online), bus: PublisherGroup([recorder]))
+        let processor = try StreamProcessor(
+            name: "s", pipeline: pipeline(online: online), bus: PublisherGroup([recorder]))
         let samples = Array(Self.signal()[3000..<5000])
         samples.withUnsafeBufferPointer { all in
             var offset = 0
@@ -143,7 +145,8 @@ struct OnlineLearningTests {
             ("mode = \"window:8\"", "model.mode = \"carry\""),
         ]
         for (line, expected) in cases {
-            let text = "[source]\nrate = 100\n[model]\npath = \"predictor.safetensors\"\nonline_learning = true\n\(line)\n[detector]\nkind = \"anomaly\"\n"
+            let text =
+                "[source]\nrate = 100\n[model]\npath = \"predictor.safetensors\"\nonline_learning = true\n\(line)\n[detector]\nkind = \"anomaly\"\n"
             let error = #expect(throws: PipelineConfigError.self) {
                 try PipelineValidation.validate(
                     PipelineConfig.parse(text, file: temp.appendingPathComponent("bad.toml")))
@@ -159,7 +162,8 @@ struct OnlineLearningTests {
         try parameters.write(
             to: temp.appendingPathComponent("large.safetensors"), normalisation: nil,
             metadata: ["task": "predict", "features": ["kind": "raw", "channels": 1, "sample_rate": 100]])
-        let text = "[source]\nrate = 100\n[model]\npath = \"large.safetensors\"\nonline_learning = true\n[detector]\nkind = \"anomaly\"\n"
+        let text =
+            "[source]\nrate = 100\n[model]\npath = \"large.safetensors\"\nonline_learning = true\n[detector]\nkind = \"anomaly\"\n"
         let error = #expect(throws: PipelineConfigError.self) {
             try PipelineValidation.validate(PipelineConfig.parse(text, file: temp.appendingPathComponent("big.toml")))
         }
@@ -232,7 +236,9 @@ extension OnlineLearningTests {
         let runner = try GRURunner(model: model)
         let input = (0..<200).map { Float(sin(Double($0) / 5)) }
         var out = [Float](repeating: 0, count: 200)
-        input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { runner.run(x, count: 200, outputs: $0) } }
+        input.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { runner.run(x, count: 200, outputs: $0) }
+        }
         return out
     }
 

@@ -112,7 +112,8 @@ final class OnlineLearner {
         lastLoss = session.step(input: inputs, batch: 1, steps: window, initialState: startStates[slot]) {
             outputs, gradient in
             targets.withUnsafeBufferPointer {
-                TrainingLoss.meanSquaredError(outputs: outputs, targets: $0.baseAddress!, count: count, gradient: gradient)
+                TrainingLoss.meanSquaredError(
+                    outputs: outputs, targets: $0.baseAddress!, count: count, gradient: gradient)
             }
         }
         steps += 1

@@ -13,7 +13,9 @@ extension PipelineValidation {
             PipelineConfigError("\(file): model.online_learning = true: \(reason)")
         }
         guard resolved.detector.kind == .anomaly else {
-            throw refuse("needs [detector] kind = \"anomaly\" (a next-frame predictor), found \"\(resolved.detector.kind.rawValue)\"")
+            throw refuse(
+                "needs [detector] kind = \"anomaly\" (a next-frame predictor), found \"\(resolved.detector.kind.rawValue)\""
+            )
         }
         guard resolved.mode == .carry else {
             throw refuse("needs model.mode = \"carry\", found \"\(resolved.mode)\"")
@@ -22,7 +24,8 @@ extension PipelineValidation {
             model.outputActivation == .none
         else {
             throw refuse(
-                "\(model.name) predicts \(model.outputSize) values (activation \(model.outputActivation.rawValue)) from \(model.inputSize); expected a next-frame predictor (grustream train --task predict)")
+                "\(model.name) predicts \(model.outputSize) values (activation \(model.outputActivation.rawValue)) from \(model.inputSize); expected a next-frame predictor (grustream train --task predict)"
+            )
         }
         do { _ = try GRUParameters(model: model) } catch let error as ModelLoadError { throw refuse("\(error)") }
         let bytes = OnlineLearner.stateBytes(
@@ -30,7 +33,8 @@ extension PipelineValidation {
             hidden: model.hiddenSize, window: options.onlineWindowFrames, every: options.onlineEveryFrames)
         guard bytes <= ConfigLimits.maximumOnlineStateBytes else {
             throw refuse(
-                "\(model.name) (\(model.parameterCount) parameters) with online_window_frames = \(options.onlineWindowFrames) keeps \(bytes) bytes per stream; expected at most \(ConfigLimits.maximumOnlineStateBytes) (the state file's \(StateFile.maximumFileBytes) bytes over \(StateKeeper.maximumSavedStreams) streams): use a smaller model or window")
+                "\(model.name) (\(model.parameterCount) parameters) with online_window_frames = \(options.onlineWindowFrames) keeps \(bytes) bytes per stream; expected at most \(ConfigLimits.maximumOnlineStateBytes) (the state file's \(StateFile.maximumFileBytes) bytes over \(StateKeeper.maximumSavedStreams) streams): use a smaller model or window"
+            )
         }
     }
 }
