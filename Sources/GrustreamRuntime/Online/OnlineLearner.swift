@@ -52,8 +52,10 @@ final class OnlineLearner {
         ring = [Float](repeating: 0, count: (window + 1) * dimension)
         inputs = [Float](repeating: 0, count: window * dimension)
         targets = [Float](repeating: 0, count: window * dimension)
-        startStates = Array(
-            repeating: [Float](repeating: 0, count: stateSize), count: Self.stateSlots(window: window, every: every))
+        let size = shared.layerCount * shared.hiddenSize
+        startStates = (0..<Self.stateSlots(window: window, every: every)).map { _ in
+            [Float](repeating: 0, count: size)
+        }
         // The first window may start at frame 0, from the runner's zero state.
         if (window + 1) % every == 0 { pendingStates = 1 }
     }
