@@ -47,6 +47,29 @@ public struct TrainingOptimiser: Sendable {
         self.learningRate = learningRate
     }
 
+    /// The moment estimates (Adam: first then second; SGD: momentum buffer), for saving an optimiser mid-run.
+    public var moments: (first: [Float], second: [Float]) { (first, second) }
+
+    /// Continue from saved moments and step count (`moments`, `stepCount`); false when they do not fit `count`
+    /// parameters of this kind of optimiser.
+    public mutating func restore(stepCount: Int, first: [Float], second: [Float], count: Int) -> Bool {
+        let secondCount = kind == .adam ? count : 0
+        guard stepCount >= 0, first.count == count || (stepCount == 0 && first.isEmpty),
+            second.count == secondCount || (stepCount == 0 && second.isEmpty)
+        else { return false }
+        self.stepCount = stepCount
+        self.first = first
+        self.second = second
+        return true
+    }
+
+    /// Allocate the moments for `count` parameters now (so that the first `step` does not).
+    public mutating func reserve(count: Int) {
+        guard first.count != count else { return }
+        first = [Float](repeating: 0, count: count)
+        second = [Float](repeating: 0, count: kind == .adam ? count : 0)
+    }
+
     /// One update of `parameters` from `gradients` (which this call may modify: penalties are added to it).
     public mutating func step(parameters: inout [Float], gradients: inout [Float]) {
         precondition(parameters.count == gradients.count)

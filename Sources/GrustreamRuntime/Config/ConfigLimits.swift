@@ -32,6 +32,15 @@ public enum ConfigLimits {
     public static let triggerLevel = NumberRange.within(0, 10_000)
     /// `window:N`, frames re-run at every frame.
     public static let maximumWindowFrames = InferenceMode.maximumWindowFrames
+    /// `online_learning_rate`: above 0, at most 1.
+    public static let onlineLearningRate = NumberRange.positive(upTo: 1)
+    /// `online_window_frames`: 2 to 4096 frames trained per step (the BPTT graph keeps every intermediate).
+    public static let onlineWindowFrames = NumberRange.within(2, 4096)
+    /// `online_every_frames`: 1 frame to 10^7 frames between steps.
+    public static let onlineEveryFrames = NumberRange.within(1, 10_000_000)
+    /// What one stream's online learning may add to the state file (weights, Adam's two moments, the window of
+    /// frames and the hidden states the next windows start from): the state file's 256 MiB over its 1000 streams.
+    public static let maximumOnlineStateBytes = StateFile.maximumFileBytes / StateKeeper.maximumSavedStreams
 }
 
 extension PipelineConfig {

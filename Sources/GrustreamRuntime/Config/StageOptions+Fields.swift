@@ -78,6 +78,16 @@ extension ModelOptions {
                 $0.labels.isEmpty
                     ? "[] (from the model)" : "[" + $0.labels.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
             }),
+        .bool("online_learning", \.onlineLearning, "keep training the predictor on each stream (its own weights)"),
+        .number(
+            "online_learning_rate", \.onlineLearningRate, "Adam learning rate of online steps",
+            ConfigLimits.onlineLearningRate),
+        .integer(
+            "online_window_frames", \.onlineWindowFrames, "frames of each online step's truncated-BPTT window",
+            ConfigLimits.onlineWindowFrames),
+        .integer(
+            "online_every_frames", \.onlineEveryFrames, "frames between online optimiser steps",
+            ConfigLimits.onlineEveryFrames),
     ]
 
     /// `"carry"`, `"model"`, `"window:29"`.

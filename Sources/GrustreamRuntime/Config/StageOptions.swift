@@ -60,6 +60,14 @@ public struct ModelOptions: Sendable, Equatable {
     public var outputActivation: Activation = .fromModel
     /// Labels for the outputs, overriding the model's.
     public var labels: [String] = []
+    /// Keep training a next-frame predictor on the stream itself (each stream its own copy of the weights).
+    public var onlineLearning = false
+    /// Adam's learning rate of the online steps.
+    public var onlineLearningRate: Float = 0.001
+    /// Frames of the truncated-BPTT window each step trains on (the most recent ones).
+    public var onlineWindowFrames = 64
+    /// One optimiser step every this many frames of the stream.
+    public var onlineEveryFrames = 64
 
     public init() {}
 }

@@ -285,7 +285,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
     /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
     func prepareBatch() throws {
-        guard source is UnixSocketSource, pipeline.mode == .carry else {
+        guard source is UnixSocketSource, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
             batch = nil
             return
         }

@@ -33,6 +33,7 @@ public enum PipelineValidation {
     private static func check(_ resolved: ResolvedPipeline) throws -> ResolvedPipeline {
         let config = resolved.config
         _ = try resolved.makeDetector()
+        if config.model.onlineLearning { try checkOnlineLearning(resolved) }
         do { _ = try FeatureExtractor(options: resolved.features) } catch let error as FeatureConfigError {
             throw PipelineConfigError("\(config.file?.path ?? config.name): \(error)")
         }

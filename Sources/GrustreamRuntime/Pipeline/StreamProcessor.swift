@@ -23,6 +23,8 @@ public final class StreamProcessor {
     public let pipeline: ResolvedPipeline
     let extractor: FeatureExtractor
     let runner: GRURunner
+    /// With `[model] online_learning`: the stream's own copy of the model and its training (nil: the shared model).
+    let learner: OnlineLearner?
     let detector: Detector
     let bus: PublisherGroup
     /// Publish a `SCORES` line per frame.
@@ -32,10 +34,10 @@ public final class StreamProcessor {
     /// Frames run through the GRU in one call, at most.
     static let batchFrames = GRURunner.chunkCapacity
     /// `[batchFrames, input]` the normalised feature vectors the GRU reads; the first `pending` rows are waiting.
-    private let inputs: UnsafeMutableBufferPointer<Float>
+    let inputs: UnsafeMutableBufferPointer<Float>
     /// `[batchFrames, output]` the head's outputs, after the activation.
-    private let outputs: UnsafeMutableBufferPointer<Float>
-    private var pending = 0
+    let outputs: UnsafeMutableBufferPointer<Float>
+    private(set) var pending = 0
     /// Listed for the batch of the current pass (`PipelineRunner`).
     var awaitingBatch = false
     /// Frames extracted and normalised, waiting for the GRU (see `extract`).
@@ -43,8 +45,8 @@ public final class StreamProcessor {
     /// Row `k` < `pendingFrames` of the waiting frames [input] and of their outputs [output].
     func pendingInput(_ k: Int) -> UnsafePointer<Float> { UnsafePointer(inputs.baseAddress! + k * input) }
     func pendingOutput(_ k: Int) -> UnsafeMutablePointer<Float> { outputs.baseAddress! + k * output }
-    private var input: Int { pipeline.model.inputSize }
-    private var output: Int { pipeline.model.outputSize }
+    var input: Int { pipeline.model.inputSize }
+    var output: Int { pipeline.model.outputSize }
     /// `[input]` model normalisation: mean and 1/std (empty: none).
     private let mean: [Float]
     private let inverseStd: [Float]
@@ -122,7 +124,10 @@ public final class StreamProcessor {
         holdBadFeatures = pipeline.config.source.badFrames == .hold
         lastGoodInput = .allocate(capacity: pipeline.model.inputSize)
         lastGoodInput.initialize(repeating: 0)
-        runner = try GRURunner(model: pipeline.model, mode: pipeline.mode)
+        learner =
+            pipeline.config.model.onlineLearning
+            ? try OnlineLearner(shared: pipeline.model, options: pipeline.config.model) : nil
+        runner = try GRURunner(model: learner?.model ?? pipeline.model, mode: pipeline.mode)
         detector = try pipeline.makeDetector()
         scoreFields = detector.scoreFields
         inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
@@ -247,6 +252,7 @@ public final class StreamProcessor {
     /// Pending frames `from`..< `pendingFrames` through this stream's own runner (as one layer-major chunk).
     func runGRU(from first: Int) {
         guard pending > first else { return }
+        if let learner, first == 0 { return runLearning(learner) }
         runner.run(
             UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: pending - first,
             outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
@@ -314,7 +320,8 @@ public final class StreamProcessor {
     public func snapshot() -> StreamStateSnapshot {
         StreamStateSnapshot(
             stream: name, gru: runner.state, labels: detector.labels,
-            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime))
+            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
+            online: learner?.snapshot)
     }
 
     /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
@@ -332,6 +339,8 @@ public final class StreamProcessor {
                 }
                 try restorable.restore(saved, nextFrame: frames, nextTime: nextFrameTime)
             }
+            // A state saved without online learning leaves the learner at its start (the shared model).
+            if let learner, let online = snapshot.online { try learner.restore(online) }
         } catch {
             try? runner.restore(initial)
             detector.reset()

@@ -35,6 +35,9 @@ public struct StateFile: Sendable, Equatable {
         for (i, stream) in streams.enumerated() {
             tensors.append(("s\(i).hidden", stream.gru.hidden))
             if let window = stream.gru.window { tensors.append(("s\(i).window", window)) }
+            if let online = stream.online {
+                for (key, tensor) in Self.onlineTensors(online) { tensors.append(("s\(i).online.\(key)", tensor)) }
+            }
         }
         let streamsJSON = Self.streamsJSON(streams)
         let metadata = [
@@ -77,6 +80,11 @@ public struct StateFile: Sendable, Equatable {
             let window = file.info("s\(i).window") == nil ? nil : try file.tensor("s\(i).window")
             tensors.append(hidden)
             if let window { tensors.append(window) }
+            var online: OnlineLearnerSnapshot?
+            if let o = object["online"] {
+                online = try Self.onlineSnapshot(o, file: file, index: i, name: "\(name): stream \(stream)")
+                tensors += Self.onlineTensors(online!).map(\.1)
+            }
             var detector: DetectorSnapshot?
             if let d = object["detector"] as? [String: Any] {
                 guard let kind = d["kind"] as? String, let raw = d["values"] as? [String: Any] else {
@@ -107,7 +115,7 @@ public struct StateFile: Sendable, Equatable {
             streams.append(
                 StreamStateSnapshot(
                     stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector,
-                    idleSince: idleSince))
+                    idleSince: idleSince, online: online))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
             throw StateFileError("\(name): checksum mismatch (the file is corrupt)")
@@ -146,6 +154,10 @@ public struct StateFile: Sendable, Equatable {
                 "\"name\":\(string(s.stream))", "\"labels\":[\(s.labels.map(string).joined(separator: ","))]",
             ]
             if let idle = s.idleSince { fields.append("\"idle_since_ms\":\(idle.millisecondsSinceEpoch)") }
+            if let o = s.online {
+                fields.append(
+                    "\"online\":{\"frames\":\(o.frames),\"steps\":\(o.steps),\"pending_states\":\(o.pendingStates)}")
+            }
             if let d = s.detector {
                 let values = d.values.sorted { $0.key < $1.key }.map {
                     "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]"

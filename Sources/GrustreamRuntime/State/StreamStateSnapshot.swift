@@ -13,10 +13,14 @@ public struct StreamStateSnapshot: Sendable, Equatable {
     /// When the stream was last open (its close, or the save that wrote it while open); nil while it is open.
     /// Kept states expire `StateKeeper.retentionSeconds` after it.
     public var idleSince: WallTime?
+    /// With `[model] online_learning`: the stream's learned weights and training state.
+    public var online: OnlineLearnerSnapshot?
 
     public init(
-        stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?, idleSince: WallTime? = nil
+        stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?, idleSince: WallTime? = nil,
+        online: OnlineLearnerSnapshot? = nil
     ) {
+        self.online = online
         self.stream = stream
         self.gru = gru
         self.labels = labels

@@ -19,16 +19,24 @@ public final class TrainingSession {
     /// Frames processed by `step` since the start of the epoch.
     private var framesThisEpoch = 0
 
-    public init(architecture: GRUArchitecture, options: TrainingOptions, maxBatch: Int, maxSteps: Int) {
-        self.options = options
+    public convenience init(architecture: GRUArchitecture, options: TrainingOptions, maxBatch: Int, maxSteps: Int) {
         var p = GRUParameters(architecture: architecture)
         p.initialise(seed: options.seed)
+        self.init(parameters: p, options: options, maxBatch: maxBatch, maxSteps: maxSteps)
+    }
+
+    /// Training that starts from `parameters` (fine-tuning, online learning). Every buffer a `step` of at most
+    /// `maxBatch` × `maxSteps` frames uses is allocated here.
+    public init(parameters p: GRUParameters, options: TrainingOptions, maxBatch: Int, maxSteps: Int) {
+        self.options = options
+        let architecture = p.architecture
         parameters = p
         best = p
         optimiser = TrainingOptimiser(kind: options.optimiser, learningRate: options.learningRate)
         optimiser.momentum = options.momentum
         optimiser.weightDecay = options.weightDecay
         optimiser.l1 = options.l1
+        optimiser.reserve(count: p.count)
         graph = GRUTrainingGraph(architecture: architecture, maxBatch: maxBatch, maxSteps: maxSteps)
         graph.dropout = options.dropout
         gradients = [Float](repeating: 0, count: p.count)
@@ -74,6 +82,23 @@ public final class TrainingSession {
     }
 
     public func finalState() -> [Float] { graph.finalState() }
+
+    /// The optimiser's step count and moments, to save a session mid-run.
+    public var optimiserState: (steps: Int, first: [Float], second: [Float]) {
+        (optimiser.stepCount, optimiser.moments.first, optimiser.moments.second)
+    }
+
+    /// Continue from saved parameters and optimiser state; false (nothing changed) when they do not fit.
+    public func restore(parameters values: [Float], steps: Int, first: [Float], second: [Float]) -> Bool {
+        guard values.count == parameters.count else { return false }
+        var restored = optimiser
+        guard restored.restore(stepCount: steps, first: first, second: second, count: values.count) else {
+            return false
+        }
+        optimiser = restored
+        parameters.values = values
+        return true
+    }
 
     public struct Summary {
         public var epochsRun = 0
