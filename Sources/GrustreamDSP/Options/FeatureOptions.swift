@@ -23,6 +23,7 @@ public struct FeatureOptions: Sendable, Equatable {
     public var raw = RawOptions()
     public var delta = DeltaOptions()
     public var normalisation = NormalisationOptions()
+    public var seasonal = SeasonalOptions()
 
     public init() {}
 
