@@ -14,7 +14,7 @@
 public final class FeatureExtractor {
     public let options: FeatureOptions
     /// Values per output frame.
-    public var dimension: Int { deltas.outputDimension }
+    public var dimension: Int { options.dimension }
     /// Frames of lookahead (deltas): a frame is emitted once `latencyFrames` later frames exist.
     public var latencyFrames: Int { deltas.latency }
     /// Interleaved input channels.
@@ -41,6 +41,8 @@ public final class FeatureExtractor {
     private let analyzer: FrameAnalyzer
     private let deltas: DeltaStage
     private let seasonal: SeasonalStage
+    /// [dimension] the vector and its remainders (`seasonal_keep_input`); empty otherwise.
+    private let withRemainders: UnsafeMutableBufferPointer<Float>
     private let normaliser: Normaliser
     /// Complete multi-channel samples received in this stream.
     private var samplesReceived = 0
@@ -68,16 +70,19 @@ public final class FeatureExtractor {
             baseDimension: options.channels * analyzer.outputCount, order: options.delta.order,
             window: options.delta.window)
         seasonal = SeasonalStage(
-            dimension: options.dimension, period: options.seasonal.period, searchFrames: options.seasonal.searchFrames,
+            dimension: options.decomposedDimension, period: options.seasonal.period, searchFrames: options.seasonal.searchFrames,
             smoothing: options.seasonal.smoothing, minCorrelation: options.seasonal.minCorrelation)
         normaliser = Normaliser(options: options.normalisation, dimension: options.dimension)
-        precondition(deltas.outputDimension == options.dimension)
+        precondition(deltas.outputDimension == options.decomposedDimension)
+        let keepInput = options.seasonal.isActive && options.seasonal.keepInput
+        withRemainders = .copy([Float](repeating: 0, count: keepInput ? options.dimension : 0))
     }
 
     deinit {
         ring.deallocate()
         frame.deallocate()
         base.deallocate()
+        withRemainders.deallocate()
     }
 
     /// Interleaved samples (count a multiple of `channels` is NOT required: partial frames are kept across calls).
@@ -232,9 +237,18 @@ public final class FeatureExtractor {
 
     @inline(__always)
     private func deliver(_ out: UnsafeMutableBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        if seasonal.isActive { seasonal.apply(out.baseAddress!) }
-        normaliser.apply(out.baseAddress!)
+        var vector = out
+        if withRemainders.count > 0 {
+            let d = out.count
+            withRemainders.baseAddress!.update(from: out.baseAddress!, count: d)
+            (withRemainders.baseAddress! + d).update(from: out.baseAddress!, count: d)
+            seasonal.apply(withRemainders.baseAddress! + d)
+            vector = withRemainders
+        } else if seasonal.isActive {
+            seasonal.apply(out.baseAddress!)
+        }
+        normaliser.apply(vector.baseAddress!)
         framesEmitted += 1
-        emit(UnsafeBufferPointer(out))
+        emit(UnsafeBufferPointer(vector))
     }
 }

@@ -146,3 +146,18 @@ struct SeasonalStageTests {
         _ = try FeatureExtractor(options: Self.options(period: 1 << 16))
     }
 }
+
+@Suite("trend + seasonal decomposition, keeping the input")
+struct SeasonalKeepInputTests {
+    @Test func theVectorComesWithItsRemainders() throws {
+        var options = SeasonalStageTests.options(search: 200)
+        options.seasonal.keepInput = true
+        let both = try FeatureExtractor.extract(SeasonalStageTests.series, options: options)
+        let remainders = try FeatureExtractor.extract(
+            SeasonalStageTests.series, options: SeasonalStageTests.options(search: 200)
+        ).values
+        #expect(both.dimension == 2)
+        #expect(stride(from: 0, to: both.values.count, by: 2).map { both.values[$0] } == SeasonalStageTests.series)
+        #expect(stride(from: 1, to: both.values.count, by: 2).map { both.values[$0] } == remainders)
+    }
+}

@@ -121,19 +121,20 @@ extension FeatureOptions {
                 "= \(seasonal.searchFrames) is out of range; expected ≥ 0 and ≤ \(Limits.maximumSeasonalSearchFrames)")
         }
         guard seasonal.isActive else { return }
-        let (ringValues, ringOverflow) = seasonal.ringFrames.multipliedReportingOverflow(by: dimension)
+        let (ringValues, ringOverflow) = seasonal.ringFrames.multipliedReportingOverflow(by: decomposedDimension)
         if ringOverflow || ringValues > Limits.maximumSeasonalValues {
             let key = seasonal.period > 0 ? "seasonal_period" : "seasonal_search_frames"
             throw fail(
                 key,
-                "gives rings of \(seasonal.ringFrames) frames × \(dimension) values; at most \(Limits.maximumSeasonalValues) values"
+                "gives rings of \(seasonal.ringFrames) frames × \(decomposedDimension) values; at most \(Limits.maximumSeasonalValues) values"
             )
         }
-        let (searchValues, searchOverflow) = seasonal.searchFrames.multipliedReportingOverflow(by: dimension)
+        let (searchValues, searchOverflow) = seasonal.searchFrames.multipliedReportingOverflow(
+            by: decomposedDimension)
         if seasonal.period == 0 && (searchOverflow || searchValues > Limits.maximumSeasonalSearchValues) {
             throw fail(
                 "seasonal_search_frames",
-                "= \(seasonal.searchFrames) frames × \(dimension) values; at most \(Limits.maximumSeasonalSearchValues) values"
+                "= \(seasonal.searchFrames) frames × \(decomposedDimension) values; at most \(Limits.maximumSeasonalSearchValues) values"
             )
         }
         guard seasonal.smoothing > 0, seasonal.smoothing <= 1 else {

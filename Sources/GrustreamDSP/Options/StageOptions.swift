@@ -203,6 +203,9 @@ public struct SeasonalOptions: Sendable, Equatable {
     public var smoothing: Double = 0.25
     /// The autocorrelation a found period must exceed. `features.seasonal_min_correlation`.
     public var minCorrelation: Double = 0.3
+    /// Output the vector followed by its remainders (twice the values) instead of the remainders alone.
+    /// `features.seasonal_keep_input`.
+    public var keepInput: Bool = false
     public init() {}
 
     public var isActive: Bool { period > 0 || searchFrames > 0 }

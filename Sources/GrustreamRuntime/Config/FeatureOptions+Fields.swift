@@ -93,6 +93,7 @@ extension FeatureOptions {
         .number(
             "seasonal_min_correlation", \.seasonal.minCorrelation, "autocorrelation a found period must exceed",
             .within(0, 0.999)),
+        .bool("seasonal_keep_input", \.seasonal.keepInput, "output the vector and its remainders (twice the values)"),
     ]
 
     /// Decode a `[features]` table: preset from `convention` + `kind` at `sample_rate` (default `defaultRate`),

@@ -62,10 +62,11 @@ public struct TrainingFeatures {
         undecomposed.seasonal = SeasonalOptions()
         undecomposed.normalisation = NormalisationOptions()
         let plain = try TrainingFeatures(pipeline: pipeline, features: undecomposed).extract(samples)
-        let frames = min(plain.count / max(dimension, 1), seasonal.searchFrames)
+        let plainDimension = max(undecomposed.dimension, 1)
+        let frames = min(plain.count / plainDimension, seasonal.searchFrames)
         let period = plain.withUnsafeBufferPointer {
             SeasonalStage.detectPeriod(
-                $0, frames: frames, dimension: dimension, maxPeriod: seasonal.searchFrames / 2,
+                $0, frames: frames, dimension: plainDimension, maxPeriod: seasonal.searchFrames / 2,
                 minCorrelation: seasonal.minCorrelation)
         }
         extractor.presetSeasonalPeriod(period)
