@@ -4,7 +4,8 @@
 /// [t·hop − pad, t·hop − pad + frameLength), pad = frameLength/2 with `edges = "center"`, else 0; samples before
 /// the stream start are zeros) is computed from the ring only once its last sample has arrived, so every frame
 /// sees the same samples in the same order whatever the chunking: the output is bit-identical for any split of
-/// the input. Then deltas (latency `latencyFrames`) and normalisation. Nothing is allocated per frame.
+/// the input. Then deltas (latency `latencyFrames`), the trend + seasonal decomposition (`SeasonalStage`) and
+/// normalisation. Nothing is allocated per frame.
 ///
 /// `finish` ends the stream: with `center`, the frames overlapping frameLength/2 zeros after the end are produced
 /// (librosa `center=True, pad_mode="constant"`); a trailing partial multi-channel sample is dropped; the delta
@@ -13,7 +14,7 @@
 public final class FeatureExtractor {
     public let options: FeatureOptions
     /// Values per output frame.
-    public var dimension: Int { deltas.outputDimension }
+    public var dimension: Int { options.dimension }
     /// Frames of lookahead (deltas): a frame is emitted once `latencyFrames` later frames exist.
     public var latencyFrames: Int { deltas.latency }
     /// Interleaved input channels.
@@ -39,6 +40,9 @@ public final class FeatureExtractor {
     private let base: UnsafeMutableBufferPointer<Float>
     private let analyzer: FrameAnalyzer
     private let deltas: DeltaStage
+    private let seasonal: SeasonalStage
+    /// [dimension] the vector and its remainders (`seasonal_keep_input`); empty otherwise.
+    private let withRemainders: UnsafeMutableBufferPointer<Float>
     private let normaliser: Normaliser
     /// Complete multi-channel samples received in this stream.
     private var samplesReceived = 0
@@ -65,14 +69,20 @@ public final class FeatureExtractor {
         deltas = DeltaStage(
             baseDimension: options.channels * analyzer.outputCount, order: options.delta.order,
             window: options.delta.window)
+        seasonal = SeasonalStage(
+            dimension: options.decomposedDimension, period: options.seasonal.period, searchFrames: options.seasonal.searchFrames,
+            smoothing: options.seasonal.smoothing, minCorrelation: options.seasonal.minCorrelation)
         normaliser = Normaliser(options: options.normalisation, dimension: options.dimension)
-        precondition(deltas.outputDimension == options.dimension)
+        precondition(deltas.outputDimension == options.decomposedDimension)
+        let keepInput = options.seasonal.isActive && options.seasonal.keepInput
+        withRemainders = .copy([Float](repeating: 0, count: keepInput ? options.dimension : 0))
     }
 
     deinit {
         ring.deallocate()
         frame.deallocate()
         base.deallocate()
+        withRemainders.deallocate()
     }
 
     /// Interleaved samples (count a multiple of `channels` is NOT required: partial frames are kept across calls).
@@ -152,10 +162,29 @@ public final class FeatureExtractor {
         resetStream()
     }
 
-    /// Forget the stream: samples, pending frames, delta history, running normalisation; `framesEmitted` = 0.
+    /// Forget the stream: samples, pending frames, delta history, decomposition, running normalisation;
+    /// `framesEmitted` = 0.
     public func reset() {
         resetStream()
         framesEmitted = 0
+    }
+
+    /// The decomposition's period in frames: the one given, or the one found (0 while searching, or none found).
+    public var seasonalPeriod: Int { seasonal.period }
+
+    /// Starts the next stream with the decomposition's period already known (see `SeasonalStage.preset`): what
+    /// `grustream train` does with the period it found in its data. Ignored when the decomposition is off.
+    public func presetSeasonalPeriod(_ period: Int) {
+        guard seasonal.isActive else { return }
+        seasonal.preset(period: period)
+        presetPeriod = period
+    }
+    private var presetPeriod: Int?
+
+    /// Undoes `presetSeasonalPeriod`: the next stream searches for its period again.
+    public func clearSeasonalPreset() {
+        presetPeriod = nil
+        seasonal.reset()
     }
 
     private func resetStream() {
@@ -163,6 +192,7 @@ public final class FeatureExtractor {
         nextChannel = 0
         nextFrame = 0
         deltas.reset()
+        if let presetPeriod { seasonal.preset(period: presetPeriod) } else { seasonal.reset() }
         normaliser.reset()
     }
 
@@ -207,8 +237,18 @@ public final class FeatureExtractor {
 
     @inline(__always)
     private func deliver(_ out: UnsafeMutableBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        normaliser.apply(out.baseAddress!)
+        var vector = out
+        if withRemainders.count > 0 {
+            let d = out.count
+            withRemainders.baseAddress!.update(from: out.baseAddress!, count: d)
+            (withRemainders.baseAddress! + d).update(from: out.baseAddress!, count: d)
+            seasonal.apply(withRemainders.baseAddress! + d)
+            vector = withRemainders
+        } else if seasonal.isActive {
+            seasonal.apply(out.baseAddress!)
+        }
+        normaliser.apply(vector.baseAddress!)
         framesEmitted += 1
-        emit(UnsafeBufferPointer(out))
+        emit(UnsafeBufferPointer(vector))
     }
 }

@@ -18,6 +18,15 @@ extension FeatureOptions {
         public static let maximumCMVNWindowFrames = 100_000
         /// `cmvn_window` × feature dimension: 2^24 values (64 MiB).
         public static let maximumCMVNValues = 1 << 24
+        /// `seasonal_period` frames.
+        public static let maximumSeasonalPeriodFrames = 1 << 16
+        /// `seasonal_search_frames`.
+        public static let maximumSeasonalSearchFrames = 1 << 14
+        /// The seasonal rings (period, or half the search, × feature dimension): 2^20 values (12 MiB).
+        public static let maximumSeasonalValues = 1 << 20
+        /// `seasonal_search_frames` × feature dimension: 2^16 values kept, and the one-off period search costs at
+        /// most 2^16 × 2^13 multiply-adds.
+        public static let maximumSeasonalSearchValues = 1 << 16
         /// Values per feature vector.
         public static let maximumDimension = 1 << 16
         /// `norm_std` values: at least this (a smaller one magnifies its feature past any trained range, and a
@@ -85,6 +94,7 @@ extension FeatureOptions {
                 )
             }
         }
+        try checkSeasonalLimits(fail)
         if normalisation.mode == .global {
             if let bad = normalisation.mean.firstIndex(where: { !$0.isFinite }) {
                 throw fail(
@@ -96,6 +106,50 @@ extension FeatureOptions {
                     "norm_std[\(bad)]",
                     "= \(normalisation.std[bad]) is out of range; expected ≥ \(smallest) and ≤ \(1 / smallest)")
             }
+        }
+    }
+
+    private func checkSeasonalLimits(_ fail: (String, String) -> FeatureConfigError) throws {
+        guard seasonal.period >= 0, seasonal.period <= Limits.maximumSeasonalPeriodFrames else {
+            throw fail(
+                "seasonal_period",
+                "= \(seasonal.period) is out of range; expected ≥ 0 and ≤ \(Limits.maximumSeasonalPeriodFrames) frames")
+        }
+        guard seasonal.searchFrames >= 0, seasonal.searchFrames <= Limits.maximumSeasonalSearchFrames else {
+            throw fail(
+                "seasonal_search_frames",
+                "= \(seasonal.searchFrames) is out of range; expected ≥ 0 and ≤ \(Limits.maximumSeasonalSearchFrames)")
+        }
+        guard seasonal.isActive else { return }
+        let (ringValues, ringOverflow) = seasonal.ringFrames.multipliedReportingOverflow(by: decomposedDimension)
+        if ringOverflow || ringValues > Limits.maximumSeasonalValues {
+            let key = seasonal.period > 0 ? "seasonal_period" : "seasonal_search_frames"
+            throw fail(
+                key,
+                "gives rings of \(seasonal.ringFrames) frames × \(decomposedDimension) values; at most \(Limits.maximumSeasonalValues) values"
+            )
+        }
+        let (searchValues, searchOverflow) = seasonal.searchFrames.multipliedReportingOverflow(
+            by: decomposedDimension)
+        if seasonal.period == 0 && (searchOverflow || searchValues > Limits.maximumSeasonalSearchValues) {
+            throw fail(
+                "seasonal_search_frames",
+                "= \(seasonal.searchFrames) frames × \(decomposedDimension) values; at most \(Limits.maximumSeasonalSearchValues) values"
+            )
+        }
+        guard seasonal.smoothing > 0, seasonal.smoothing <= 1 else {
+            throw fail("seasonal_smoothing", "= \(seasonal.smoothing) is out of range; expected > 0 and ≤ 1")
+        }
+        guard seasonal.minCorrelation >= 0, seasonal.minCorrelation < 1 else {
+            throw fail("seasonal_min_correlation", "= \(seasonal.minCorrelation) is out of range; expected ≥ 0 and < 1")
+        }
+        if seasonal.period == 1 {
+            throw fail("seasonal_period", "= 1 is out of range; expected 0 (none) or ≥ 2 frames")
+        }
+        if seasonal.period == 0 && seasonal.searchFrames < 6 {
+            throw fail(
+                "seasonal_search_frames",
+                "= \(seasonal.searchFrames) is too short to find a period; expected 0 (off) or ≥ 6 frames")
         }
     }
 }

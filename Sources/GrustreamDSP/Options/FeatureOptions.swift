@@ -23,6 +23,7 @@ public struct FeatureOptions: Sendable, Equatable {
     public var raw = RawOptions()
     public var delta = DeltaOptions()
     public var normalisation = NormalisationOptions()
+    public var seasonal = SeasonalOptions()
 
     public init() {}
 
@@ -65,8 +66,11 @@ public struct FeatureOptions: Sendable, Equatable {
         case .raw: return 1
         }
     }
-    /// Values per output vector: channels × per-channel values × (1 + delta order).
-    public var dimension: Int { channels * baseDimensionPerChannel * (1 + delta.order) }
+    /// Values per vector before the decomposition: channels × per-channel values × (1 + delta order).
+    public var decomposedDimension: Int { channels * baseDimensionPerChannel * (1 + delta.order) }
+    /// Values per output vector: `decomposedDimension`, twice that with `seasonal_keep_input` (the vector, then
+    /// its remainders).
+    public var dimension: Int { decomposedDimension * (seasonal.isActive && seasonal.keepInput ? 2 : 1) }
 
     /// Whole samples in `milliseconds` at `rate`; `Int.max` when that is not a representable count.
     static func samples(_ milliseconds: Double, _ rate: Double) -> Int {

@@ -189,3 +189,26 @@ public struct NormalisationOptions: Sendable, Equatable {
 }
 
 public enum NormalisationMode: String, Sendable, CaseIterable { case none, global, sliding }
+
+/// Online trend + seasonal decomposition of the vectors (after deltas, before normalisation; see `SeasonalStage`):
+/// each value becomes its remainder. Off unless `period` or `searchFrames` is set.
+public struct SeasonalOptions: Sendable, Equatable {
+    /// The period in frames (0 = none given). `features.seasonal_period`.
+    public var period: Int = 0
+    /// With no period given: find it from the first this many frames (lags 2 ... half of it), which pass through
+    /// unchanged meanwhile (0 = off). `features.seasonal_search_frames`.
+    public var searchFrames: Int = 0
+    /// α of the seasonal estimate's exponential average, per phase (1 = the last period only).
+    /// `features.seasonal_smoothing`.
+    public var smoothing: Double = 0.25
+    /// The autocorrelation a found period must exceed. `features.seasonal_min_correlation`.
+    public var minCorrelation: Double = 0.3
+    /// Output the vector followed by its remainders (twice the values) instead of the remainders alone.
+    /// `features.seasonal_keep_input`.
+    public var keepInput: Bool = false
+    public init() {}
+
+    public var isActive: Bool { period > 0 || searchFrames > 0 }
+    /// Frames of each ring: the period, or the longest period the search can find.
+    public var ringFrames: Int { period > 0 ? period : searchFrames / 2 }
+}

@@ -82,6 +82,18 @@ extension FeatureOptions {
             .within(1, Double(Limits.maximumCMVNWindowFrames))),
         .bool("cmvn_variance", \.normalisation.normaliseVariance, "sliding CMVN also divides by the std"),
         .number("cmvn_variance_floor", \.normalisation.varianceFloor, "sliding CMVN variance floor", .positive),
+        .integer(
+            "seasonal_period", \.seasonal.period, "trend + seasonal decomposition: period, frames (0: none)",
+            .within(0, Double(Limits.maximumSeasonalPeriodFrames))),
+        .integer(
+            "seasonal_search_frames", \.seasonal.searchFrames,
+            "no seasonal_period: find it from this many first frames (0: off)",
+            .within(0, Double(Limits.maximumSeasonalSearchFrames))),
+        .number("seasonal_smoothing", \.seasonal.smoothing, "seasonal estimate's EMA factor", .positive(upTo: 1)),
+        .number(
+            "seasonal_min_correlation", \.seasonal.minCorrelation, "autocorrelation a found period must exceed",
+            .within(0, 0.999)),
+        .bool("seasonal_keep_input", \.seasonal.keepInput, "output the vector and its remainders (twice the values)"),
     ]
 
     /// Decode a `[features]` table: preset from `convention` + `kind` at `sample_rate` (default `defaultRate`),

@@ -9,7 +9,7 @@ public enum PredictTraining {
     /// Features of each recording, [frames, dimension], not normalised.
     public static func loadRecordings(_ paths: [String], features: TrainingFeatures) throws -> [[Float]] {
         try expand(paths).map { path in
-            let values = features.extract(try features.readSamples(path))
+            let values = try features.extractForTraining(try features.readSamples(path))
             guard values.count / features.dimension > 4 else { throw TrainingError("\(path): too short for training") }
             return values
         }

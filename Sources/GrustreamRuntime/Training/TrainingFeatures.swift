@@ -51,6 +51,34 @@ public struct TrainingFeatures {
         return values
     }
 
+    /// Features of a recording to train a predictor on: as `extract`, except that a decomposition searching for its
+    /// period (`seasonal_search_frames`) finds it in this recording's first frames, as the stream will, and then
+    /// decomposes the recording with it from its first frame (what the stream's stage has done once it has found
+    /// the period and replayed those frames). So the network learns from the remainders the stream will give it.
+    public func extractForTraining(_ samples: [Float]) throws -> [Float] {
+        let seasonal = options.seasonal
+        guard seasonal.period == 0, seasonal.searchFrames > 0 else { return extract(samples) }
+        var undecomposed = options
+        undecomposed.seasonal = SeasonalOptions()
+        undecomposed.normalisation = NormalisationOptions()
+        let plain = try TrainingFeatures(pipeline: pipeline, features: undecomposed).extract(samples)
+        let plainDimension = max(undecomposed.dimension, 1)
+        let frames = min(plain.count / plainDimension, seasonal.searchFrames)
+        let period = plain.withUnsafeBufferPointer {
+            SeasonalStage.detectPeriod(
+                $0, frames: frames, dimension: plainDimension, maxPeriod: seasonal.searchFrames / 2,
+                minCorrelation: seasonal.minCorrelation)
+        }
+        extractor.presetSeasonalPeriod(period)
+        defer { extractor.clearSeasonalPreset() }
+        return extract(samples)
+    }
+
+    private init(pipeline: PipelineConfig, features: FeatureOptions) throws {
+        self.pipeline = pipeline
+        extractor = try FeatureExtractor(options: features)
+    }
+
     /// Decode a recording into interleaved samples at the pipeline's rate: audio kinds are downmixed to mono,
     /// sensor kinds keep `options.channels` channels. CSV (`.csv`, or `source.format = "csv"`) and JSON Lines
     /// (`.jsonl`, or `source.format = "jsonl"`): decoded as `run` decodes them (`readTextFrames`); `.wav`: WAV;
