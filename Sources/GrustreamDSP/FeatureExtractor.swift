@@ -70,7 +70,8 @@ public final class FeatureExtractor {
             baseDimension: options.channels * analyzer.outputCount, order: options.delta.order,
             window: options.delta.window)
         seasonal = SeasonalStage(
-            dimension: options.decomposedDimension, period: options.seasonal.period, searchFrames: options.seasonal.searchFrames,
+            dimension: options.decomposedDimension, period: options.seasonal.period,
+            searchFrames: options.seasonal.searchFrames,
             smoothing: options.seasonal.smoothing, minCorrelation: options.seasonal.minCorrelation)
         normaliser = Normaliser(options: options.normalisation, dimension: options.dimension)
         precondition(deltas.outputDimension == options.decomposedDimension)

@@ -48,7 +48,9 @@ enum FuzzDecoders {
         input.payload.withUnsafeBytes { whole.decode($0) { wholeSamples.append(contentsOf: $0) } }
         var streamed = PCMDecoder(format: format)
         var streamedSamples: [Float] = []
-        inChunks(input.payload, of: input.chunkSize(2)) { streamed.decode($0) { streamedSamples.append(contentsOf: $0) } }
+        inChunks(input.payload, of: input.chunkSize(2)) {
+            streamed.decode($0) { streamedSamples.append(contentsOf: $0) }
+        }
         if !sameBits(wholeSamples, streamedSamples) {
             fuzzFailure("pcm \(encoding): \(wholeSamples.count) samples whole, \(streamedSamples.count) streamed")
         }

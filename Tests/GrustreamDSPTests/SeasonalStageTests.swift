@@ -87,7 +87,8 @@ struct SeasonalStageTests {
     @Test func findsThePeriodOfSyntheticSeries() {
         func detect(_ x: [Float]) -> Int {
             x.withUnsafeBufferPointer {
-                SeasonalStage.detectPeriod($0, frames: x.count, dimension: 1, maxPeriod: x.count / 2, minCorrelation: 0.3)
+                SeasonalStage.detectPeriod(
+                    $0, frames: x.count, dimension: 1, maxPeriod: x.count / 2, minCorrelation: 0.3)
             }
         }
         let n = Self.noise(600, sigma: 0.1, seed: 3)

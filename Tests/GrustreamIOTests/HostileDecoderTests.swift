@@ -37,7 +37,9 @@ struct HostileDecoderTests {
         #expect(decoder.framesDecoded == 100_001)
         #expect(decoder.badFrames.count == 100_000)
         #expect(emitted.count == 100_001 * channels)
-        #expect((0..<100_001).allSatisfy { frame in (0..<channels).allSatisfy { emitted[frame * channels + $0] == good[$0] } })
+        #expect(
+            (0..<100_001).allSatisfy { frame in (0..<channels).allSatisfy { emitted[frame * channels + $0] == good[$0] }
+            })
     }
 
     @Test func channelCountBeyondTheLimitIsRefusedBeforeAnySample() {
