@@ -15,27 +15,11 @@ struct TimeSeriesSocketTests {
     @Test func eachProducersRowsKeepTheirTimestamps() throws {
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
         try SensorFixture.writeModel(to: temp.appendingPathComponent("predictor.safetensors"))
-        let pipeline = temp.appendingPathComponent("socket.toml")
-        try """
-        [source]
-        kind = "unix"
-        path = "sensors.sock"
-        format = "jsonl"
-        rate = 100
-        channels = 3
-        buffer_seconds = 10
-        [model]
-        path = "predictor.safetensors"
-        [detector]
-        kind = "anomaly"
-        error_mean = -6
-        error_std = 1
-        scores = true
-        [runtime]
-        stats_interval_s = 0.1
-        """.write(to: pipeline, atomically: true, encoding: .utf8)
+        let pipeline = try SensorFixture.writePipeline(
+            "socket.toml", in: temp, source: "kind = \"unix\"\npath = \"sensors.sock\"\nbuffer_seconds = 10",
+            format: "jsonl", detector: "scores = true", runtime: "stats_interval_s = 0.1")
         let socket = temp.appendingPathComponent("sensors.sock").path
-        let daemon = try SpawnedTool(["run", pipeline.path, "--log-level", "error"])
+        let daemon = try SpawnedTool(["run", pipeline, "--log-level", "error"])
         #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
         let rows = 300
         // Producer n: rows 10 s + n ms apart, irregularly (every 5th row 3 s later), as RFC 3339 strings.
