@@ -61,6 +61,8 @@ struct EventsEncoderTests {
         stats.xruns = 1
         stats.badFrames = 2
         stats.stateResets = 3
+        stats.badRequests = 6
+        stats.refusedProducers = 7
         stats.clients = 4
         stats.droppedClients = 5
         stats.latencyP50Microseconds = 120.5
@@ -68,7 +70,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(.stats(stream: "s", t: t, stats, time: fixedTime)))
                 == #"{"class":"STATS","# + header
-                + #""frames":1000,"events":3,"dropped_samples":16,"xruns":1,"bad_frames":2,"state_resets":3,"clients":4,"#
+                + #""frames":1000,"events":3,"dropped_samples":16,"xruns":1,"bad_frames":2,"state_resets":3,"#
+                + #""bad_requests":6,"refused_producers":7,"clients":4,"#
                 + #""dropped_clients":5,"latency_p50_us":120.5,"latency_p99_us":800.0}"#)
         #expect(
             text(line(.error(stream: "s", t: t, message: "ring overflow", time: fixedTime)))

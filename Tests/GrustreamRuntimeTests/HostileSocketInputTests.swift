@@ -126,6 +126,8 @@ struct HostileSocketInputTests {
         daemon.signal(SIGTERM)
         let result = daemon.finish()
         #expect(result.status == 0, "\(result.stderr)")
+        let finalStats = (other.readUntilClosed() ?? []).last { $0.contains(#""class":"STATS""#) }
+        #expect(finalStats?.contains(#""bad_requests":1,"#) == true, "\(finalStats ?? "no STATS")")
         #expect(
             result.stderr.contains(
                 "1 socket client request line(s) refused (each got an ERROR line), the last: bad request: UTF-16 "

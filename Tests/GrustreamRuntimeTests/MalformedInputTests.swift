@@ -72,7 +72,8 @@ struct MalformedInputTests {
     }
 
     /// A live producer sending only bad lines: counted in STATS, one `ERROR` event (rate-limited: at most one per
-    /// stream per 10 s), a log line; the daemon keeps serving a good producer.
+    /// stream per 10 s), a log line; a producer taking its name is refused (`refused_producers`); the daemon keeps
+    /// serving a good producer.
     @Test func aLiveStreamReportsItsBadLinesAndKeepsGoing() throws {
         let socket = temp.appendingPathComponent("sensors.sock").path
         let daemon = try SpawnedTool([
@@ -84,6 +85,12 @@ struct MalformedInputTests {
         let garbage = Array(("stream bad\n" + String(repeating: "2014-07-01 00:00:00,10844\n", count: 50)).utf8)
         _ = garbage.withUnsafeBytes { send(bad, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         #expect(daemon.waitForOutput { $0.contains("\"bad_frames\":50,") }, "\(daemon.outputSoFar)")
+        // A second producer naming the stream the first one holds is refused, and counted in STATS.
+        let impostor = connectUnix(socket)
+        let naming = Array("stream bad\n1,2,3\n".utf8)
+        _ = naming.withUnsafeBytes { send(impostor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        #expect(daemon.waitForOutput { $0.contains("\"refused_producers\":1,") }, "\(daemon.outputSoFar)")
+        close(impostor)
         let good = connectUnix(socket)
         let frames = Array(("stream good\n" + SensorFixture.csv(phase: 0)).utf8)
         _ = frames.withUnsafeBytes { send(good, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -158,6 +158,10 @@ extension Event {
         public var badFrames = 0
         /// Hidden states found non-finite and reset to the zero state.
         public var stateResets = 0
+        /// Socket clients' request lines refused (each answered with an `ERROR` line).
+        public var badRequests = 0
+        /// Socket-source producers refused (a stream name in use, a WAV header of another format, too many).
+        public var refusedProducers = 0
         public var clients = 0
         public var droppedClients = 0
         /// Median processing latency of a frame, in microseconds.
@@ -167,8 +171,8 @@ extension Event {
         public init() {}
     }
 
-    /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `state_resets`, `clients`,
-    /// `dropped_clients`, `latency_p50_us`, `latency_p99_us`.
+    /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `state_resets`, `bad_requests`,
+    /// `refused_producers`, `clients`, `dropped_clients`, `latency_p50_us`, `latency_p99_us`.
     public static func stats(stream: String, t: Double, _ s: Stats, time: WallTime = .now()) -> Event {
         Event(
             kind: .stats, stream: stream, t: t, time: time,
@@ -176,7 +180,8 @@ extension Event {
                 Field("frames", .integer(s.frames)), Field("events", .integer(s.events)),
                 Field("dropped_samples", .integer(s.droppedSamples)), Field("xruns", .integer(s.xruns)),
                 Field("bad_frames", .integer(s.badFrames)), Field("state_resets", .integer(s.stateResets)),
-                Field("clients", .integer(s.clients)),
+                Field("bad_requests", .integer(s.badRequests)),
+                Field("refused_producers", .integer(s.refusedProducers)), Field("clients", .integer(s.clients)),
                 Field("dropped_clients", .integer(s.droppedClients)),
                 Field("latency_p50_us", .double(s.latencyP50Microseconds)),
                 Field("latency_p99_us", .double(s.latencyP99Microseconds)),

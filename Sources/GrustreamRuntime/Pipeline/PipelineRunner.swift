@@ -310,6 +310,8 @@ public final class PipelineRunner: @unchecked Sendable {
             counters.badFrames + badFeatureFramesOfClosedStreams
             + processors.values.reduce(0) { $0 + $1.badFeatureFrames }
         s.stateResets = stateResetsOfClosedStreams + processors.values.reduce(0) { $0 + $1.stateResets }
+        s.badRequests = bus.publishers.reduce(0) { $0 + (($1 as? UnixSocketPublisher)?.badRequests ?? 0) }
+        s.refusedProducers = (source as? UnixSocketSource)?.connectionsRefused ?? 0
         s.clients = bus.clientCount
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)
