@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // grustream: streaming audio/sensor features (FFTW) → stateful GRU → events.
-// Module map: ../shared/STYLE.md "Shape". C only in the system-library targets.
+// One target per concern (README "Development"); C only in the system-library targets.
 import PackageDescription
 
 /// The numeric kernels (FFT framing, filter banks, GRU steps) are compiled with -O in debug builds too:

@@ -23,7 +23,7 @@ Per recording and model it writes:
   `<wav>_<model>_chunk_scores.npy` [chunks, 2] raw and decoded score per 2048-byte chunk (Precise engine path)
 `sonopy_filterbank_16k_20_257.npy` [20, 257] (sonopy.filterbanks(16000, 20, 257)),
 and `manifest.json` with library versions, parameters, peaks and trigger times (chunk ends, seconds).
-Run from the repository root: `python3 scripts/make-precise-goldens.py [--material /work/shared/precise]`.
+Run from the repository root: `python3 scripts/make-precise-goldens.py [--material DIR]` (DIR: Precise's models and recordings).
 """
 import argparse
 import json

@@ -25,7 +25,7 @@ struct Grustream: ParsableCommand {
         ]
     )
 
-    /// As ParsableCommand's, but usage errors exit with status 2 (DESIGN.md), not ArgumentParser's 64.
+    /// As ParsableCommand's, but usage errors exit with status 2 (README "Commands"), not ArgumentParser's 64.
     static func main() {
         do {
             var command = try parseAsRoot()

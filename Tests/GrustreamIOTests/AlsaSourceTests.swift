@@ -3,7 +3,7 @@ import Foundation
 import GrustreamIO
 import Testing
 
-/// Real `snd_pcm_readi` through ALSA's `file` plugin (see TESTING.md), configuration loaded in-process.
+/// Real `snd_pcm_readi` through ALSA's `file` plugin (a capture PCM whose `infile` is a raw file), configuration loaded in-process.
 @Suite("ALSA capture")
 struct AlsaSourceTests {
     static func configuration(input: String, rate: Int = 16000, channels: Int = 1) -> String {

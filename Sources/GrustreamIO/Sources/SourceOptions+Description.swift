@@ -1,4 +1,4 @@
-// Every option printed at start-up (STYLE.md "Options with their defaults"): one line per source.
+// Every option printed at start-up, with its default and meaning: one line per source.
 
 extension AlsaSource.Options: CustomStringConvertible {
     public var description: String {

@@ -9,7 +9,7 @@
 /// The multiply-add: with `GRUSTREAM_FMA` defined (set it only with a target CPU that has FMA, e.g.
 /// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DGRUSTREAM_FMA`) a fused `addProduct`; otherwise
 /// `acc += a * b`, a multiply then an add (Swift never contracts them; `addProduct` without FMA in the target
-/// would be libm `fmaf` calls, STYLE.md). Each build is exact with itself; the two differ in the last bits.
+/// would be libm `fmaf` calls). Each build is exact with itself; the two differ in the last bits.
 enum GRUKernels {
     typealias Vector = SIMD16<Float>
 

@@ -1,6 +1,6 @@
 import Glibc
 
-/// One event of the ⚓ Events contract (DESIGN.md): a `class`, the stream it belongs to, the wall clock,
+/// One event of the events contract (README "Events"): a `class`, the stream it belongs to, the wall clock,
 /// the stream time, and the kind's fields in the order they are printed. `EventEncoder` writes it as one
 /// JSON line.
 public struct Event: Sendable, Equatable {
