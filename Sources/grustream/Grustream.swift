@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import GrustreamRuntime
 
+/// The release version (`grustream --version`; scripts/package names the Debian package after it).
+let grustreamVersion = "0.1.0"
+
 @main
 struct Grustream: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +14,7 @@ struct Grustream: ParsableCommand {
             Exit status: 0 success, 1 runtime failure, 2 bad usage, configuration, model or input (one line on stderr).
             Quick start: `grustream run` runs the embedded demo pipeline; `grustream <command> --help` explains each command.
             """,
+        version: grustreamVersion,
         subcommands: [
             RunCommand.self,
             CheckCommand.self,
