@@ -33,6 +33,7 @@ let package = Package(
         // C at the edges: system libraries found through pkg-config.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
         .systemLibrary(name: "CLibFuzzer"),
 
@@ -40,8 +41,8 @@ let package = Package(
         .target(name: "GrustreamDSP", dependencies: ["CFFTW"], swiftSettings: optimisedEvenInDebug),
         // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
         .target(name: "GrustreamNeural", exclude: ["README.md"], swiftSettings: optimisedEvenInDebug),
-        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
-        .target(name: "GrustreamIO", dependencies: ["CALSA"], swiftSettings: uncheckedExclusivityInRelease),
+        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
+        .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
         // Pipeline config, detectors, events, publishers, systemd glue.
         .target(
             name: "GrustreamRuntime",

@@ -65,7 +65,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
                     + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
             )
         }
-        if Int(features.sampleRate) != config.source.rate && config.source.format != .wav {
+        let convertsAudio = SourceFactory.audioTarget(features) != nil && config.source.format != .csv
+            && config.source.format != .jsonl
+        if Int(features.sampleRate) != config.source.rate && config.source.format != .wav && !convertsAudio {
             throw PipelineConfigError(
                 "\(pipelineFile): source.rate = \(config.source.rate) Hz, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate\(table.contains { $0.0 == "sample_rate" } ? "" : ", the preset default")); resample the input or change one of them"
             )
