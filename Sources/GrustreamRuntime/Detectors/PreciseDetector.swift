@@ -29,7 +29,7 @@ public struct PreciseOptions: Sendable, Equatable {
 /// then (events come at most one hop late, stamped with the chunk's end). `flush(throughSample:)` evaluates the
 /// chunks up to a known stream end. `DETECTION`: `end` = end of the firing chunk, `start` = start of the first hot
 /// chunk of the run that led to it; `score` = the firing chunk's score; `threshold` = 1 − sensitivity.
-/// `withScores` lends [raw, decoded] of the newest frame (`scoreNames`).
+/// `withScores` lends [raw, decoded] of the newest frame, the `SCORES` fields `raw` and `decoded` (`scoreFields`).
 public final class PreciseDetector: Detector {
     public let labels: [String]
     public let options: PreciseOptions
@@ -38,8 +38,8 @@ public final class PreciseDetector: Detector {
     public let hopSamples: Int
     public let frameSamples: Int
     public let initialRawScore: Float
-    /// Names of the values `withScores` lends.
-    public let scoreNames = ["raw", "decoded"]
+    /// Names of the values `withScores` lends: `SCORES` carries them as top-level fields.
+    public let scoreFields = ["raw", "decoded"]
     private var trigger: PreciseTrigger
     private let chunkSamples: Int
     /// [raw, decoded] of the newest frame.

@@ -136,7 +136,7 @@ extension Event {
         time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
-        if labels.isEmpty && names.count == scores.count && !names.isEmpty {
+        if names.count == scores.count && !names.isEmpty {
             fields = zip(names, scores).map { Field($0, .float($1)) }
         } else if labels.isEmpty && scores.count == 1 {
             fields.append(Field("score", .float(scores[0])))

@@ -27,7 +27,8 @@ public final class StreamProcessor {
     let learner: OnlineLearner?
     let detector: Detector
     let bus: PublisherGroup
-    /// Publish a `SCORES` line per frame.
+    /// Publish a `SCORES` line per frame to every sink (`[detector] scores`); without it, only to the socket clients
+    /// that asked for them (`PublisherGroup.scoresWatched`).
     let scoresEnabled: Bool
     /// The detector's `scoreFields`, kept so the per-frame path builds no array.
     let scoreFields: [String]
@@ -282,11 +283,12 @@ public final class StreamProcessor {
                 output: UnsafeBufferPointer(start: output, count: o))
             let ts = timestamp(ofFrame: frames)
             detector.process(frame) { event in publish(event, at: end, ts: ts) }
-            if scoresEnabled {
+            if scoresEnabled || bus.scoresWatched {
+                let onlyWatchers = !scoresEnabled
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts)
+                        scores: scores, ts: ts, onlyWatchers: onlyWatchers)
                 }
             }
             frames += 1

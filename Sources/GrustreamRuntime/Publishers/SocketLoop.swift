@@ -91,6 +91,7 @@ final class SocketLoop {
         clients.removeAll()
         if listenFD >= 0 { stopListening() }
         handoff.state.withLock { $0.clientCount = 0 }
+        handoff.scoreWatchers.store(0, ordering: .relaxed)
     }
 
     private func buildPollSet() {
@@ -128,6 +129,13 @@ final class SocketLoop {
         deadClients.removeAll(keepingCapacity: true)
         let count = clients.count
         handoff.state.withLock { $0.clientCount = count }
+        countScoreWatchers()
+    }
+
+    /// `Handoff.scoreWatchers` after a client came, went or changed its filter.
+    private func countScoreWatchers() {
+        let watching = clients.reduce(0) { $0 + ($1.watch.accepts(.scores) ? 1 : 0) }
+        handoff.scoreWatchers.store(watching, ordering: .relaxed)
     }
 
     private func acceptClients() {
@@ -178,6 +186,7 @@ final class SocketLoop {
         guard !line.isEmpty, !client.closeAfterFlush else { return }
         do {
             client.watch = try WatchRequest.decode(line)
+            countScoreWatchers()
         } catch {
             countBadRequest(error.description)
             sendError(error.description, to: client)  // keep the client and its previous filter

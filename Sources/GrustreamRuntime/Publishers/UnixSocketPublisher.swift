@@ -114,6 +114,9 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
         handoff.publish(line, kind: kind)
     }
 
+    /// Whether a connected client's filter takes `SCORES` (one atomic load: read per frame).
+    public var watchesScores: Bool { handoff.scoreWatchers.load(ordering: .relaxed) > 0 }
+
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         handoff.state.withLock { $0.closing = true }
@@ -146,6 +149,8 @@ final class Handoff: @unchecked Sendable {
     }
 
     let state = Mutex(State())
+    /// Connected clients whose filter takes `SCORES` (kept by the I/O thread, read by the processing thread).
+    let scoreWatchers = Atomic<Int>(0)
     let limitBytes: Int
     /// [read end, write end], both non-blocking; closed when the last owner (publisher, I/O thread) lets go,
     /// so a `publish` racing with `close()` never writes to a reused descriptor.
