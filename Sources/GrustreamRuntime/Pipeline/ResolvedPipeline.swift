@@ -167,7 +167,10 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var hopSeconds: Double { Double(features.hopLength) / features.sampleRate }
 
     /// One detector for one stream.
-    public func makeDetector() throws -> Detector {
+    public func makeDetector() throws -> Detector { try makeDetector(options: detector) }
+
+    /// One detector with other options of the same kind (an evaluation's threshold sweep).
+    public func makeDetector(options detector: DetectorOptions) throws -> Detector {
         switch detector.kind {
         case .classify: return try ClassifyDetector(labels: labels, options: detector.classify, hopSeconds: hopSeconds)
         case .anomaly:
