@@ -41,7 +41,9 @@ struct EvalCommand: ParsableCommand {
     var negatives: [String] = []
     @Option(help: "Wake word: the word's label (default: the model's only label that is not background).")
     var label: String?
-    @Option(help: "Wake word: the operating point is the lowest threshold with at most this many false activations per hour.")
+    @Option(
+        help:
+            "Wake word: the operating point is the lowest threshold with at most this many false activations per hour.")
     var maxFaPerHour = 2.0
     @Option(help: "Wake word: write recall against false activations per hour as an SVG plot.") var plot: String?
 

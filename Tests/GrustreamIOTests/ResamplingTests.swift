@@ -96,9 +96,18 @@ struct ResamplingTests {
 
     @Test func ratesAndChannelsOutsideTheRangeAreOneLineErrors() throws {
         let cases: [(Int, Int, AudioTarget, String)] = [
-            (500, 1, Self.mono16k, "x.wav: cannot resample 500 Hz audio to 16000 Hz: the input rate 500 Hz is outside 1000–384000 Hz"),
-            (16000, 1, AudioTarget(sampleRate: 400_000, channels: 1), "x.wav: cannot resample 16000 Hz audio to 400000 Hz: the features rate 400000 Hz is outside 1000–384000 Hz"),
-            (16000, 2, AudioTarget(sampleRate: 16000, channels: 3), "x.wav: 2-channel audio, but the features expect 3 channels (features.channels); only a mix down to one channel is done"),
+            (
+                500, 1, Self.mono16k,
+                "x.wav: cannot resample 500 Hz audio to 16000 Hz: the input rate 500 Hz is outside 1000–384000 Hz"
+            ),
+            (
+                16000, 1, AudioTarget(sampleRate: 400_000, channels: 1),
+                "x.wav: cannot resample 16000 Hz audio to 400000 Hz: the features rate 400000 Hz is outside 1000–384000 Hz"
+            ),
+            (
+                16000, 2, AudioTarget(sampleRate: 16000, channels: 3),
+                "x.wav: 2-channel audio, but the features expect 3 channels (features.channels); only a mix down to one channel is done"
+            ),
             (16000, 300, Self.mono16k, "x.wav: 300 channels; expected 1–256 to mix down"),
         ]
         for (rate, channels, target, message) in cases {

@@ -131,7 +131,10 @@ struct WakeWordEvalTests {
         for (arguments, fragment) in [
             (["--positives", temp.file("missing"), "--negatives", temp.file("one")], "missing: no such folder"),
             (["--positives", temp.file("one"), "--negatives", temp.file("empty")], "empty: no .wav files"),
-            (["--positives", temp.file("one"), "--negatives", temp.file("one"), "--label", "nope"], "--label nope: no such label"),
+            (
+                ["--positives", temp.file("one"), "--negatives", temp.file("one"), "--label", "nope"],
+                "--label nope: no such label"
+            ),
             (["--positives", temp.file("one")], "needs --positives DIR and --negatives DIR"),
         ] {
             let result = try CommandLineTool.run(base + arguments)

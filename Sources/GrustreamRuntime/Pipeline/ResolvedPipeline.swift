@@ -65,7 +65,8 @@ public struct ResolvedPipeline: @unchecked Sendable {
                     + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
             )
         }
-        let convertsAudio = SourceFactory.audioTarget(features) != nil && config.source.format != .csv
+        let convertsAudio =
+            SourceFactory.audioTarget(features) != nil && config.source.format != .csv
             && config.source.format != .jsonl
         if Int(features.sampleRate) != config.source.rate && config.source.format != .wav && !convertsAudio {
             throw PipelineConfigError(

@@ -44,13 +44,15 @@ public struct WakeWordEvaluation {
         let labels = detector.labels
         switch pipeline.detector.kind {
         case .anomaly:
-            throw TrainingError("a wake-word evaluation needs a classify or precise detector; the pipeline's is anomaly")
+            throw TrainingError(
+                "a wake-word evaluation needs a classify or precise detector; the pipeline's is anomaly")
         case .precise:
             label = 0
         case .classify:
             if let labelName {
                 guard let index = labels.firstIndex(where: { $0.lowercased() == labelName.lowercased() }) else {
-                    throw TrainingError("--label \(labelName): no such label; labels are \(labels.joined(separator: ", "))")
+                    throw TrainingError(
+                        "--label \(labelName): no such label; labels are \(labels.joined(separator: ", "))")
                 }
                 label = index
             } else {
@@ -169,7 +171,9 @@ public struct WakeWordEvaluation {
         for threshold in sweepThresholds {
             let options = threshold == pipelineThreshold ? pipeline.detector : detectorOptions(threshold: threshold)
             var point = SweepPoint(threshold: threshold)
-            for s in positiveStreams where try s.replay(pipeline: pipeline, options: options) > 0 { point.recalled += 1 }
+            for s in positiveStreams where try s.replay(pipeline: pipeline, options: options) > 0 {
+                point.recalled += 1
+            }
             for s in negativeStreams { point.falseInClips += try s.replay(pipeline: pipeline, options: options) }
             point.falseInStream = try stream.replay(pipeline: pipeline, options: options)
             point.recall = Double(point.recalled) / Double(max(1, positiveStreams.count))
