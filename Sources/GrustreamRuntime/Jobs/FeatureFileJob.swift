@@ -75,10 +75,12 @@ public struct FeatureFileJob {
             var input = audio
             if let channel {
                 guard channel >= 0 && channel < audio.format.channels else {
-                    throw PipelineConfigError("--channel \(channel): \(name) has channels 0…\(audio.format.channels - 1)")
+                    throw PipelineConfigError(
+                        "--channel \(channel): \(name) has channels 0…\(audio.format.channels - 1)")
                 }
                 input = DecodedAudio(
-                    format: PCMFormat(sampleRate: audio.format.sampleRate, channels: 1, encoding: audio.format.encoding),
+                    format: PCMFormat(
+                        sampleRate: audio.format.sampleRate, channels: 1, encoding: audio.format.encoding),
                     samples: audio.channel(channel))
             }
             samples = try input.converted(to: AudioTarget(sampleRate: rate, channels: 1), name: name).samples
