@@ -7,7 +7,7 @@ import GrustreamRuntime
 /// address-sanitizer report, a leak or a timeout is a finding. The streaming decoders also check streaming
 /// exactness: the input cut into chunks must decode to exactly what the whole input decodes to.
 enum FuzzTarget: String, CaseIterable {
-    /// A socket client's line (`WATCH` requests) through the events JSON parser.
+    /// A socket client's line (`WATCH` requests and runtime commands) through the events JSON parser.
     case watch
     /// A pipeline file, parsed and validated against a small model as `grustream check` does.
     case toml
@@ -37,7 +37,7 @@ enum FuzzTarget: String, CaseIterable {
 
     func run(_ bytes: [UInt8]) {
         switch self {
-        case .watch: _ = try? WatchRequest.decode(bytes)
+        case .watch: FuzzRequests.socketLine(bytes)
         case .toml: FuzzPipeline.run(bytes)
         case .safetensors: FuzzFiles.safetensors(bytes)
         case .npy: _ = try? NPYFile.decode(Data(bytes), name: "fuzz.npy")
@@ -86,4 +86,17 @@ func fuzzFailure(_ message: String) -> Never {
 /// Float arrays equal bit for bit (NaN payloads included: the decoders must be deterministic).
 func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+/// A socket client's line: what decodes must encode back to a line that decodes to the same request.
+enum FuzzRequests {
+    static func socketLine(_ bytes: [UInt8]) {
+        guard let request = try? SocketRequest.decode(bytes) else { return }
+        let again: SocketRequest?
+        switch request {
+        case .watch(let watch): again = try? SocketRequest.decode(Array(watch.line().utf8))
+        case .control(let command): again = try? SocketRequest.decode(Array(command.line().utf8))
+        }
+        if again != request { fuzzFailure("socket request \(request) re-encodes to \(String(describing: again))") }
+    }
 }
