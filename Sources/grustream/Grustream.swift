@@ -22,6 +22,7 @@ struct Grustream: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            WyomingCommand.self,
         ]
     )
 
