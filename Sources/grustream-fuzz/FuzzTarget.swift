@@ -27,6 +27,8 @@ enum FuzzTarget: String, CaseIterable {
     case state
     /// A Unix-socket producer: name line, then frames in one of the source formats, whole and in chunks.
     case producer
+    /// A Wyoming client's byte stream: frames (header line, data, payload), whole and in chunks.
+    case wyoming
 
     nonisolated(unsafe) static var selected: FuzzTarget = .watch
 
@@ -47,6 +49,7 @@ enum FuzzTarget: String, CaseIterable {
         case .jsonl: FuzzDecoders.jsonl(bytes)
         case .state: _ = try? StateFile.decode(Data(bytes), name: "fuzz.state")
         case .producer: FuzzProducer.run(bytes)
+        case .wyoming: FuzzWyoming.run(bytes)
         }
     }
 }
@@ -98,5 +101,29 @@ enum FuzzRequests {
         case .control(let command): again = try? SocketRequest.decode(Array(command.line().utf8))
         }
         if again != request { fuzzFailure("socket request \(request) re-encodes to \(String(describing: again))") }
+    }
+}
+
+/// The Wyoming frame reader: the same events (or the same failure) whole and cut into chunks; each event re-encoded
+/// reads back as itself.
+enum FuzzWyoming {
+    static func run(_ bytes: [UInt8]) {
+        let input = FuzzInput(bytes, optionBytes: 1)
+        var whole = WyomingFrameReader()
+        let all = try? whole.feed(input.payload)
+        var cut = WyomingFrameReader()
+        var pieces: [WyomingEvent]? = []
+        inChunks(input.payload, of: input.chunkSize(0)) { chunk in
+            guard pieces != nil else { return }
+            do { pieces! += try cut.feed(chunk) } catch { pieces = nil }
+        }
+        if all != pieces && all != nil && pieces != nil {
+            fuzzFailure("wyoming: \(all!.count) events whole, \(pieces!.count) in chunks")
+        }
+        for event in all ?? [] {
+            var again = WyomingFrameReader()
+            let decoded = try? again.feed(event.encoded())
+            if decoded != [event] { fuzzFailure("wyoming: \(event.type) does not read back as itself") }
+        }
     }
 }

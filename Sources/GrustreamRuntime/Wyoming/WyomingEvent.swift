@@ -90,7 +90,7 @@ public indirect enum WyomingValue: Sendable, Equatable {
     var literal: String {
         switch self {
         case .string(let s): "\"\(s.prefix(40))\""
-        case .number(let d): d.description
+        case .number(let d): integer.map(String.init) ?? d.description
         case .bool(let b): b.description
         case .null: "null"
         case .array: "a list"
