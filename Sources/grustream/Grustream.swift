@@ -26,6 +26,7 @@ struct Grustream: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            WyomingCommand.self,
         ]
     )
 

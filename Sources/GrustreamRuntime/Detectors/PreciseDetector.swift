@@ -32,7 +32,7 @@ public struct PreciseOptions: Sendable, Equatable {
 /// `withScores` lends [raw, decoded] of the newest frame, the `SCORES` fields `raw` and `decoded` (`scoreFields`).
 public final class PreciseDetector: Detector {
     public let labels: [String]
-    public let options: PreciseOptions
+    public private(set) var options: PreciseOptions
     public let decoder: PreciseThresholdDecoder
     public let sampleRate: Double
     public let hopSamples: Int
@@ -77,6 +77,18 @@ public final class PreciseDetector: Detector {
     }
 
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { scores.withUnsafeBufferPointer(body) }
+
+    /// A chunk is hot above `value` = 1 − sensitivity, in [0, 1].
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        guard label == nil || label == labels[0] else {
+            throw PipelineConfigError("no label \"\(label!)\"; the wake word is \(labels[0])")
+        }
+        guard value >= 0 && value <= 1 else {
+            throw PipelineConfigError("threshold \(value) is out of range; expected ≥ 0 and ≤ 1 (1 − sensitivity)")
+        }
+        options.sensitivity = 1 - value
+        trigger.sensitivity = 1 - value
+    }
 
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
         let complete = frame.index * hopSamples + frameSamples

@@ -82,6 +82,7 @@ public struct RunJob: Sendable {
             case .unix:
                 var options = UnixSocketPublisher.Options()
                 options.clientQueueLimitBytes = sink.clientQueueBytes
+                options.acceptsControl = sink.control
                 let path = pipeline.config.sinkSocketPath(sink, location: location)
                 let name = URL(fileURLWithPath: path).lastPathComponent
                 if let fd = activation.descriptor(named: name) {
