@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// Forward and backward passes (backpropagation through time) of a stacked GRU + linear head over a batch of
 /// fixed-length windows, with every intermediate kept for the backward pass. No autograd: the gradients are
@@ -42,6 +43,8 @@ public final class GRUTrainingGraph {
     private var steps = 0
     /// Whether the last forward pass applied dropout (then the layers above read `dropped`).
     private var droppedInForward = false
+    /// The kernel family of the matrix products (the one current when the graph was made).
+    private let kernels = Kernels.current
 
     public init(architecture a: GRUArchitecture, maxBatch: Int, maxSteps: Int) {
         architecture = a
@@ -111,18 +114,18 @@ public final class GRUTrainingGraph {
                     s.update(repeating: 0, count: batch * h)
                 }
                 // G = X · W_ihᵀ + b_ih for every step at once   [rows, 3H]
-                TrainingKernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
-                TrainingKernels.multiply(
+                kernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
+                kernels.multiply(
                     rows: rows, columns: h3, depth: width, a: layerInput, aRowStride: width, aColumnStride: 1,
                     b: transposed, ldb: h3, c: g, ldc: h3, accumulate: false)
-                TrainingKernels.addBias(w + o.biasIH, to: g, rows: rows, columns: h3)
-                TrainingKernels.transpose(w + o.weightHH, rows: h3, columns: h, into: transposed)
+                kernels.addBias(w + o.biasIH, to: g, rows: rows, columns: h3)
+                kernels.transpose(w + o.weightHH, rows: h3, columns: h, into: transposed)
                 let biasHH = w + o.biasHH
                 for t in 0..<steps {
                     let previous = s + t * batch * h
                     let next = s + (t + 1) * batch * h
                     // q = W_hh h + b_hh   [batch, 3H]
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: batch, columns: h3, depth: h, a: previous, aRowStride: h, aColumnStride: 1,
                         b: transposed, ldb: h3, c: recurrentProduct, ldc: h3, accumulate: false)
                     for b in 0..<batch {
@@ -174,11 +177,11 @@ public final class GRUTrainingGraph {
             }
             // Head: Y = H_top · Wᵀ + b   [rows, O]
             let head = parameters.headOffsets
-            TrainingKernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
-            TrainingKernels.multiply(
+            kernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
+            kernels.multiply(
                 rows: rows, columns: a.outputSize, depth: h, a: layerInput, aRowStride: h, aColumnStride: 1,
                 b: transposed, ldb: a.outputSize, c: outputs, ldc: a.outputSize, accumulate: false)
-            TrainingKernels.addBias(w + head.bias, to: outputs, rows: rows, columns: a.outputSize)
+            kernels.addBias(w + head.bias, to: outputs, rows: rows, columns: a.outputSize)
         }
     }
 
@@ -201,11 +204,11 @@ public final class GRUTrainingGraph {
                 let head = parameters.headOffsets
                 let top = UnsafePointer(states[a.layerCount - 1] + batch * h)
                 // dW_head += dYᵀ · H_top; db_head += Σ dY; dH_top = dY · W_head
-                TrainingKernels.multiply(
+                kernels.multiply(
                     rows: a.outputSize, columns: h, depth: rows, a: outputGradient, aRowStride: 1,
                     aColumnStride: a.outputSize, b: top, ldb: h, c: grad + head.weight, ldc: h, accumulate: true)
-                TrainingKernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
-                TrainingKernels.multiply(
+                kernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
+                kernels.multiply(
                     rows: rows, columns: h, depth: a.outputSize, a: outputGradient, aRowStride: a.outputSize,
                     aColumnStride: 1, b: w + head.weight, ldb: h, c: layerOutputGradient, ldc: h, accumulate: false)
 
@@ -265,26 +268,26 @@ public final class GRUTrainingGraph {
                             }
                         }
                         // dh_{t-1} += dGh_t · W_hh
-                        TrainingKernels.multiply(
+                        kernels.multiply(
                             rows: batch, columns: h, depth: h3, a: recurrentGateGradient + t * batch * h3,
                             aRowStride: h3, aColumnStride: 1, b: w + o.weightHH, ldb: h, c: hiddenGradient, ldc: h,
                             accumulate: true)
                     }
                     // dW_hh += dGhᵀ · H_prev; db_hh += Σ dGh
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: h3, columns: h, depth: rows, a: recurrentGateGradient, aRowStride: 1, aColumnStride: h3,
                         b: s, ldb: h, c: grad + o.weightHH, ldc: h, accumulate: true)
-                    TrainingKernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
+                    kernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
                     // dW_ih += dGiᵀ · X; db_ih += Σ dGi
                     let layerInput: UnsafePointer<Float> =
                         l == 0 ? input : UnsafePointer(droppedInForward ? dropped[l - 1] : states[l - 1] + batch * h)
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: h3, columns: width, depth: rows, a: inputGateGradient, aRowStride: 1, aColumnStride: h3,
                         b: layerInput, ldb: width, c: grad + o.weightIH, ldc: width, accumulate: true)
-                    TrainingKernels.addColumnSums(inputGateGradient, rows: rows, columns: h3, into: grad + o.biasIH)
+                    kernels.addColumnSums(inputGateGradient, rows: rows, columns: h3, into: grad + o.biasIH)
                     guard l > 0 else { break }
                     // dX = dGi · W_ih, through the dropout mask of the layer below
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: rows, columns: width, depth: h3, a: inputGateGradient, aRowStride: h3, aColumnStride: 1,
                         b: w + o.weightIH, ldb: width, c: layerOutputGradient, ldc: width, accumulate: false)
                     let mask = masks[l - 1]
