@@ -38,6 +38,16 @@ package final class KernelTable: Sendable {
     let transposeEntry: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
     let addColumnSumsEntry: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
     let addBiasEntry: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    let trainingGatesForwardEntry:
+        @Sendable (
+            UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+            UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void
+    let trainingGatesBackwardEntry:
+        @Sendable (
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void
 
     // Features
     let sumEntry: @Sendable (UnsafePointer<Float>, Int) -> Float
@@ -74,6 +84,14 @@ package final class KernelTable: Sendable {
         transpose: @escaping @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void,
         addColumnSums: @escaping @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void,
         addBias: @escaping @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
+        trainingGatesForward: @escaping @Sendable (
+            UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+            UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void,
+        trainingGatesBackward: @escaping @Sendable (
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void,
         sum: @escaping @Sendable (UnsafePointer<Float>, Int) -> Float,
         sumOfSquares: @escaping @Sendable (UnsafePointer<Float>, Int, Float) -> Float,
         scaledCopy: @escaping @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void,
@@ -98,6 +116,8 @@ package final class KernelTable: Sendable {
         transposeEntry = transpose
         addColumnSumsEntry = addColumnSums
         addBiasEntry = addBias
+        trainingGatesForwardEntry = trainingGatesForward
+        trainingGatesBackwardEntry = trainingGatesBackward
         sumEntry = sum
         sumOfSquaresEntry = sumOfSquares
         scaledCopyEntry = scaledCopy
@@ -196,6 +216,29 @@ extension KernelTable {
     @inline(__always)
     package func addBias(_ bias: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         addBiasEntry(bias, x, rows, columns)
+    }
+
+    /// The training graph's forward gate pass for one step of `batch` rows (`TrainingGates.forward`).
+    @inline(__always)
+    package func trainingGatesForward(
+        gates: UnsafeMutablePointer<Float>, recurrent: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
+        candidateRecurrent: UnsafeMutablePointer<Float>, previous: UnsafePointer<Float>,
+        next: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
+    ) {
+        trainingGatesForwardEntry(gates, recurrent, biasHH, candidateRecurrent, previous, next, batch, hidden)
+    }
+
+    /// The training graph's backward gate pass for one step of `batch` rows (`TrainingGates.backward`).
+    @inline(__always)
+    package func trainingGatesBackward(
+        gates: UnsafePointer<Float>, previous: UnsafePointer<Float>, candidateRecurrent: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, hiddenGradient: UnsafeMutablePointer<Float>,
+        inputGateGradient: UnsafeMutablePointer<Float>, recurrentGateGradient: UnsafeMutablePointer<Float>,
+        batch: Int, hidden: Int
+    ) {
+        trainingGatesBackwardEntry(
+            gates, previous, candidateRecurrent, outputGradient, hiddenGradient, inputGateGradient,
+            recurrentGateGradient, batch, hidden)
     }
 
     /// Σ x[i], i < n, in the fixed lane order of the family sources.

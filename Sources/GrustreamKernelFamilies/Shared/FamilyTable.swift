@@ -52,6 +52,19 @@ func makeKernelTable() -> KernelTable {
             TrainingKernels.addColumnSums(x, rows: rows, columns: columns, into: sums)
         },
         addBias: { bias, x, rows, columns in TrainingKernels.addBias(bias, to: x, rows: rows, columns: columns) },
+        trainingGatesForward: { gates, recurrent, biasHH, candidateRecurrent, previous, next, batch, hidden in
+            TrainingGates.forward(
+                gates: gates, recurrent: recurrent, biasHH: biasHH, candidateRecurrent: candidateRecurrent,
+                previous: previous, next: next, batch: batch, hidden: hidden)
+        },
+        trainingGatesBackward: {
+            gates, previous, candidateRecurrent, outputGradient, hiddenGradient, inputGateGradient,
+            recurrentGateGradient, batch, hidden in
+            TrainingGates.backward(
+                gates: gates, previous: previous, candidateRecurrent: candidateRecurrent,
+                outputGradient: outputGradient, hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient,
+                recurrentGateGradient: recurrentGateGradient, batch: batch, hidden: hidden)
+        },
         sum: { x, n in FrameKernels.sum(x, n) },
         sumOfSquares: { x, n, offset in FrameKernels.sumOfSquares(x, n, minus: offset) },
         scaledCopy: { x, n, scale, out in FrameKernels.scaledCopy(x, n, scale: scale, into: out) },

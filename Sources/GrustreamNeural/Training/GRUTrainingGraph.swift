@@ -128,39 +128,10 @@ public final class GRUTrainingGraph {
                     kernels.multiply(
                         rows: batch, columns: h3, depth: h, a: previous, aRowStride: h, aColumnStride: 1,
                         b: transposed, ldb: h3, c: recurrentProduct, ldc: h3, accumulate: false)
-                    for b in 0..<batch {
-                        let gb = g + (t * batch + b) * h3
-                        let q = recurrentProduct + b * h3
-                        let cr = candidateRecurrent[l] + (t * batch + b) * h
-                        let hp = previous + b * h
-                        let hn = next + b * h
-                        var j = 0
-                        while j + 8 <= h {
-                            typealias M = TrainingMath
-                            let r = M.sigmoid(M.load(gb + j) + M.load(q + j) + M.load(biasHH + j))
-                            let z = M.sigmoid(M.load(gb + h + j) + M.load(q + h + j) + M.load(biasHH + h + j))
-                            let qn = M.load(q + 2 * h + j) + M.load(biasHH + 2 * h + j)
-                            let n = M.tanh(M.load(gb + 2 * h + j) + r * qn)
-                            M.store(r, gb + j)
-                            M.store(z, gb + h + j)
-                            M.store(n, gb + 2 * h + j)
-                            M.store(qn, cr + j)
-                            M.store((1 - z) * n + z * M.load(hp + j), hn + j)
-                            j += 8
-                        }
-                        while j < h {
-                            let r = TrainingMath.sigmoid(gb[j] + q[j] + biasHH[j])
-                            let z = TrainingMath.sigmoid(gb[h + j] + q[h + j] + biasHH[h + j])
-                            let qn = q[2 * h + j] + biasHH[2 * h + j]
-                            let n = TrainingMath.tanh(gb[2 * h + j] + r * qn)
-                            gb[j] = r
-                            gb[h + j] = z
-                            gb[2 * h + j] = n
-                            cr[j] = qn
-                            hn[j] = (1 - z) * n + z * hp[j]
-                            j += 1
-                        }
-                    }
+                    kernels.trainingGatesForward(
+                        gates: g + t * batch * h3, recurrent: recurrentProduct, biasHH: biasHH,
+                        candidateRecurrent: candidateRecurrent[l] + t * batch * h, previous: previous, next: next,
+                        batch: batch, hidden: h)
                 }
                 layerInput = UnsafePointer(s + batch * h)
                 if l < a.layerCount - 1 {
@@ -221,52 +192,11 @@ public final class GRUTrainingGraph {
                     let dOut = layerOutputGradient
                     hiddenGradient.update(repeating: 0, count: batch * h)
                     for t in stride(from: steps - 1, through: 0, by: -1) {
-                        for b in 0..<batch {
-                            let row = t * batch + b
-                            let gb = g + row * h3
-                            let hp = s + row * h
-                            let dh = hiddenGradient + b * h
-                            let dOutRow = dOut + row * h
-                            let dgi = inputGateGradient + row * h3
-                            let dgh = recurrentGateGradient + row * h3
-                            let crRow = cr + row * h
-                            var j = 0
-                            while j + 8 <= h {
-                                typealias M = TrainingMath
-                                let r = M.load(gb + j)
-                                let z = M.load(gb + h + j)
-                                let n = M.load(gb + 2 * h + j)
-                                let total = M.load(dh + j) + M.load(dOutRow + j)
-                                let dan = total * (1 - z) * (1 - n * n)
-                                let daz = total * (M.load(hp + j) - n) * z * (1 - z)
-                                let dar = dan * M.load(crRow + j) * r * (1 - r)
-                                M.store(dar, dgi + j)
-                                M.store(daz, dgi + h + j)
-                                M.store(dan, dgi + 2 * h + j)
-                                M.store(dar, dgh + j)
-                                M.store(daz, dgh + h + j)
-                                M.store(dan * r, dgh + 2 * h + j)
-                                M.store(total * z, dh + j)
-                                j += 8
-                            }
-                            while j < h {
-                                let r = gb[j]
-                                let z = gb[h + j]
-                                let n = gb[2 * h + j]
-                                let total = dh[j] + dOutRow[j]
-                                let dan = total * (1 - z) * (1 - n * n)
-                                let daz = total * (hp[j] - n) * z * (1 - z)
-                                let dar = dan * crRow[j] * r * (1 - r)
-                                dgi[j] = dar
-                                dgi[h + j] = daz
-                                dgi[2 * h + j] = dan
-                                dgh[j] = dar
-                                dgh[h + j] = daz
-                                dgh[2 * h + j] = dan * r
-                                dh[j] = total * z
-                                j += 1
-                            }
-                        }
+                        kernels.trainingGatesBackward(
+                            gates: g + t * batch * h3, previous: s + t * batch * h,
+                            candidateRecurrent: cr + t * batch * h, outputGradient: dOut + t * batch * h,
+                            hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient + t * batch * h3,
+                            recurrentGateGradient: recurrentGateGradient + t * batch * h3, batch: batch, hidden: h)
                         // dh_{t-1} += dGh_t · W_hh
                         kernels.multiply(
                             rows: batch, columns: h, depth: h3, a: recurrentGateGradient + t * batch * h3,
