@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrustreamKernels
 import GrustreamRuntime
 
 /// The release version (`grustream --version`; scripts/package names the Debian package after it).
@@ -32,6 +33,12 @@ struct Grustream: ParsableCommand {
 
     /// As ParsableCommand's, but usage errors exit with status 2 (README "Commands"), not ArgumentParser's 64.
     static func main() {
+        do {
+            _ = try Kernels.chooseFromEnvironment()
+        } catch {
+            FileHandle.standardError.write(Data("grustream: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
