@@ -92,7 +92,7 @@ let package = Package(
             ]
         ),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
-        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamRuntime", "CLibFuzzer"]),
+        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(
