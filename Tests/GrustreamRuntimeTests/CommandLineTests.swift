@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamIO
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -123,6 +124,28 @@ struct CommandLineTests {
         ] {
             #expect(r.stdoutText.contains(fragment), "missing \(fragment)")
         }
+    }
+
+    /// `inspect` names the kernel family that runs; GRUSTREAM_KERNELS forces one, and refuses one the CPU lacks.
+    @Test(arguments: KernelFamily.allCases)
+    func kernelFamilyIsChosenAndReported(family: KernelFamily) throws {
+        let r = try CommandLineTool.run(
+            ["inspect", Fixtures.url("gru/torch_l2_h128/model.safetensors").path, "--timing-steps", "20"],
+            environment: [Kernels.environmentVariable: family.rawValue])
+        if Kernels.runnable.contains(family) {
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdoutText.contains("kernels: \(family.summary)"), "\(r.stdoutText)")
+            #expect(r.stdoutText.contains("\(family.rawValue) kernels)"), "\(r.stdoutText)")
+        } else {
+            #expect(r.status == 2)
+            #expect(r.stdoutText.isEmpty)
+            #expect(
+                r.stderr.hasPrefix("grustream: GRUSTREAM_KERNELS=\(family.rawValue): this CPU (or its OS) cannot run")
+                    && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+        }
+        let unknown = try CommandLineTool.run(["run"], environment: [Kernels.environmentVariable: "fast"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("GRUSTREAM_KERNELS=fast: unknown kernel family"), "\(unknown.stderr)")
     }
 
     @Test func everyCommandHasHelp() throws {

@@ -97,6 +97,27 @@ public final class ClassifyDetector: Detector {
 
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { smoothed.withUnsafeBufferPointer(body) }
 
+    /// A posterior threshold in [0, 1] for `label`, or for every label that is not a background label.
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        guard value >= 0 && value <= 1 else {
+            throw PipelineConfigError("threshold \(value) is out of range; expected ≥ 0 and ≤ 1 (a posterior)")
+        }
+        if let label {
+            guard let k = labels.firstIndex(of: label) else {
+                throw PipelineConfigError("no label \"\(label)\"; labels are \(labels.joined(separator: ", "))")
+            }
+            guard thresholds[k].isFinite else {
+                throw PipelineConfigError("\"\(label)\" is a background label: it never triggers")
+            }
+            thresholds[k] = Float(value)
+        } else {
+            for k in thresholds.indices where thresholds[k].isFinite { thresholds[k] = Float(value) }
+        }
+    }
+
+    /// The threshold in force for each label (`.infinity`: a background label).
+    public var currentThresholds: [Float] { thresholds }
+
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
         let n = labels.count
         precondition(frame.output.count == n, "classify detector: \(frame.output.count) outputs for \(n) labels")

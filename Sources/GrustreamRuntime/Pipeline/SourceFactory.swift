@@ -86,18 +86,18 @@ public enum SourceFactory {
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
             return try StreamSource(path: config.resolve(s.path).path, options: options)
         case .unix:
-            guard !s.path.isEmpty else {
-                throw PipelineConfigError("\(file): source.path: a unix source needs a socket path")
-            }
             var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.limits = limits
+            let location = SocketLocation.current()
+            let path = config.sourceSocketPath(location: location)
             let socket = try PipelineValidation.socketSettings(
-                config, key: "source", path: s.path, mode: s.mode, group: s.group)
+                config, key: "source", path: path, mode: s.mode, group: s.group)
             options.mode = UInt32(socket.mode)
             options.group = socket.group.map { UInt32($0) }
-            return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
+            if s.path.isEmpty { try location.prepare() }
+            return try UnixSocketSource(path: path, options: options)
         }
     }
 }
