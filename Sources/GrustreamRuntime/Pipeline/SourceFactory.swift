@@ -1,14 +1,24 @@
 import GrustreamIO
+import GrustreamDSP
 
 /// `[source]` options → the `FrameSource` that reads them.
 public enum SourceFactory {
-    /// The source of a resolved pipeline: its decoders refuse samples beyond the features' `sampleLimit`, and a
-    /// WAV header that does not give the features' channels and rate (before anything is sized from it).
+    /// The source of a resolved pipeline: its decoders refuse samples beyond the features' `sampleLimit`. Audio
+    /// features (`mfcc`, `fbank`, `spectrum`) take audio — WAV, raw PCM, ALSA capture — at any rate and channel
+    /// count, resampled and mixed down to the features' (`audioTarget`); sensor features (`bands`, `raw`) refuse
+    /// a WAV header that does not give their channels and rate (before anything is sized from it).
     public static func make(_ resolved: ResolvedPipeline) throws -> FrameSource {
         let features = resolved.features
         let limits = InputLimits(
-            sampleLimit: features.sampleLimit, wavChannels: features.channels, wavSampleRate: Int(features.sampleRate))
+            sampleLimit: features.sampleLimit, wavChannels: features.channels, wavSampleRate: Int(features.sampleRate),
+            convert: audioTarget(features))
         return try make(resolved.config, limits: limits)
+    }
+
+    /// The rate and channels audio input is converted to for these features; nil for sensor features.
+    public static func audioTarget(_ features: FeatureOptions) -> AudioTarget? {
+        guard features.kind != .bands && features.kind != .raw else { return nil }
+        return AudioTarget(sampleRate: Int(features.sampleRate), channels: features.channels)
     }
 
     /// The byte format `[source]` describes (`run`, `train` and `eval` decode through it alike).
@@ -62,6 +72,7 @@ public enum SourceFactory {
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
             options.streamName = streamName
+            options.convert = limits.convert
             if s.durationSeconds > 0 { options.frameLimit = Int((s.durationSeconds * Double(s.rate)).rounded()) }
             return try AlsaSource(options: options)
         case .stdin, .file:

@@ -91,6 +91,11 @@ public final class StreamProcessor {
     private var inputTimestamps: InputTimestamps
     /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
     static let readFrames = 4096
+    /// Called with every frame the detector processed (its output after the activation; the pointers live for
+    /// the call) and with every detector event, for evaluations that record a stream (`WakeWordEvaluation`).
+    /// nil in the daemon.
+    package var frameObserver: ((DetectorFrame) -> Void)?
+    package var eventObserver: ((DetectorEvent) -> Void)?
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -286,6 +291,7 @@ public final class StreamProcessor {
                 output: UnsafeBufferPointer(start: output, count: o))
             let ts = timestamp(ofFrame: frames)
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
+            frameObserver?(frame)
             if paused {
                 pausedFrames += 1
             } else if scoresEnabled || bus.scoresWatched {
@@ -393,6 +399,7 @@ public final class StreamProcessor {
     /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
     private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
         events += 1
+        eventObserver?(event)
         var published: Event
         switch event.kind {
         case .detection:
