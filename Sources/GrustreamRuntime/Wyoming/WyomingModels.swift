@@ -67,7 +67,7 @@ public struct WyomingModels: @unchecked Sendable {
     /// The `info` event answering `describe`: one wake program, "grustream", with every word as a model.
     public func info() -> WyomingEvent {
         let attribution = WyomingValue.object([
-            ("name", .string("grustream")), ("url", .string("https://github.com/grustream/grustream")),
+            ("name", .string("grustream")), ("url", .string("file:///usr/local/share/doc/grustream/README.md")),
         ])
         let models = words.map { word -> WyomingValue in
             let pipeline = pipelines[word.pipeline]
