@@ -53,6 +53,7 @@ let package = Package(
         // C at the edges: system libraries found through pkg-config.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
         .systemLibrary(name: "CLibFuzzer"),
         // cpuid and xgetbv (x86-64), for choosing the kernel family.
@@ -73,8 +74,8 @@ let package = Package(
         .target(
             name: "GrustreamNeural", dependencies: ["GrustreamKernels"], exclude: ["README.md"],
             swiftSettings: optimisedEvenInDebug),
-        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
-        .target(name: "GrustreamIO", dependencies: ["CALSA"], swiftSettings: uncheckedExclusivityInRelease),
+        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
+        .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
         // Pipeline config, detectors, events, publishers, systemd glue.
         .target(
             name: "GrustreamRuntime",

@@ -27,6 +27,7 @@ struct Grustream: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            WyomingCommand.self,
         ]
     )
 

@@ -63,11 +63,12 @@ struct CommandLineTests {
         .write(to: temp.appendingPathComponent("tiny.wav"))
         try expectUsageError(["features", "--input", path("tiny.wav"), "--output", out], "shorter than one frame")
         try WAVEncoder.encode(
-            [Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le)
+            [Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 800, channels: 1, encoding: .s16le)
         )
-        .write(to: temp.appendingPathComponent("8k.wav"))
+        .write(to: temp.appendingPathComponent("800.wav"))
         try expectUsageError(
-            ["features", "--input", path("8k.wav"), "--set", "sample_rate=16000", "--output", out], "8000 Hz audio")
+            ["features", "--input", path("800.wav"), "--set", "sample_rate=16000", "--output", out],
+            "cannot resample 800 Hz audio to 16000 Hz")
         var alaw = wav
         alaw[20] = 6
         try alaw.write(to: temp.appendingPathComponent("alaw.wav"))
