@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 /// The streaming feature extractor: interleaved samples in, feature vectors out as soon as they are complete.
 ///
 /// Samples are copied into one ring buffer per channel; frame t (per channel: samples
@@ -266,8 +268,8 @@ public final class FeatureExtractor {
                 // At most two contiguous spans of the ring (wrap-around).
                 let first = start & ringMask
                 let head = min(frameLength, ringSize - first)
-                FrameKernels.scaledCopy(channelRing + first, head, scale: scale, into: x)
-                FrameKernels.scaledCopy(channelRing, frameLength - head, scale: scale, into: x + head)
+                analyzer.kernels.scaledCopy(channelRing + first, head, scale: scale, into: x)
+                analyzer.kernels.scaledCopy(channelRing, frameLength - head, scale: scale, into: x + head)
             } else {
                 // Stream start (centre padding) or end (`finish`): zeros outside the samples received.
                 for i in 0..<frameLength {

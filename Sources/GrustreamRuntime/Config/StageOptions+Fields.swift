@@ -248,6 +248,7 @@ extension SinkOptions {
         .integer(
             "client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped",
             ConfigLimits.clientQueueBytes),
+        .bool("control", \.control, "clients may pause, resume, reset and set thresholds (false: read-only)"),
     ]
 }
 

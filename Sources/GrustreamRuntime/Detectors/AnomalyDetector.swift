@@ -17,7 +17,7 @@ import Foundation
 /// start, end and peaks; also at end of stream).
 public final class AnomalyDetector: Detector {
     public let labels: [String] = []
-    public let options: AnomalyOptions
+    public private(set) var options: AnomalyOptions
     /// EWMA weight of the newest z-score.
     public let alpha: Float
     public let warmupFrames: Int
@@ -111,6 +111,17 @@ public final class AnomalyDetector: Detector {
 
     /// `SCORES` fields: the smoothed z-score, the likelihood, the log-likelihood, the peak score and the raw error.
     public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak", "error"] }
+
+    /// The threshold of `score` (> 0; on the likelihood scales < 1 too). Anomalies have no labels.
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        guard label == nil else { throw PipelineConfigError("an anomaly detector has no labels (\"label\" given)") }
+        guard value > 0 && (options.scale == .zscore || value < 1) else {
+            throw PipelineConfigError(
+                "threshold \(value) is out of range for score \"\(options.scale.rawValue)\"; expected > 0\(options.scale == .zscore ? "" : " and < 1")"
+            )
+        }
+        options.threshold = Float(value)
+    }
 
     /// The latest frame's score on `scale` (what `threshold` applies to).
     public var scaledScore: Float {

@@ -27,7 +27,8 @@ public final class StreamProcessor {
     let learner: OnlineLearner?
     let detector: Detector
     let bus: PublisherGroup
-    /// Publish a `SCORES` line per frame.
+    /// Publish a `SCORES` line per frame to every sink (`[detector] scores`); without it, only to the socket clients
+    /// that asked for them (`PublisherGroup.scoresWatched`).
     let scoresEnabled: Bool
     /// The detector's `scoreFields`, kept so the per-frame path builds no array.
     let scoreFields: [String]
@@ -96,6 +97,11 @@ public final class StreamProcessor {
     private var inputTimestamps: InputTimestamps
     /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
     static let readFrames = 4096
+    /// Called with every frame the detector processed (its output after the activation; the pointers live for
+    /// the call) and with every detector event, for evaluations that record a stream (`WakeWordEvaluation`).
+    /// nil in the daemon.
+    package var frameObserver: ((DetectorFrame) -> Void)?
+    package var eventObserver: ((DetectorEvent) -> Void)?
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -127,6 +133,9 @@ public final class StreamProcessor {
         lastEvent = previous?.lastEvent
         badFeatureFrames = previous?.badFeatureFrames ?? 0
         stateResets = previous?.stateResets ?? 0
+        paused = previous?.paused ?? false
+        pausedFrames = previous?.pausedFrames ?? 0
+        pauseStartFrames = previous?.pauseStartFrames ?? 0
         logger = previous?.logger
         holdBadFeatures = pipeline.config.source.badFrames == .hold
         lastGoodInput = .allocate(capacity: pipeline.model.inputSize)
@@ -312,18 +321,57 @@ public final class StreamProcessor {
                 anomaly.restartRange(low: rangeRestart.low, high: rangeRestart.high)
                 rangeRestartFrame = -1
             }
-            detector.process(frame) { event in publish(event, at: end, ts: ts) }
-            if scoresEnabled {
+            detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
+            frameObserver?(frame)
+            if paused {
+                pausedFrames += 1
+            } else if scoresEnabled || bus.scoresWatched {
+                let onlyWatchers = !scoresEnabled
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts)
+                        scores: scores, ts: ts, onlyWatchers: onlyWatchers)
                 }
             }
             frames += 1
         }
         pending = 0
         if !runner.hasFiniteState { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+    }
+
+    /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose
+    /// events and scores are not published.
+    public private(set) var paused = false
+    /// Frames processed while paused, in all.
+    public private(set) var pausedFrames = 0
+    /// `pausedFrames` when the current pause began.
+    private var pauseStartFrames = 0
+
+    /// Stream time of `frameCount` frames (seconds).
+    func seconds(frames frameCount: Int) -> Double {
+        Double(frameCount * pipeline.features.hopLength) / pipeline.features.sampleRate
+    }
+
+    /// Pause or resume publishing; returns the stream time paused by the pause this ends (RESUME) or so far.
+    @discardableResult
+    public func setPaused(_ pause: Bool) -> Double {
+        if pause && !paused { pauseStartFrames = pausedFrames }
+        let pausedNow = seconds(frames: pausedFrames - pauseStartFrames)
+        paused = pause
+        return pausedNow
+    }
+
+    /// `RESET`: from the next frame on, the hidden state is the initial one and the detector starts afresh (a
+    /// snapshottable detector is put in the state a new one has, on this stream's frame and chunk grid).
+    public func resetForCommand() {
+        runner.reset()
+        if let restorable = detector as? SnapshottableDetector, let fresh = try? pipeline.makeDetector(),
+            let snapshot = (fresh as? SnapshottableDetector)?.snapshot(nextFrame: 0, nextTime: 0),
+            (try? restorable.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
+        {
+            return
+        }
+        detector.reset()
     }
 
     /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
@@ -384,6 +432,7 @@ public final class StreamProcessor {
     /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
     private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
         events += 1
+        eventObserver?(event)
         var published: Event
         switch event.kind {
         case .detection:
