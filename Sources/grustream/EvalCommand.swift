@@ -52,14 +52,15 @@ struct EvalCommand: ParsableCommand {
             try userErrorsAsUsage {
                 let config = try PipelineLocator.load(pipeline)
                 let loaded = try GRUModel.load(URL(fileURLWithPath: model))
-                let evaluation = try Evaluation(model: loaded, features: TrainingFeatures(pipeline: config))
                 var result: [String: Any] = ["model": model]
                 if positives != nil || !negatives.isEmpty {
+                    // The daemon's view: the model's own feature options under the pipeline's.
                     result.merge(try wakeWord(config: config, model: loaded)) { $1 }
                     let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
                     print(String(decoding: json, as: UTF8.self))
                     return
                 }
+                let evaluation = try Evaluation(model: loaded, features: TrainingFeatures(pipeline: config))
                 let task =
                     (loaded.grustreamMetadata?["task"] as? String) ?? (loaded.labels.isEmpty ? "predict" : "classify")
                 result["task"] = task
