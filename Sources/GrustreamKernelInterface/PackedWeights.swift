@@ -20,7 +20,8 @@ package struct PanelMatrix: @unchecked Sendable {
     }
 }
 
-/// One layer direction as the kernels see it: pointers into the model's arena.
+/// One layer direction as the kernels see it: pointers into the model's arena. A GRU layer (gates r, z, n) or,
+/// with `lstm`, an LSTM layer (PyTorch `nn.LSTM`, gates i, f, g, o: W_ih [4H, I], W_hh [4H, H], biases [4H]).
 package struct PackedGRULayer: @unchecked Sendable {
     package let inputSize: Int
     package let hiddenSize: Int
@@ -35,16 +36,22 @@ package struct PackedGRULayer: @unchecked Sendable {
     /// [paddedWidth(3*hidden)] b_hr, b_hz, b_hn; nil without bias or when `resetAfter` is false
     package let recurrentBias: UnsafePointer<Float>?
     package let resetAfter: Bool
+    /// An LSTM layer: its state row holds h [paddedWidth(hidden)] then c [paddedWidth(hidden)].
+    package let lstm: Bool
 
+    /// Gates per hidden unit: 3 (GRU) or 4 (LSTM).
+    package var gateCount: Int { lstm ? 4 : 3 }
     /// Floats between two frames' (or streams') input projections W_ih x + b_ih.
-    package var projectionStride: Int { paddedWidth(3 * hiddenSize) }
-    /// Floats between two streams' recurrent products (r, z | n for `resetAfter` false, each padded).
-    package var recurrentStride: Int { paddedWidth(2 * hiddenSize) + paddedWidth(hiddenSize) }
+    package var projectionStride: Int { paddedWidth(gateCount * hiddenSize) }
+    /// Floats between two streams' recurrent products (r, z | n for `resetAfter` false, each padded; LSTM i, f, g, o).
+    package var recurrentStride: Int {
+        lstm ? paddedWidth(4 * hiddenSize) : paddedWidth(2 * hiddenSize) + paddedWidth(hiddenSize)
+    }
 
     package init(
         inputSize: Int, hiddenSize: Int, inputWeights: PanelMatrix, recurrentWeights: PanelMatrix,
         candidateWeights: PanelMatrix?, inputBias: UnsafePointer<Float>, recurrentBias: UnsafePointer<Float>?,
-        resetAfter: Bool
+        resetAfter: Bool, lstm: Bool = false
     ) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -54,6 +61,7 @@ package struct PackedGRULayer: @unchecked Sendable {
         self.inputBias = inputBias
         self.recurrentBias = recurrentBias
         self.resetAfter = resetAfter
+        self.lstm = lstm
     }
 }
 

@@ -28,6 +28,13 @@ extension GRUKernels {
         hiddenStride: Int, batch: Int, gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
         resetHidden: UnsafeMutablePointer<Float>, reversed: Bool = false
     ) {
+        if layer.lstm {
+            lstmStep(
+                layer, gate: gate, candidate: candidate, projections: projections, projectionStride: projectionStride,
+                state: hidden, stateStride: hiddenStride, batch: batch, gates: gates, recurrent: recurrent,
+                reversed: reversed)
+            return
+        }
         let h = layer.hiddenSize
         let gs = layer.projectionStride
         let rs = layer.recurrentStride
@@ -66,6 +73,41 @@ extension GRUKernels {
             lanes(h) { gn.put($0, pn.at($0) + q.at($0)) }
             candidate.apply(gn, h)
             update(g, hidden + b * hiddenStride, h)
+        }
+    }
+
+    /// One LSTM layer (PyTorch `nn.LSTM`), one frame for `batch` streams, the input projections p = W_ih x + b_ih
+    /// given: [i, f, g, o] = p + W_hh h + b_hh; i, f, o = σ(·) (the gate activation), g = tanh(·) (the candidate
+    /// activation); c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c') (the candidate activation).
+    /// - state: [batch] rows at stride `stateStride`, each h [paddedWidth(hidden)] then c, updated in place
+    /// - gates: scratch [batch, layer.projectionStride]; recurrent: scratch [batch, layer.recurrentStride]
+    static func lstmStep(
+        _ layer: PackedGRULayer, gate: GateActivation, candidate: CandidateActivation,
+        projections: UnsafePointer<Float>, projectionStride: Int, state: UnsafeMutablePointer<Float>,
+        stateStride: Int, batch: Int, gates: UnsafeMutablePointer<Float>, recurrent: UnsafeMutablePointer<Float>,
+        reversed: Bool
+    ) {
+        let h = layer.hiddenSize
+        let gs = layer.projectionStride
+        let rs = layer.recurrentStride
+        product(
+            layer.recurrentWeights, bias: layer.recurrentBias, inputs: state, inputStride: stateStride,
+            count: batch, outputs: recurrent, outputStride: rs, reversed: reversed)
+        for b in 0..<batch {
+            let p = projections + b * projectionStride
+            let g = gates + b * gs
+            let q = recurrent + b * rs
+            lanes(4 * h) { g.put($0, p.at($0) + q.at($0)) }
+            gate.apply(g, 2 * h)  // i, f
+            candidate.apply(g + 2 * h, h)  // g
+            gate.apply(g + 3 * h, h)  // o
+            let hidden = state + b * stateStride
+            let cell = hidden + paddedWidth(h)
+            let (gi, gf, gg, go) = (g, g + h, g + 2 * h, g + 3 * h)
+            lanes(h) { cell.put($0, gf.at($0) * cell.at($0) + gi.at($0) * gg.at($0)) }  // c' = f ⊙ c + i ⊙ g
+            gg.update(from: cell, count: h)
+            candidate.apply(gg, h)  // tanh(c')
+            lanes(h) { hidden.put($0, go.at($0) * gg.at($0)) }  // h' = o ⊙ tanh(c')
         }
     }
 

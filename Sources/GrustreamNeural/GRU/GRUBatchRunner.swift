@@ -41,7 +41,7 @@ public final class GRUBatchRunner {
         streamCount = streams
         self.applyNormalisation = applyNormalisation && model.normalisation != nil
         inputStride = paddedWidth(model.inputSize)
-        hiddenStride = paddedWidth(model.hiddenSize)
+        hiddenStride = model.stateStride
         streamStride = model.layerCount * hiddenStride
         initial = scratch.allocate(streams * streamStride)
         hiddenState = scratch.allocate(streams * streamStride)

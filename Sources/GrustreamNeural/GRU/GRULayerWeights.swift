@@ -17,6 +17,12 @@ package struct GRULayerWeights: Sendable {
     /// true: PyTorch / Keras `reset_after=True`, n = act(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
     /// false: original 2014 GRU / Keras `reset_after=False`, n = act(W_in x + b_in + W_hn (r ⊙ h)).
     package var resetAfter: Bool
+    /// An LSTM layer (PyTorch `nn.LSTM`): every matrix and bias has 4 gate blocks i, f, g, o instead of r, z, n
+    /// (`resetAfter` is then true: the whole W_hh and b_hh are one recurrent product).
+    package var lstm = false
+
+    /// Gate blocks of the matrices and biases: 3 (GRU) or 4 (LSTM).
+    package var gateCount: Int { lstm ? 4 : 3 }
 
     package var parameterCount: Int {
         weightIH.count + weightHH.count + (biasIH?.count ?? 0) + (biasHH?.count ?? 0)
@@ -24,12 +30,13 @@ package struct GRULayerWeights: Sendable {
 
     /// PyTorch `nn.GRU` tensors: `weight_ih_l{k}` [3H, I], `weight_hh_l{k}` [3H, H], `bias_ih/hh_l{k}` [3H].
     /// Shapes have been checked by the caller.
-    package static func fromPyTorch(weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?)
-        -> GRULayerWeights
-    {
+    /// With `lstm`, PyTorch `nn.LSTM` tensors of the same names, [4H, I], [4H, H], [4H], gates i, f, g, o.
+    package static func fromPyTorch(
+        weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?, lstm: Bool = false
+    ) -> GRULayerWeights {
         GRULayerWeights(
             inputSize: weightIH.shape[1], hiddenSize: weightHH.shape[1], weightIH: weightIH.scalars,
-            weightHH: weightHH.scalars, biasIH: biasIH?.scalars, biasHH: biasHH?.scalars, resetAfter: true)
+            weightHH: weightHH.scalars, biasIH: biasIH?.scalars, biasHH: biasHH?.scalars, resetAfter: true, lstm: lstm)
     }
 
     /// The one conversion from Keras's GRU layout: `kernel` [I, 3H], `recurrent_kernel` [H, 3H], gate columns in

@@ -68,7 +68,7 @@ extension GRUModel {
     ) throws -> Tensor {
         let frames = input.shape[0]
         let stride = paddedWidth(inputSize)
-        let hiddenStride = paddedWidth(hiddenSize)
+        let hiddenStride = stateStride
         let workspace = GRUSequenceWorkspace(model: self, capacity: max(frames, 1))
         let scratch = FloatScratch()
         let initial = scratch.allocate(stateRows * hiddenStride)

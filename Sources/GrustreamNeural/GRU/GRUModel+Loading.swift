@@ -9,10 +9,32 @@ extension GRUModel {
         var fields = GRUModelMetadata()
         if let json = file.metadata["grustream"] { fields = try GRUModelMetadata(json: json, file: name) }
         var tensors = TensorLoader(file: file, name: name)
-        let p = fields.gruPrefix
         let keras = fields.form == .keras
+        // A plain `nn.LSTM` attribute named `lstm` loads without metadata.
+        if !keras, file.metadata["grustream"].map({ !$0.contains("\"gru_prefix\"") }) ?? true,
+            file.info("gru.weight_ih_l0") == nil, file.info("lstm.weight_ih_l0") != nil
+        {
+            fields.gruPrefix = "lstm."
+        }
+        let p = fields.gruPrefix
+        if !keras, let shape = file.info("\(p)weight_hh_l0")?.shape, shape.count == 2, shape[1] > 0,
+            shape[0] == 4 * shape[1] || shape[0] == 3 * shape[1]
+        {
+            let found: RecurrentCell = shape[0] == 4 * shape[1] ? .lstm : .gru
+            if fields.cellStated && found != fields.cell {
+                throw ModelLoadError(
+                    "\(name): \"\(p)weight_hh_l0\" is \(TensorLoader.describe(shape)), expected "
+                        + "[\(fields.cell == .lstm ? 4 : 3)*hidden, hidden] (metadata cell \"\(fields.cell.rawValue)\")")
+            }
+            fields.cell = found
+        }
+        if keras && fields.cell == .lstm {
+            throw ModelLoadError("\(name): an LSTM loads in PyTorch form only (metadata form \"keras\")")
+        }
+        let lstm = fields.cell == .lstm
+        let g = lstm ? 4 : 3
         let first = keras ? "\(p)kernel_l0" : "\(p)weight_ih_l0"
-        let expectedFirst = keras ? "[input, 3*hidden]" : "[3*hidden, input]"
+        let expectedFirst = keras ? "[input, 3*hidden]" : "[\(g)*hidden, input]"
         guard let firstShape = file.info(first)?.shape else {
             throw ModelLoadError(
                 "\(name): missing tensor \"\(first)\" \(expectedFirst) (\(fields.form.rawValue) form, GRU prefix "
@@ -20,13 +42,13 @@ extension GRUModel {
                     + "the file has \(file.tensorNames.prefix(6))")
         }
         let gateAxis = keras ? 1 : 0
-        guard firstShape.count == 2, firstShape[gateAxis] % 3 == 0, firstShape[gateAxis] > 0,
+        guard firstShape.count == 2, firstShape[gateAxis] % g == 0, firstShape[gateAxis] > 0,
             firstShape[1 - gateAxis] > 0
         else {
             throw ModelLoadError("\(name): \"\(first)\" is \(firstShape), expected \(expectedFirst)")
         }
         let input = firstShape[1 - gateAxis]
-        let hidden = firstShape[gateAxis] / 3
+        let hidden = firstShape[gateAxis] / g
         let bidirectional = file.info(first + "_reverse") != nil
         let directions = bidirectional ? 2 : 1
         var layerCount = 0
@@ -48,12 +70,13 @@ extension GRUModel {
                             kernel: kernel, recurrentKernel: recurrent, bias: bias,
                             resetAfter: fields.resetAfter ?? false))
                 } else {
-                    let wih = try tensors.require("\(p)weight_ih\(suffix)", [3 * hidden, width])
-                    let whh = try tensors.require("\(p)weight_hh\(suffix)", [3 * hidden, hidden])
+                    let wih = try tensors.require("\(p)weight_ih\(suffix)", [g * hidden, width])
+                    let whh = try tensors.require("\(p)weight_hh\(suffix)", [g * hidden, hidden])
                     let hasBias = file.info("\(p)bias_ih\(suffix)") != nil || file.info("\(p)bias_hh\(suffix)") != nil
-                    let bih = hasBias ? try tensors.require("\(p)bias_ih\(suffix)", [3 * hidden]) : nil
-                    let bhh = hasBias ? try tensors.require("\(p)bias_hh\(suffix)", [3 * hidden]) : nil
-                    layers.append(GRULayerWeights.fromPyTorch(weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh))
+                    let bih = hasBias ? try tensors.require("\(p)bias_ih\(suffix)", [g * hidden]) : nil
+                    let bhh = hasBias ? try tensors.require("\(p)bias_hh\(suffix)", [g * hidden]) : nil
+                    layers.append(
+                        GRULayerWeights.fromPyTorch(weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh, lstm: lstm))
                 }
             }
         }
@@ -146,7 +169,7 @@ struct TensorLoader {
         if let extra = file.tensorNames.first(where: { !used.contains($0) }) {
             throw ModelLoadError(
                 "\(name): unexpected tensor \"\(extra)\" \(Self.describe(file.info(extra)!.shape)) (expected only "
-                    + "\(fields.form.rawValue) GRU \"\(fields.gruPrefix)*\" layers 0…, head \"\(fields.headPrefix)"
+                    + "\(fields.form.rawValue) \(fields.cell.displayName) \"\(fields.gruPrefix)*\" layers 0…, head \"\(fields.headPrefix)"
                     + "weight/bias\", \"\(fields.normPrefix)mean/std\")")
         }
     }

@@ -46,6 +46,14 @@ public final class GRUModel: Sendable {
     public var outputSize: Int { headSize ?? topSize }
     /// Rows of the hidden state: layers × directions (PyTorch's h_n layout).
     public var stateRows: Int { layerCount * directions }
+    /// The recurrent cell of every layer (metadata `cell`).
+    public var cell: RecurrentCell { metadataFields.cell }
+    /// Whether the state holds a cell state c beside h (LSTM).
+    public var hasCellState: Bool { cell == .lstm }
+    /// Floats of one padded state row: h [paddedWidth(hidden)], then for an LSTM c [paddedWidth(hidden)].
+    var stateStride: Int { paddedWidth(hiddenSize) * (hasCellState ? 2 : 1) }
+    /// Gate blocks per hidden unit: 3 (GRU) or 4 (LSTM).
+    public var gateCount: Int { hasCellState ? 4 : 3 }
 
     /// The parsed `grustream` metadata JSON (nil when absent), for the parts other modules read.
     public var grustreamMetadata: [String: Any]? {
@@ -61,7 +69,7 @@ public final class GRUModel: Sendable {
 
     /// Multiply-adds × 2 of one frame in carry mode (matrix products only).
     public var flopsPerStep: Int {
-        layers.reduce(0) { $0 + 2 * 3 * $1.hiddenSize * ($1.inputSize + $1.hiddenSize) } + 2 * (headWeight?.count ?? 0)
+        layers.reduce(0) { $0 + 2 * $1.gateCount * $1.hiddenSize * ($1.inputSize + $1.hiddenSize) } + 2 * (headWeight?.count ?? 0)
     }
 
     public static func load(_ url: URL) throws -> GRUModel {
@@ -97,13 +105,14 @@ public final class GRUModel: Sendable {
         let offsets = layers.map { layer -> (ih: Int, hh: Int, hn: Int?, bih: Int, bhh: Int?) in
             let h = layer.hiddenSize
             let w = layer.weightHH
+            let gates = layer.gateCount
             return (
-                builder.addPanels(layer.weightIH, rows: 3 * h, columns: layer.inputSize),
+                builder.addPanels(layer.weightIH, rows: gates * h, columns: layer.inputSize),
                 layer.resetAfter
-                    ? builder.addPanels(w, rows: 3 * h, columns: h)
+                    ? builder.addPanels(w, rows: gates * h, columns: h)
                     : builder.addPanels(Array(w[..<(2 * h * h)]), rows: 2 * h, columns: h),
                 layer.resetAfter ? nil : builder.addPanels(Array(w[(2 * h * h)...]), rows: h, columns: h),
-                builder.addVector(layer.biasIH ?? [Float](repeating: 0, count: 3 * h)),
+                builder.addVector(layer.biasIH ?? [Float](repeating: 0, count: gates * h)),
                 layer.resetAfter ? layer.biasHH.map { builder.addVector($0) } : nil
             )
         }
@@ -118,12 +127,15 @@ public final class GRUModel: Sendable {
         let base = UnsafePointer(arena.base)
         packedLayers = zip(layers, offsets).map { layer, o in
             let h = layer.hiddenSize
+            let gates = layer.gateCount
             return PackedGRULayer(
                 inputSize: layer.inputSize, hiddenSize: h,
-                inputWeights: PanelMatrix(rows: 3 * h, columns: layer.inputSize, panels: base + o.ih),
-                recurrentWeights: PanelMatrix(rows: (layer.resetAfter ? 3 : 2) * h, columns: h, panels: base + o.hh),
+                inputWeights: PanelMatrix(rows: gates * h, columns: layer.inputSize, panels: base + o.ih),
+                recurrentWeights: PanelMatrix(
+                    rows: (layer.resetAfter ? gates : 2) * h, columns: h, panels: base + o.hh),
                 candidateWeights: o.hn.map { PanelMatrix(rows: h, columns: h, panels: base + $0) },
-                inputBias: base + o.bih, recurrentBias: o.bhh.map { base + $0 }, resetAfter: layer.resetAfter)
+                inputBias: base + o.bih, recurrentBias: o.bhh.map { base + $0 }, resetAfter: layer.resetAfter,
+                lstm: layer.lstm)
         }
         if let o = headSize, let offsets = headOffsets {
             packedHead = PackedHead(
@@ -144,7 +156,9 @@ public final class GRUModel: Sendable {
         switch form {
         case .pytorch:
             tensor = "\(metadataFields.gruPrefix)weight_ih_l0"
-            (found, wanted) = ("[\(3 * hiddenSize), \(inputSize)]", "[\(3 * hiddenSize), \(expected)]")
+            (found, wanted) = (
+                "[\(gateCount * hiddenSize), \(inputSize)]", "[\(gateCount * hiddenSize), \(expected)]"
+            )
         case .keras:
             tensor = "\(metadataFields.gruPrefix)kernel_l0"
             (found, wanted) = ("[\(inputSize), \(3 * hiddenSize)]", "[\(expected), \(3 * hiddenSize)]")
@@ -155,7 +169,7 @@ public final class GRUModel: Sendable {
     /// One line: "kws.safetensors: pytorch GRU 40 → 2×128 → head 12 (softmax), carry, 123456 parameters".
     public var summary: String {
         let head = headSize.map { "head \($0) (\(outputActivation.rawValue))" } ?? "no head"
-        return "\(name): \(form.rawValue) GRU \(inputSize) → \(layerCount)×\(hiddenSize)"
+        return "\(name): \(form.rawValue) \(cell.displayName) \(inputSize) → \(layerCount)×\(hiddenSize)"
             + (bidirectional ? " bidirectional" : "") + " → \(head), \(gateActivation.rawValue)/"
             + "\(candidateActivation.rawValue), \(mode), \(parameterCount) parameters"
     }

@@ -15,6 +15,17 @@ public enum GRUForm: String, Sendable {
     case keras
 }
 
+/// The recurrent cell of a model's layers (metadata `cell`).
+public enum RecurrentCell: String, Sendable {
+    /// PyTorch `nn.GRU` (gates r, z, n; state h).
+    case gru
+    /// PyTorch `nn.LSTM` (gates i, f, g, o; states h and c).
+    case lstm
+
+    /// "GRU" or "LSTM", for summaries.
+    public var displayName: String { rawValue.uppercased() }
+}
+
 /// The model side of the `grustream` metadata: a JSON object stored as a string in `__metadata__["grustream"]`.
 /// Every field is optional; the defaults describe a plain PyTorch `nn.GRU` + `nn.Linear` model.
 /// Fields read by other modules (`features`, `detector`, `calibration`, ...) are kept in the raw JSON
@@ -27,6 +38,11 @@ public struct GRUModelMetadata: Sendable, Equatable {
     /// Prefix of the input normalisation tensors (`"norm."` → `norm.mean`, `norm.std`).
     public var normPrefix = "norm."
     public var form = GRUForm.pytorch
+    /// The cell; when the metadata does not say, the loader takes it from the shape of `weight_hh_l0`
+    /// ([3H, H]: GRU, [4H, H]: LSTM).
+    public var cell = RecurrentCell.gru
+    /// Whether the metadata named the cell.
+    public var cellStated = false
     public var gateActivation = GateActivation.sigmoid
     public var candidateActivation = CandidateActivation.tanh
     /// Keras form without biases only: which candidate equation (with biases the bias shape says it).
@@ -63,6 +79,10 @@ public struct GRUModelMetadata: Sendable, Equatable {
         if let s = try string("head_prefix") { headPrefix = s }
         if let s = try string("norm_prefix") { normPrefix = s }
         if let f = try choice("form", GRUForm.self) { form = f }
+        if let c = try choice("cell", RecurrentCell.self) {
+            cell = c
+            cellStated = true
+        }
         if let g = try choice("gate_activation", GateActivation.self) { gateActivation = g }
         if let c = try choice("candidate_activation", CandidateActivation.self) { candidateActivation = c }
         if let o = try choice("output_activation", OutputActivation.self) { outputActivation = o }

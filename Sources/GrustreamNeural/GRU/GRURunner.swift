@@ -7,10 +7,13 @@ public struct GRUState: Sendable, Equatable {
     public var hidden: Tensor
     /// Window mode: the last N frames [N, input], oldest first (nil in carry mode).
     public var window: Tensor?
+    /// LSTM: the cell state c [layers × directions, hidden], PyTorch's c_n layout (nil for a GRU).
+    public var cell: Tensor?
 
-    public init(hidden: Tensor, window: Tensor? = nil) {
+    public init(hidden: Tensor, window: Tensor? = nil, cell: Tensor? = nil) {
         self.hidden = hidden
         self.window = window
+        self.cell = cell
     }
 }
 
@@ -46,14 +49,16 @@ public final class GRURunner {
 
     /// - mode: nil → the model's mode. Carry mode refuses a bidirectional model.
     /// - initialState: [layers × directions, hidden] (or [layers × directions, 1, hidden]); nil → zeros.
+    /// - initialCell: an LSTM's initial c, the same shape; nil → zeros.
     public init(
-        model: GRUModel, mode: InferenceMode? = nil, initialState: Tensor? = nil, applyNormalisation: Bool = false
+        model: GRUModel, mode: InferenceMode? = nil, initialState: Tensor? = nil, applyNormalisation: Bool = false,
+        initialCell: Tensor? = nil
     ) throws {
         self.model = model
         self.mode = mode ?? model.mode
         self.applyNormalisation = applyNormalisation && model.normalisation != nil
         inputStride = paddedWidth(model.inputSize)
-        hiddenStride = paddedWidth(model.hiddenSize)
+        hiddenStride = model.stateStride
         initial = scratch.allocate(model.stateRows * hiddenStride)
         hiddenState = scratch.allocate(model.stateRows * hiddenStride)
         switch self.mode {
@@ -80,6 +85,12 @@ public final class GRURunner {
         headScratch = scratch.allocate(sequence.capacity * paddedWidth(model.outputSize))
         if let initialState {
             try Self.copyState(initialState, model: model, to: initial, stride: hiddenStride)
+        }
+        if let initialCell {
+            guard model.hasCellState else {
+                throw ModelLoadError("\(model.name): an initial cell state was given, but the model is a GRU")
+            }
+            try Self.copyState(initialCell, model: model, to: initial + paddedWidth(model.hiddenSize), stride: hiddenStride)
         }
         reset()
     }
@@ -124,10 +135,18 @@ public final class GRURunner {
     }
 
     /// The current hidden state [layers × directions, hidden] (window mode: after the last window run).
-    public var hidden: Tensor {
+    public var hidden: Tensor { stateTensor(offset: 0) }
+
+    /// LSTM: the current cell state c [layers × directions, hidden]; nil for a GRU.
+    public var cell: Tensor? { model.hasCellState ? stateTensor(offset: paddedWidth(model.hiddenSize)) : nil }
+
+    /// [stateRows, hidden] from each padded state row, starting `offset` floats into the row.
+    private func stateTensor(offset: Int) -> Tensor {
         let h = model.hiddenSize
         var values = [Float](repeating: 0, count: model.stateRows * h)
-        for r in 0..<model.stateRows { for j in 0..<h { values[r * h + j] = hiddenState[r * hiddenStride + j] } }
+        for r in 0..<model.stateRows {
+            for j in 0..<h { values[r * h + j] = hiddenState[r * hiddenStride + offset + j] }
+        }
         return Tensor(shape: [model.stateRows, h], scalars: values)
     }
 
@@ -225,17 +244,27 @@ public final class GRURunner {
 
     /// A snapshot of the stream's state.
     public var state: GRUState {
-        guard let window else { return GRUState(hidden: hidden) }
+        guard let window else { return GRUState(hidden: hidden, cell: cell) }
         var values: [Float] = []
         for t in 0..<windowLength {
             values += UnsafeBufferPointer(start: window + t * inputStride, count: model.inputSize)
         }
-        return GRUState(hidden: hidden, window: Tensor(shape: [windowLength, model.inputSize], scalars: values))
+        return GRUState(
+            hidden: hidden, window: Tensor(shape: [windowLength, model.inputSize], scalars: values), cell: cell)
     }
 
     /// Continue from a snapshot taken with `state`.
+    /// An LSTM snapshot without a cell state starts from c = 0; a GRU model ignores a snapshot's cell state.
     public func restore(_ snapshot: GRUState) throws {
         try Self.copyState(snapshot.hidden, model: model, to: hiddenState, stride: hiddenStride)
+        if model.hasCellState {
+            let c = hiddenState + paddedWidth(model.hiddenSize)
+            if let cell = snapshot.cell {
+                try Self.copyState(cell, model: model, to: c, stride: hiddenStride)
+            } else {
+                for r in 0..<model.stateRows { (c + r * hiddenStride).update(repeating: 0, count: model.hiddenSize) }
+            }
+        }
         guard let frames = window, let window = snapshot.window else { return }
         guard window.shape == [windowLength, model.inputSize] else {
             throw ModelLoadError(

@@ -41,7 +41,7 @@ final class GRUSequenceWorkspace {
         self.capacity = capacity
         inputStride = paddedWidth(model.inputSize)
         topStride = paddedWidth(model.topSize)
-        hiddenStride = paddedWidth(model.hiddenSize)
+        hiddenStride = model.stateStride
         let layer = model.packedLayers[0]
         frames = scratch.allocate(capacity * inputStride)
         outputsA = scratch.allocate(capacity * topStride)

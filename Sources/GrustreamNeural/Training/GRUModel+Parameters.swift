@@ -20,7 +20,7 @@ extension GRUModel {
         let a = parameters.architecture
         precondition(
             a.inputSize == inputSize && a.hiddenSize == hiddenSize && a.layerCount == layerCount && !bidirectional
-                && headSize == a.outputSize && layers.allSatisfy(\.resetAfter))
+                && headSize == a.outputSize && layers.allSatisfy(\.resetAfter) && !hasCellState)
         parameters.values.withUnsafeBufferPointer { p in
             let w = p.baseAddress!
             for k in 0..<layerCount {

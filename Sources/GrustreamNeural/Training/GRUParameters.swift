@@ -134,7 +134,7 @@ public struct GRUParameters: Sendable, Equatable {
     /// The parameters of an inference model of the same form (PyTorch form, unidirectional, with a head);
     /// for fine-tuning and for checking that training and inference agree.
     public init(model: GRUModel) throws {
-        guard model.form == .pytorch, !model.bidirectional, let o = model.headSize,
+        guard model.form == .pytorch, !model.bidirectional, let o = model.headSize, !model.hasCellState,
             model.layers.allSatisfy(\.resetAfter), model.gateActivation == .sigmoid, model.candidateActivation == .tanh
         else {
             throw ModelLoadError(

@@ -61,7 +61,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
         if features.dimension != model.inputSize {
             let origin = config.featuresGiven ? pipelineFile : "\(modelURL.lastPathComponent) metadata"
             throw PipelineConfigError(
-                "\(modelURL.lastPathComponent): the GRU reads \(model.inputSize) values per frame (\"\(model.metadataFields.gruPrefix)weight_ih_l0\" is [\(3 * model.hiddenSize), \(model.inputSize)]), "
+                "\(modelURL.lastPathComponent): the \(model.cell.displayName) reads \(model.inputSize) values per frame (\"\(model.metadataFields.gruPrefix)weight_ih_l0\" is [\(model.gateCount * model.hiddenSize), \(model.inputSize)]), "
                     + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
             )
         }

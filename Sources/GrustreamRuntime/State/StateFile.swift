@@ -4,7 +4,7 @@ import GrustreamNeural
 /// `[runtime] state_file`: the per-stream GRU and detector state of a pipeline, kept across restarts.
 ///
 /// A safetensors file (readable with the `safetensors` library): tensors `s<i>.hidden` `[layers × directions,
-/// hidden]` and `s<i>.window` `[N, input]` (window mode) for stream `i`; `__metadata__` holds `grustream_state`
+/// hidden]`, `s<i>.cell` (an LSTM's c, the same shape) and `s<i>.window` `[N, input]` (window mode) for stream `i`; `__metadata__` holds `grustream_state`
 /// (format version), `model_hash` (FNV-1a 64 of the model file's bytes: state is only restored into the model it
 /// came from), `model`, `pipeline`, `saved` (RFC 3339), `streams` (JSON: name, labels, detector state and decomposition state of each
 /// stream, numbers printed to round-trip exactly) and `checksum` (FNV-1a 64 of `streams` and every tensor value),
@@ -34,6 +34,7 @@ public struct StateFile: Sendable, Equatable {
         var tensors: [(String, Tensor)] = []
         for (i, stream) in streams.enumerated() {
             tensors.append(("s\(i).hidden", stream.gru.hidden))
+            if let cell = stream.gru.cell { tensors.append(("s\(i).cell", cell)) }
             if let window = stream.gru.window { tensors.append(("s\(i).window", window)) }
             if let online = stream.online {
                 for (key, tensor) in Self.onlineTensors(online) { tensors.append(("s\(i).online.\(key)", tensor)) }
@@ -78,7 +79,9 @@ public struct StateFile: Sendable, Equatable {
             }
             let hidden = try file.tensor("s\(i).hidden")
             let window = file.info("s\(i).window") == nil ? nil : try file.tensor("s\(i).window")
+            let cell = file.info("s\(i).cell") == nil ? nil : try file.tensor("s\(i).cell")
             tensors.append(hidden)
+            if let cell { tensors.append(cell) }
             if let window { tensors.append(window) }
             var online: OnlineLearnerSnapshot?
             if let o = object["online"] {
@@ -107,7 +110,7 @@ public struct StateFile: Sendable, Equatable {
             }
             streams.append(
                 StreamStateSnapshot(
-                    stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector,
+                    stream: stream, gru: GRUState(hidden: hidden, window: window, cell: cell), labels: labels, detector: detector,
                     idleSince: idleSince, online: online, seasonal: seasonal))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
