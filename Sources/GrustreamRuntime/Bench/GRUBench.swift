@@ -2,25 +2,34 @@ import Foundation
 import GrustreamNeural
 
 /// GRU throughput: one stream stepped frame by frame (state carried), chunks of 100 frames, and many streams
-/// stepped together. Models are PyTorch-layout GRUs without a head, input 40, hidden 64/128/256, 1 or 2 layers.
+/// stepped together. Models are PyTorch-layout GRUs without a head, input 40, hidden 64/128/256, 1 or 2 layers;
+/// and LSTMs (`lstm-step-…`, `lstm-chunk100-…`) at the GRUs' hidden sizes and at their parameter counts.
 public struct GRUBench {
     /// One network shape.
     public struct Shape: Sendable, Hashable {
         public var input: Int
         public var hidden: Int
         public var layers: Int
-        public init(input: Int, hidden: Int, layers: Int) {
+        public var cell: RecurrentCell
+        public init(input: Int, hidden: Int, layers: Int, cell: RecurrentCell = .gru) {
             self.input = input
             self.hidden = hidden
             self.layers = layers
+            self.cell = cell
         }
         public var id: String { "i\(input)-h\(hidden)-l\(layers)" }
         /// File name used by `--models DIR` and by scripts/bench_references.py.
-        public var fileName: String { "gru-\(id).safetensors" }
+        public var fileName: String { "\(cell.rawValue)-\(id).safetensors" }
     }
 
     public static let stepShapes: [Shape] = [64, 128, 256].flatMap { h in
         [1, 2].map { Shape(input: 40, hidden: h, layers: $0) }
+    }
+    /// LSTMs at the hidden sizes of GRU shapes (64, 128; 2 × 128) and at about their parameter counts
+    /// (1 × 53 ≈ 1 × 64 GRU: 20 140 vs 20 352; 1 × 108 ≈ 1 × 128: 64 800 vs 65 280; 2 × 110 ≈ 2 × 128: 164 560 vs
+    /// 164 352).
+    public static let lstmShapes: [Shape] = [(64, 1), (53, 1), (128, 1), (108, 1), (128, 2), (110, 2)].map {
+        Shape(input: 40, hidden: $0.0, layers: $0.1, cell: .lstm)
     }
     public static let chunkFrames = 100
     public static let batchStreams = 64
@@ -50,7 +59,7 @@ public struct GRUBench {
         var out: [(String, Tensor)] = []
         for k in 0..<shape.layers {
             let width = k == 0 ? shape.input : shape.hidden
-            let h3 = 3 * shape.hidden
+            let h3 = (shape.cell == .lstm ? 4 : 3) * shape.hidden
             out.append(("gru.weight_ih_l\(k)", Tensor(shape: [h3, width], scalars: values(h3 * width))))
             out.append(("gru.weight_hh_l\(k)", Tensor(shape: [h3, shape.hidden], scalars: values(h3 * shape.hidden))))
             out.append(("gru.bias_ih_l\(k)", Tensor(shape: [h3], scalars: values(h3))))
@@ -96,7 +105,7 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "gru-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
+            group: "gru", name: "\(shape.cell.rawValue)-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
             itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
@@ -115,7 +124,7 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "gru-chunk100-\(shape.id)",
+            group: "gru", name: "\(shape.cell.rawValue)-chunk100-\(shape.id)",
             description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
             itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep), audioSecondsPerItem: 0)
@@ -184,6 +193,8 @@ public struct GRUBench {
         out += try Self.batchShapes.filter { keep("gru-batch\(Self.batchStreams)-\($0.id)") }.map {
             try measureBatch($0)
         }
+        out += try Self.lstmShapes.filter { keep("lstm-step-\($0.id)") }.map { try measureStep($0) }
+        out += try Self.lstmShapes.filter { keep("lstm-chunk100-\($0.id)") }.map { try measureChunk($0) }
         return out
     }
 }
