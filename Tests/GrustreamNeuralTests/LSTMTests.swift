@@ -179,5 +179,13 @@ struct LSTMTests {
         let gru = try GRUGoldens.model("torch_l1_h8")
         #expect(gru.cell == .gru && !gru.hasCellState)
         #expect(throws: ModelLoadError.self) { try GRURunner(model: gru, initialCell: Tensor(zeros: [1, 8])) }
+        let file = try SafetensorsFile(contentsOf: Fixtures.url("gru/torch_l1_h8/model.safetensors"))
+        let tensors = try file.tensorNames.map { ($0, try file.tensor($0)) }
+        let mislabelled = SafetensorsFile.encode(tensors, metadata: ["grustream": "{\"cell\": \"lstm\"}"])
+        #expect {
+            try GRUModel(file: SafetensorsFile(data: mislabelled, name: "m.safetensors"))
+        } throws: { error in
+            "\(error)" == "m.safetensors: \"gru.weight_hh_l0\" is [24, 8], expected [4*hidden, hidden] (metadata cell \"lstm\")"
+        }
     }
 }

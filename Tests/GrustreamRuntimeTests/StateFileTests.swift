@@ -36,6 +36,25 @@ struct StateFileTests {
         #expect(try file.tensor("s0.hidden") == sample.streams[0].gru.hidden)
     }
 
+    @Test func anLSTMCellStateRoundTripsAndIsChecksummed() throws {
+        var file = sample
+        let cell = Tensor(shape: [2, 3], scalars: [0.5, -1.5, 2e-6, 3, -0.25, 1.0 / 3])
+        file.streams[1].gru.cell = cell
+        let data = file.encode()
+        let decoded = try StateFile.decode(data, name: "x")
+        #expect(decoded == file && decoded.streams[1].gru.cell == cell && decoded.streams[0].gru.cell == nil)
+        #expect(try SafetensorsFile(data: data, name: "x").tensor("s1.cell") == cell)
+        // c counts in the checksum: the same file with another c is refused.
+        var other = file
+        other.streams[1].gru.cell = Tensor(shape: [2, 3], scalars: [0.5, -1.5, 2e-6, 3, -0.25, 0.3])
+        var meta = try SafetensorsFile(data: data, name: "x").metadata
+        meta["checksum"] = try SafetensorsFile(data: other.encode(), name: "x").metadata["checksum"]
+        let source = try SafetensorsFile(data: data, name: "x")
+        let tensors = try source.tensorNames.map { ($0, try source.tensor($0)) }
+        let forged = SafetensorsFile.encode(tensors, metadata: meta)
+        #expect(throws: StateFileError.self) { try StateFile.decode(forged, name: "x") }
+    }
+
     @Test func aDecompositionStateRoundTripsAndIsChecked() throws {
         var file = sample
         file.streams[0].seasonal = [

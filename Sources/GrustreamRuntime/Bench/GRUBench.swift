@@ -105,7 +105,7 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "\(shape.cell.rawValue)-step-\(shape.id)", description: "step \(shape.layers)×\(shape.hidden), batch 1",
+            group: "gru", name: "\(shape.cell.rawValue)-step-\(shape.id)", description: "\(shape.cell == .lstm ? "LSTM " : "")step \(shape.layers)×\(shape.hidden), batch 1",
             itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)
@@ -125,7 +125,7 @@ public struct GRUBench {
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
             group: "gru", name: "\(shape.cell.rawValue)-chunk100-\(shape.id)",
-            description: "chunks of 100 frames \(shape.layers)×\(shape.hidden)",
+            description: "\(shape.cell == .lstm ? "LSTM " : "")chunks of 100 frames \(shape.layers)×\(shape.hidden)",
             itemsPerIteration: Double(Self.chunkFrames), samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep), audioSecondsPerItem: 0)
     }
