@@ -24,23 +24,46 @@ public enum Augmentation {
         return y
     }
 
-    /// Tempo change without a pitch change: Hann-windowed overlap-add, 512-sample frames with a synthesis hop of
-    /// 128 and an analysis hop of 128 × `rate` (> 1: faster, `count / rate` samples long).
+    /// Tempo change without a pitch change (WSOLA): Hann-windowed 512-sample frames overlap-added every 128 output
+    /// samples; each frame is read near 128 × `rate` × its index in the input, at the offset (±128) whose samples best
+    /// correlate with the natural continuation of the previous frame, so periods line up. `count / rate` samples long
+    /// (> 1: faster).
     public static func timeStretch(_ x: [Float], rate: Float) -> [Float] {
         let frame = 512
         let hop = 128
-        guard rate > 0, x.count > frame else { return resample(x, factor: rate) }
+        let tolerance = 128
+        guard rate > 0, x.count > frame + 2 * tolerance else { return resample(x, factor: rate) }
         let n = max(1, Int((Double(x.count) / Double(rate)).rounded()))
         var y = [Float](repeating: 0, count: n + frame)
         var weight = [Float](repeating: 0, count: n + frame)
         let window = (0..<frame).map { 0.5 - 0.5 * cosf(2 * .pi * Float($0) / Float(frame)) }
+        let last = x.count - frame
+        var previous = -1
         var out = 0
         while out < n {
-            let input = min(Int((Double(out) * Double(rate)).rounded()), x.count - 1)
-            for j in 0..<frame where input + j < x.count {
-                y[out + j] += window[j] * x[input + j]
+            let nominal = min(Int((Double(out) * Double(rate)).rounded()), last)
+            var chosen = nominal
+            if previous >= 0 {
+                let natural = min(previous + hop, last)
+                var best = -Float.infinity
+                for candidate in max(0, nominal - tolerance)...min(last, nominal + tolerance) {
+                    var c: Float = 0
+                    var j = 0
+                    while j < frame {
+                        c += x[natural + j] * x[candidate + j]
+                        j += 4
+                    }
+                    if c > best {
+                        best = c
+                        chosen = candidate
+                    }
+                }
+            }
+            for j in 0..<frame {
+                y[out + j] += window[j] * x[chosen + j]
                 weight[out + j] += window[j]
             }
+            previous = chosen
             out += hop
         }
         for i in 0..<n { y[i] = weight[i] > 1e-3 ? y[i] / weight[i] : 0 }
