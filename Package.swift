@@ -16,6 +16,26 @@ let uncheckedExclusivityInRelease: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
 
+/// The kernel families (README "CPU baseline"): the same sources (Sources/GrustreamKernelFamilies/Shared, linked
+/// into each family's folder) compiled once per CPU level; `Kernels` picks one at run time from cpuid.
+/// GRUSTREAM_FMA and GRUSTREAM_AVX512 say what the family's -target-cpu promises (Swift has no `#if` for target
+/// features). Other architectures build the baseline family only.
+func kernelFamily(_ name: String, _ flags: [String]) -> Target {
+    .target(
+        name: "GrustreamKernels\(name)", dependencies: ["GrustreamKernelInterface"],
+        path: "Sources/GrustreamKernelFamilies/\(name)",
+        swiftSettings: optimisedEvenInDebug + (flags.isEmpty ? [] : [.unsafeFlags(flags)]))
+}
+#if arch(x86_64)
+    let kernelFamilies = [
+        kernelFamily("Baseline", []),
+        kernelFamily("AVX2", ["-target-cpu", "haswell", "-DGRUSTREAM_FMA"]),
+        kernelFamily("AVX512", ["-target-cpu", "skylake-avx512", "-DGRUSTREAM_FMA", "-DGRUSTREAM_AVX512"]),
+    ]
+#else
+    let kernelFamilies = [kernelFamily("Baseline", [])]
+#endif
+
 let package = Package(
     name: "grustream",
     products: [
@@ -33,20 +53,34 @@ let package = Package(
         // C at the edges: system libraries found through pkg-config.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
         .systemLibrary(name: "CLibFuzzer"),
+        // cpuid and xgetbv (x86-64), for choosing the kernel family.
+        .systemLibrary(name: "CCPUID"),
+
+        // The kernels' shared types and the table of one family's entry points.
+        .target(name: "GrustreamKernelInterface", dependencies: ["CCPUID"], swiftSettings: optimisedEvenInDebug),
+        // The run-time choice of a family (cpuid, GRUSTREAM_KERNELS).
+        .target(
+            name: "GrustreamKernels",
+            dependencies: ["GrustreamKernelInterface"] + kernelFamilies.map { .target(name: $0.name) },
+            swiftSettings: optimisedEvenInDebug),
 
         // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
-        .target(name: "GrustreamDSP", dependencies: ["CFFTW"], swiftSettings: optimisedEvenInDebug),
+        .target(
+            name: "GrustreamDSP", dependencies: ["CFFTW", "GrustreamKernels"], swiftSettings: optimisedEvenInDebug),
         // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
-        .target(name: "GrustreamNeural", exclude: ["README.md"], swiftSettings: optimisedEvenInDebug),
-        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket).
-        .target(name: "GrustreamIO", dependencies: ["CALSA"], swiftSettings: uncheckedExclusivityInRelease),
+        .target(
+            name: "GrustreamNeural", dependencies: ["GrustreamKernels"], exclude: ["README.md"],
+            swiftSettings: optimisedEvenInDebug),
+        // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
+        .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
         // Pipeline config, detectors, events, publishers, systemd glue.
         .target(
             name: "GrustreamRuntime",
             dependencies: [
-                "GrustreamDSP", "GrustreamNeural", "GrustreamIO",
+                "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
@@ -55,21 +89,25 @@ let package = Package(
         .executableTarget(
             name: "grustream",
             dependencies: [
-                "GrustreamRuntime",
+                "GrustreamRuntime", "GrustreamKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
-        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamRuntime", "CLibFuzzer"]),
+        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
-        .target(name: "GrustreamTestSupport", dependencies: ["GrustreamNeural"], path: "Tests/GrustreamTestSupport"),
-        .testTarget(name: "GrustreamDSPTests", dependencies: ["GrustreamDSP", "GrustreamTestSupport"]),
-        .testTarget(name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamTestSupport"]),
+        .target(
+            name: "GrustreamTestSupport", dependencies: ["GrustreamNeural", "GrustreamKernels"],
+            path: "Tests/GrustreamTestSupport"),
+        .testTarget(
+            name: "GrustreamDSPTests", dependencies: ["GrustreamDSP", "GrustreamKernels", "GrustreamTestSupport"]),
+        .testTarget(
+            name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),
         .testTarget(
             name: "GrustreamRuntimeTests",
-            dependencies: ["GrustreamRuntime", "GrustreamTestSupport"]
+            dependencies: ["GrustreamRuntime", "GrustreamKernels", "GrustreamTestSupport"]
         ),
-    ]
+    ] + kernelFamilies
 )

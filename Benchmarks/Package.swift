@@ -1,8 +1,7 @@
 // swift-tools-version:6.1
 // grustream's ordo-one/benchmark suites, a package apart from the main one (as SwiftNIO's Benchmarks/), so that
 // `swift test` of grustream never builds them. Run:  cd Benchmarks && swift package benchmark
-// With the release CPU baseline (AVX2/FMA, as scripts/grustream picks on such CPUs):
-//   cd Benchmarks && swift package -Xswiftc -target-cpu -Xswiftc haswell benchmark
+// (the kernels run the CPU's fastest family, as in every build; GRUSTREAM_KERNELS=baseline|avx2|avx512 picks one).
 import Foundation
 import PackageDescription
 

@@ -108,7 +108,8 @@ def _meta_lines(meta):
     v = ", ".join(f"{k} {x}" for k, x in meta["versions"].items())
     return [
         f"date: {meta['date']}; CPU: {env.get('cpu')} ({env.get('cores')} cores); command: `{meta['command']}`",
-        f"grustream: {env.get('build')} build, flags `{meta['build_flags']}`; median of {env.get('rounds')} rounds, "
+        f"grustream: {env.get('build')} build (`{meta['build_flags']}`), {env.get('kernels', '?')} kernels; "
+        f"median of {env.get('rounds')} rounds, "
         f"{env.get('seconds_per_case')} s per case; times are process CPU time (see 'Timing' above)",
         f"input: {meta['inputs']['audio']}; GRU weights: {meta['inputs']['models']}",
         f"references: {v}; numpy BLAS (threadpoolctl): {blas}",

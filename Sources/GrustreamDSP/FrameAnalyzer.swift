@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// Turns one channel's frame (`frameLength` samples, already scaled) into that channel's base feature values.
 /// Owns every per-frame buffer, allocated once; `analyze` allocates nothing.
@@ -26,6 +27,8 @@ final class FrameAnalyzer {
     /// [coefficients] Kaldi lifter weights (MFCC only).
     private let lifter: UnsafeMutableBufferPointer<Float>
     private let logEnergyFloor: Float
+    /// The kernel family of the frame's vector loops (the one current when the analyser was made).
+    let kernels = Kernels.current
 
     init(options: FeatureOptions) throws {
         self.options = options
@@ -65,7 +68,7 @@ final class FrameAnalyzer {
         let n = frameLength
         let f = options.frame
         if options.kind == .raw {
-            let sum = FrameKernels.sum(x, n)
+            let sum = kernels.sum(x, n)
             out[0] = n == 1 ? sum : sum / Float(n)
             return
         }
@@ -75,23 +78,25 @@ final class FrameAnalyzer {
             for i in 0..<n { x[i] += f.dither * g.gaussian() }
         }
         // DC removal, pre-emphasis and window in one pass into the FFT input; the raw energy before it.
-        let mean = f.removeDCOffset ? FrameKernels.sum(x, n) / Float(n) : 0
+        let mean = f.removeDCOffset ? kernels.sum(x, n) / Float(n) : 0
         let useEnergy = options.energy.useEnergy && options.kind != .bands
         var logEnergy: Float = 0
         if useEnergy && options.energy.rawEnergy && !options.energy.fromSpectrum {
-            logEnergy = Self.logOfEnergy(FrameKernels.sumOfSquares(x, n, minus: mean))
+            logEnergy = Self.logOfEnergy(kernels.sumOfSquares(x, n, minus: mean))
         }
         let input = fft.input.baseAddress!
         let used = min(n, fft.length)  // < n only with fft_truncate (numpy rfft(frame, n) keeps the first n)
-        FrameKernels.centreEmphasiseWindow(
+        kernels.centreEmphasiseWindow(
             x, used, mean: mean, preemphasis: f.preemphasis, window: window.baseAddress!, into: input)
         for i in used..<fft.length { input[i] = 0 }
         if useEnergy && !options.energy.rawEnergy && !options.energy.fromSpectrum {
-            logEnergy = Self.logOfEnergy(FrameKernels.sumOfSquares(input, used))
+            logEnergy = Self.logOfEnergy(kernels.sumOfSquares(input, used))
         }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
-        fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
+        kernels.powerSpectrum(
+            fft.output.baseAddress!, bins: spectrum.count, magnitude: options.spectrum.scale == .magnitude,
+            into: spectrum.baseAddress!)
         if options.spectrum.normalise || options.energy.fromSpectrum {
             logEnergy = SonopySpectrum.finish(spectrum, fftLength: fft.length, options: options, logEnergy: logEnergy)
             logEnergy = max(logEnergy, logEnergyFloor)

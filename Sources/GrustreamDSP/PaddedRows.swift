@@ -1,5 +1,7 @@
+import GrustreamKernels
+
 /// A matrix whose row r is non-zero only on columns `first[r] ..< first[r] + width[r]`, stored for
-/// `FrameKernels.paddedDot`: each row's weights zero-padded to a whole number of 16-lane vectors. Used for the
+/// the kernels' `paddedRows`: each row's weights zero-padded to a whole number of 16-lane vectors. Used for the
 /// filter banks (rows = filters, columns = spectrum bins) and the DCT (dense rows, columns = mel bins).
 ///
 /// `apply` reads the input up to `paddedColumns` (≥ the real column count + up to 15): callers keep that many
@@ -16,10 +18,12 @@ final class PaddedRows {
     private let offset: UnsafeMutableBufferPointer<Int>
     /// [Σ width] the weights, zero-padded per row.
     private let weights: UnsafeMutableBufferPointer<Float>
+    /// The kernel family this filter runs (the one current when it was made).
+    private let kernels = Kernels.current
 
     /// Row r: `values[offsets[r] ..< offsets[r] + widths[r]]` on columns `firsts[r] ...`.
     init(firsts: [Int], widths: [Int], offsets: [Int], values: [Float], columns: Int) {
-        let lanes = FrameKernels.lanes
+        let lanes = 16
         rows = firsts.count
         var padded: [Float] = []
         var paddedOffsets: [Int] = []
@@ -64,13 +68,12 @@ final class PaddedRows {
         weights.deallocate()
     }
 
-    /// out[r] = Σ_j weights[r][j] · x[first[r] + j] (`FrameKernels.paddedDot` lane order), r < rows.
+    /// out[r] = Σ_j weights[r][j] · x[first[r] + j] (16 lanes, then their fixed pairwise sum), r < rows.
     /// `x`: `paddedColumns` values.
     @inline(__always)
     func apply(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let w = weights.baseAddress!
-        for r in 0..<rows {
-            out[r] = FrameKernels.paddedDot(w + offset[r], x + first[r], width[r])
-        }
+        kernels.paddedRows(
+            weights.baseAddress!, offsets: offset.baseAddress!, firsts: first.baseAddress!, widths: width.baseAddress!,
+            rows: rows, x, into: out)
     }
 }

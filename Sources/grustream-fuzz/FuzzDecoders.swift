@@ -21,17 +21,20 @@ enum FuzzDecoders {
     }
 
     /// The decoder a source runs (limits and bad-frame policy included), whole and in chunks: same frames, same
-    /// bad-frame count, same outcome; `decodeWhole` itself traps on a sample beyond the limit.
+    /// bad-frame count, same outcome; `decodeWhole` itself traps on a sample beyond the limit. With bit 0x20 of
+    /// the first option byte, audio is converted (resampled from the header's or 44.1 kHz, mixed down) to 16 kHz
+    /// mono as a pipeline's source does.
     private static func sourceDecoder(_ input: FuzzInput, format: InputFormat, channels: Int) {
-        let limits = InputLimits(sampleLimit: input.options[0] & 0x80 != 0 ? 1e6 : 2.2e7)
+        var limits = InputLimits(sampleLimit: input.options[0] & 0x80 != 0 ? 1e6 : 2.2e7)
+        if input.options[0] & 0x20 != 0 { limits.convert = AudioTarget(sampleRate: 16000, channels: 1) }
         let policy: BadFramePolicy = input.options[0] & 0x40 != 0 ? .hold : .skip
         input.payload.withUnsafeBytes { bytes in
             let whole = InputDecoder.decodeWhole(
                 bytes, format: format, channels: channels, policy: policy, limits: limits,
-                chunkBytes: max(1, bytes.count))
+                chunkBytes: max(1, bytes.count), sampleRate: 44100)
             let streamed = InputDecoder.decodeWhole(
                 bytes, format: format, channels: channels, policy: policy, limits: limits,
-                chunkBytes: input.chunkSize(input.options.count - 1))
+                chunkBytes: input.chunkSize(input.options.count - 1), sampleRate: 44100)
             if whole != streamed {
                 fuzzFailure("\(format): whole \(whole) but streamed \(streamed)")
             }

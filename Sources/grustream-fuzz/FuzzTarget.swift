@@ -7,7 +7,7 @@ import GrustreamRuntime
 /// address-sanitizer report, a leak or a timeout is a finding. The streaming decoders also check streaming
 /// exactness: the input cut into chunks must decode to exactly what the whole input decodes to.
 enum FuzzTarget: String, CaseIterable {
-    /// A socket client's line (`WATCH` requests) through the events JSON parser.
+    /// A socket client's line (`WATCH` requests and runtime commands) through the events JSON parser.
     case watch
     /// A pipeline file, parsed and validated against a small model as `grustream check` does.
     case toml
@@ -23,10 +23,13 @@ enum FuzzTarget: String, CaseIterable {
     case csv
     /// JSON Lines sensor frames, streamed in chunks.
     case jsonl
-    /// A state file (safetensors with the streams' hidden and detector state).
+    /// A state file (safetensors with the streams' hidden, detector and decomposition state), each stream's
+    /// decomposition state then restored into a decomposition of the configuration it claims.
     case state
     /// A Unix-socket producer: name line, then frames in one of the source formats, whole and in chunks.
     case producer
+    /// A Wyoming client's byte stream: frames (header line, data, payload), whole and in chunks.
+    case wyoming
 
     nonisolated(unsafe) static var selected: FuzzTarget = .watch
 
@@ -37,7 +40,7 @@ enum FuzzTarget: String, CaseIterable {
 
     func run(_ bytes: [UInt8]) {
         switch self {
-        case .watch: _ = try? WatchRequest.decode(bytes)
+        case .watch: FuzzRequests.socketLine(bytes)
         case .toml: FuzzPipeline.run(bytes)
         case .safetensors: FuzzFiles.safetensors(bytes)
         case .npy: _ = try? NPYFile.decode(Data(bytes), name: "fuzz.npy")
@@ -45,8 +48,9 @@ enum FuzzTarget: String, CaseIterable {
         case .pcm: FuzzDecoders.pcm(bytes)
         case .csv: FuzzDecoders.csv(bytes)
         case .jsonl: FuzzDecoders.jsonl(bytes)
-        case .state: _ = try? StateFile.decode(Data(bytes), name: "fuzz.state")
+        case .state: FuzzFiles.state(bytes)
         case .producer: FuzzProducer.run(bytes)
+        case .wyoming: FuzzWyoming.run(bytes)
         }
     }
 }
@@ -86,4 +90,41 @@ func fuzzFailure(_ message: String) -> Never {
 /// Float arrays equal bit for bit (NaN payloads included: the decoders must be deterministic).
 func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+/// A socket client's line: what decodes must encode back to a line that decodes to the same request.
+enum FuzzRequests {
+    static func socketLine(_ bytes: [UInt8]) {
+        guard let request = try? SocketRequest.decode(bytes) else { return }
+        let again: SocketRequest?
+        switch request {
+        case .watch(let watch): again = try? SocketRequest.decode(Array(watch.line().utf8))
+        case .control(let command): again = try? SocketRequest.decode(Array(command.line().utf8))
+        }
+        if again != request { fuzzFailure("socket request \(request) re-encodes to \(String(describing: again))") }
+    }
+}
+
+/// The Wyoming frame reader: the same events (or the same failure) whole and cut into chunks; each event re-encoded
+/// reads back as itself.
+enum FuzzWyoming {
+    static func run(_ bytes: [UInt8]) {
+        let input = FuzzInput(bytes, optionBytes: 1)
+        var whole = WyomingFrameReader()
+        let all = try? whole.feed(input.payload)
+        var cut = WyomingFrameReader()
+        var pieces: [WyomingEvent]? = []
+        inChunks(input.payload, of: input.chunkSize(0)) { chunk in
+            guard pieces != nil else { return }
+            do { pieces! += try cut.feed(chunk) } catch { pieces = nil }
+        }
+        if all != pieces && all != nil && pieces != nil {
+            fuzzFailure("wyoming: \(all!.count) events whole, \(pieces!.count) in chunks")
+        }
+        for event in all ?? [] {
+            var again = WyomingFrameReader()
+            let decoded = try? again.feed(event.encoded())
+            if decoded != [event] { fuzzFailure("wyoming: \(event.type) does not read back as itself") }
+        }
+    }
 }

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
+import GrustreamKernels
 import GrustreamRuntime
+
+/// The release version (`grustream --version`; scripts/package names the Debian package after it).
+let grustreamVersion = "0.1.0"
 
 @main
 struct Grustream: ParsableCommand {
@@ -11,6 +15,7 @@ struct Grustream: ParsableCommand {
             Exit status: 0 success, 1 runtime failure, 2 bad usage, configuration, model or input (one line on stderr).
             Quick start: `grustream run` runs the embedded demo pipeline; `grustream <command> --help` explains each command.
             """,
+        version: grustreamVersion,
         subcommands: [
             RunCommand.self,
             CheckCommand.self,
@@ -22,11 +27,18 @@ struct Grustream: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            WyomingCommand.self,
         ]
     )
 
     /// As ParsableCommand's, but usage errors exit with status 2 (README "Commands"), not ArgumentParser's 64.
     static func main() {
+        do {
+            _ = try Kernels.chooseFromEnvironment()
+        } catch {
+            FileHandle.standardError.write(Data("grustream: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

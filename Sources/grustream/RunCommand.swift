@@ -16,12 +16,16 @@ struct RunCommand: ParsableCommand {
             model and swaps them in between frames (a file that does not load is reported and the running pipeline \
             kept). Under systemd: READY=1, STATUS=, WATCHDOG=1, RELOADING=1 and STOPPING=1 on $NOTIFY_SOCKET; the \
             socket passed in LISTEN_FDS whose name matches the unix sink is adopted (see systemd/ and README).
+            A unix sink without a path listens on $XDG_RUNTIME_DIR/grustream/PIPELINE.sock ($RUNTIME_DIRECTORY under \
+            systemd; /run/grustream for root without XDG_RUNTIME_DIR; /tmp/grustream-UID otherwise), where \
+            `grustream subscribe PIPELINE` finds it.
 
             Examples:
               grustream run
               arecord -q -f S16_LE -r 16000 -c 1 -t raw | grustream run kws --source - --format s16le
               grustream run pipelines/kws.toml --source alsa:plughw:1,0 --socket /run/grustream/kws.sock
-              grustream run vibration-anomaly --source unix:/run/grustream/sensors.sock --no-stdout
+              grustream run vibration-anomaly --no-stdout
+              grustream run kws --socket none
             """)
 
     @Argument(help: "Pipeline file or name (default: the embedded demo).")
@@ -39,7 +43,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Input channels.")
     var channels: Int?
 
-    @Option(help: "Also publish events on this Unix socket (replaces the pipeline's unix sinks).")
+    @Option(
+        help: ArgumentHelp(
+            "Publish events on this Unix socket (replaces the pipeline's unix sinks); none: no socket.",
+            valueName: "PATH|none"))
     var socket: String?
 
     @Flag(help: "Do not print events on stdout.")

@@ -17,16 +17,23 @@ struct SubscribeCommand: ParsableCommand {
             the server sends a line longer than 1 MiB (not an event socket).
 
             Without --class, every class except SCORES is received; SCORES (one line per frame) only with \
-            --scores or --class SCORES.
+            --scores or --class SCORES: the pipeline then computes them for as long as a client watches them.
+
+            Without an argument: the demo pipeline. A name NAME connects to $XDG_RUNTIME_DIR/grustream/NAME.sock (where \
+            `grustream run NAME` listens; /run/grustream for root without XDG_RUNTIME_DIR, /tmp/grustream-UID for \
+            others), or, when that does not exist, to the system service's /run/grustream/NAME.sock.
 
             Examples:
-              grustream subscribe /run/grustream/kws.sock --class DETECTION | jq -r .label
-              grustream subscribe --scores
+              grustream subscribe kws --class DETECTION | jq -r .label
+              grustream subscribe /run/grustream/kws.sock --scores
             """
     )
 
-    @Argument(help: "The pipeline's unix socket (a [[sink]] with kind = \"unix\").")
-    var socket: String = EventSubscriber.defaultSocketPath
+    @Argument(
+        help: ArgumentHelp(
+            "A pipeline name (its socket where `grustream run` puts it) or a socket path (holds a / or ends in .sock).",
+            valueName: "PIPELINE|SOCKET"))
+    var socket: String?
 
     @Option(
         name: .customLong("class"),
@@ -49,7 +56,8 @@ struct SubscribeCommand: ParsableCommand {
     func run() throws {
         let kinds = try EventSubscriber.parseClasses(classes)
         let subscriber = EventSubscriber(
-            path: socket, watch: EventSubscriber.watch(classes: kinds.isEmpty ? nil : kinds, scores: scores))
+            path: EventSubscriber.socketPath(for: socket),
+            watch: EventSubscriber.watch(classes: kinds.isEmpty ? nil : kinds, scores: scores))
         do {
             try subscriber.run()
         } catch {

@@ -1,4 +1,5 @@
 import GrustreamDSP
+import GrustreamKernels
 import GrustreamTestSupport
 import Testing
 
@@ -45,48 +46,67 @@ struct ChunkInvarianceTests {
         #expect(run(x, extractor) { _ in 4096 } == whole, "\(name): second stream differs")
     }
 
-    @Test func kaldiMFCCWithDeltas() throws {
-        var o = FeatureOptions.preset(.kaldi, kind: .mfcc, sampleRate: 16000)
-        o.delta.order = 2
-        try Self.check("kaldi mfcc + deltas", Array(Golden.speech("speech_16k").prefix(12000)), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func kaldiMFCCWithDeltas(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.kaldi, kind: .mfcc, sampleRate: 16000)
+            o.delta.order = 2
+            try Self.check("kaldi mfcc + deltas", Array(Golden.speech("speech_16k").prefix(12000)), o)
+        }
     }
 
-    @Test func kaldiFbankWithDither() throws {
-        var o = FeatureOptions.preset(.kaldi, kind: .fbank, sampleRate: 8000)
-        o.frame.dither = 1
-        o.frame.ditherSeed = 7
-        try Self.check("kaldi fbank + dither", Golden.speech("speech_8k"), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func kaldiFbankWithDither(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.kaldi, kind: .fbank, sampleRate: 8000)
+            o.frame.dither = 1
+            o.frame.ditherSeed = 7
+            try Self.check("kaldi fbank + dither", Golden.speech("speech_8k"), o)
+        }
     }
 
-    @Test func librosaCentredLogMelWithDeltasAndCMVN() throws {
-        var o = FeatureOptions.preset(.librosa, kind: .fbank, sampleRate: 16000)
-        o.setLibrosaSizes(nFFT: 512, hop: 160, winLength: 400)
-        o.mel.bins = 40
-        o.delta.order = 1
-        o.normalisation.mode = .sliding
-        o.normalisation.windowFrames = 20
-        o.normalisation.normaliseVariance = true
-        try Self.check("librosa log-mel centred + deltas + cmvn", Array(Golden.speech("speech_16k").prefix(12000)), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func librosaCentredLogMelWithDeltasAndCMVN(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.librosa, kind: .fbank, sampleRate: 16000)
+            o.setLibrosaSizes(nFFT: 512, hop: 160, winLength: 400)
+            o.mel.bins = 40
+            o.delta.order = 1
+            o.normalisation.mode = .sliding
+            o.normalisation.windowFrames = 20
+            o.normalisation.normaliseVariance = true
+            try Self.check(
+                "librosa log-mel centred + deltas + cmvn", Array(Golden.speech("speech_16k").prefix(12000)), o)
+        }
     }
 
-    @Test func librosaMFCCNotCentred() throws {
-        var o = FeatureOptions.preset(.librosa, kind: .mfcc, sampleRate: 8000)
-        o.setLibrosaSizes(nFFT: 256, hop: 80, winLength: 200)
-        o.frame.edges = .snip
-        o.mel.bins = 32
-        try Self.check("librosa mfcc", Golden.speech("speech_8k"), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func librosaMFCCNotCentred(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.librosa, kind: .mfcc, sampleRate: 8000)
+            o.setLibrosaSizes(nFFT: 256, hop: 80, winLength: 200)
+            o.frame.edges = .snip
+            o.mel.bins = 32
+            try Self.check("librosa mfcc", Golden.speech("speech_8k"), o)
+        }
     }
 
-    @Test func sensorBandsThreeChannels() throws {
-        var o = FeatureOptions.preset(.kaldi, kind: .bands, sampleRate: 1000)
-        o.delta.order = 2
-        o.frame.edges = .center
-        try Self.check("bands 3ch centred + deltas", Golden.accelerometer(), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func sensorBandsThreeChannels(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.kaldi, kind: .bands, sampleRate: 1000)
+            o.delta.order = 2
+            o.frame.edges = .center
+            try Self.check("bands 3ch centred + deltas", Golden.accelerometer(), o)
+        }
     }
 
-    @Test func sensorRawDecimated() throws {
-        var o = FeatureOptions.preset(.kaldi, kind: .raw, sampleRate: 1000)
-        o.raw.decimation = 5
-        try Self.check("raw 3ch decimated", Golden.accelerometer(), o)
+    @Test(arguments: KernelFamilies.runnable)
+    func sensorRawDecimated(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.kaldi, kind: .raw, sampleRate: 1000)
+            o.raw.decimation = 5
+            try Self.check("raw 3ch decimated", Golden.accelerometer(), o)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamDSP
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -40,35 +41,40 @@ struct PreciseFeatureTests {
         #expect(bank.width.allSatisfy { $0 >= 1 })
     }
 
-    @Test(arguments: recordings)
-    func mfccEqualsSonopy(_ stem: String) throws {
-        let expected = try Fixtures.tensor("precise/\(stem)_features.npy")
-        let got = try FeatureExtractor.extract(
-            Self.audio(stem), options: .preset(.precise, kind: .mfcc, sampleRate: 16000))
-        #expect([got.frames, got.dimension] == expected.shape)
-        let c = Closeness(
-            "\(stem) sonopy MFCC", computed: got.values, expected: expected.scalars, tolerance: 1e-4,
-            relative: true, floor: 1)
-        print(c)
-        #expect(c.passed, "\(c)")
+    @Test(arguments: KernelFamilies.runnable, recordings)
+    func mfccEqualsSonopy(family: KernelFamily, _ stem: String) throws {
+        try KernelFamilies.with(family) {
+            let expected = try Fixtures.tensor("precise/\(stem)_features.npy")
+            let got = try FeatureExtractor.extract(
+                Self.audio(stem), options: .preset(.precise, kind: .mfcc, sampleRate: 16000))
+            #expect([got.frames, got.dimension] == expected.shape)
+            let c = Closeness(
+                "\(stem) sonopy MFCC", computed: got.values, expected: expected.scalars, tolerance: 1e-4,
+                relative: true, floor: 1)
+            print(c)
+            #expect(c.passed, "\(c)")
+        }
     }
 
     /// Any split of the input gives bit-identical features.
-    @Test func chunkingDoesNotChangeFeatures() throws {
-        let samples = try Self.audio("hey_mycroft_test")
-        let options = FeatureOptions.preset(.precise, kind: .mfcc, sampleRate: 16000)
-        let whole = try FeatureExtractor.extract(samples, options: options).values
-        for chunk in [1, 7, 800, 1024, 1601, 16000] {
-            let extractor = try FeatureExtractor(options: options)
-            var values: [Float] = []
-            var i = 0
-            while i < samples.count {
-                let end = min(i + chunk, samples.count)
-                extractor.accept(Array(samples[i..<end])) { values.append(contentsOf: $0) }
-                i = end
+    @Test(arguments: KernelFamilies.runnable)
+    func chunkingDoesNotChangeFeatures(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            let samples = try Self.audio("hey_mycroft_test")
+            let options = FeatureOptions.preset(.precise, kind: .mfcc, sampleRate: 16000)
+            let whole = try FeatureExtractor.extract(samples, options: options).values
+            for chunk in [1, 7, 800, 1024, 1601, 16000] {
+                let extractor = try FeatureExtractor(options: options)
+                var values: [Float] = []
+                var i = 0
+                while i < samples.count {
+                    let end = min(i + chunk, samples.count)
+                    extractor.accept(Array(samples[i..<end])) { values.append(contentsOf: $0) }
+                    i = end
+                }
+                extractor.finish { values.append(contentsOf: $0) }
+                #expect(values == whole, "chunk \(chunk)")
             }
-            extractor.finish { values.append(contentsOf: $0) }
-            #expect(values == whole, "chunk \(chunk)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamDSP
+import GrustreamKernels
 import GrustreamTestSupport
 import Testing
 
@@ -15,33 +16,42 @@ struct SensorFeatureTests {
         return o
     }
 
-    @Test func linearBandsMatchNumpy() throws {
-        let o = Self.bands(.linear, low: 0, high: 500)
-        #expect(o.dimension == 48 && o.fftLength == 256)
-        try Golden.check("bands_linear_accel_1k", input: Golden.accelerometer(), options: o)
-    }
-
-    @Test func logBandsMatchNumpy() throws {
-        try Golden.check(
-            "bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
-    }
-
-    @Test func rawAveragesEachDecimationBlock() throws {
-        var o = FeatureOptions.preset(.kaldi, kind: .raw, sampleRate: 1000)
-        o.raw.decimation = 4
-        let x = try Golden.accelerometer()
-        let got = try FeatureExtractor.extract(x, options: o)
-        let frames = x.count / 3 / 4
-        #expect(got.frames == frames && got.dimension == 3)
-        var expected: [Float] = []
-        for t in 0..<frames {
-            for c in 0..<3 {
-                var s: Float = 0
-                for i in 0..<4 { s += x[(t * 4 + i) * 3 + c] }
-                expected.append(s / 4)
-            }
+    @Test(arguments: KernelFamilies.runnable)
+    func linearBandsMatchNumpy(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            let o = Self.bands(.linear, low: 0, high: 500)
+            #expect(o.dimension == 48 && o.fftLength == 256)
+            try Golden.check("bands_linear_accel_1k", input: Golden.accelerometer(), options: o)
         }
-        #expect(got.values == expected)
+    }
+
+    @Test(arguments: KernelFamilies.runnable)
+    func logBandsMatchNumpy(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            try Golden.check(
+                "bands_log_accel_1k", input: Golden.accelerometer(), options: Self.bands(.log, low: 5, high: 400))
+        }
+    }
+
+    @Test(arguments: KernelFamilies.runnable)
+    func rawAveragesEachDecimationBlock(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            var o = FeatureOptions.preset(.kaldi, kind: .raw, sampleRate: 1000)
+            o.raw.decimation = 4
+            let x = try Golden.accelerometer()
+            let got = try FeatureExtractor.extract(x, options: o)
+            let frames = x.count / 3 / 4
+            #expect(got.frames == frames && got.dimension == 3)
+            var expected: [Float] = []
+            for t in 0..<frames {
+                for c in 0..<3 {
+                    var s: Float = 0
+                    for i in 0..<4 { s += x[(t * 4 + i) * 3 + c] }
+                    expected.append(s / 4)
+                }
+            }
+            #expect(got.values == expected)
+        }
     }
 
     @Test func rawWithoutDecimationPassesSamplesThrough() throws {

@@ -178,3 +178,36 @@ extension AlsaSourceTests {
         #expect(stream.stream.error == nil)
     }
 }
+
+extension AlsaSourceTests {
+    /// A device asked for 48 kHz stereo (as one that offers nothing else gives it) with the stream converted to
+    /// 16 kHz mono: the stream has the target's rate and channels, and its samples are the converter's output
+    /// for the captured samples, as a file at 48 kHz would give.
+    @Test func captureAtAnotherRateIsResampledAndMixedDown() throws {
+        let frames = 9600
+        var generator = SeededGenerator(seed: 48)
+        let values: [Int16] = (0..<(frames * 2)).map { _ in Int16.random(in: -8000...8000, using: &generator) }
+        let directory = TemporaryDirectory()
+        let input = directory.file("input48.raw")
+        try (values.withUnsafeBytes { Data($0) } + Data(count: 4 * 4096 * 4)).write(to: URL(fileURLWithPath: input))
+        var options = AlsaSource.Options(device: "filecap", sampleRate: 48000, channels: 2, encoding: .s16le)
+        options.configuration = Self.configuration(input: input, rate: 48000, channels: 2)
+        options.frameLimit = frames
+        options.convert = AudioTarget(sampleRate: 16000, channels: 1)
+        let source = try AlsaSource(options: options)
+        try source.open()
+        let hub = SourceHub()
+        try source.start(hub: hub)
+        var drainer = HubDrainer()
+        let finished = drainer.run(hub, timeout: .seconds(10))
+        #expect(finished)
+        let stream = try #require(drainer.byName("alsa:filecap"))
+        #expect(stream.stream.sampleRate == 16000 && stream.stream.channels == 1)
+        let expected = try AudioConverter.convert(
+            values.map { Float($0) / 32768 }, inputRate: 48000, inputChannels: 2,
+            target: AudioTarget(sampleRate: 16000, channels: 1), name: "expected")
+        #expect(stream.samples.count == expected.count && expected.count == frames / 3)
+        expectEqual(stream.samples, expected)
+        #expect(stream.stream.error == nil)
+    }
+}

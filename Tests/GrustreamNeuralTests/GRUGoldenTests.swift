@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -33,38 +34,49 @@ enum GRUGoldens {
 struct GRUGoldenTests {
     static let tolerance: Float = 1e-5
 
-    @Test("outputs, top hidden and final state match the reference", arguments: GRUGoldens.cases)
-    func matchesReference(_ name: String) throws {
-        let model = try GRUGoldens.model(name)
-        let input = try #require(try GRUGoldens.tensor(name, "input"))
-        let h0 = try GRUGoldens.tensor(name, "h0")
-        let result = try model.infer(input, h0: h0, mode: .carry, applyNormalisation: GRUGoldens.normalises(model))
-        for (label, computed, file) in [
-            ("output", result.outputs, "output"), ("hidden", result.hidden, "hidden"), ("final", result.final, "final"),
-        ] {
-            let expected = try #require(try GRUGoldens.tensor(name, file))
-            #expect(computed.shape == expected.shape, "\(name) \(label): shape \(computed.shape) vs \(expected.shape)")
-            let check = Closeness(
-                "\(name) \(label)", computed: computed.scalars, expected: expected.scalars, tolerance: Self.tolerance)
-            #expect(check.passed, "\(check)")
-            print(check)
+    @Test(
+        "outputs, top hidden and final state match the reference", arguments: KernelFamilies.runnable, GRUGoldens.cases)
+    func matchesReference(family: KernelFamily, _ name: String) throws {
+        try KernelFamilies.with(family) {
+            let model = try GRUGoldens.model(name)
+            let input = try #require(try GRUGoldens.tensor(name, "input"))
+            let h0 = try GRUGoldens.tensor(name, "h0")
+            let result = try model.infer(input, h0: h0, mode: .carry, applyNormalisation: GRUGoldens.normalises(model))
+            for (label, computed, file) in [
+                ("output", result.outputs, "output"), ("hidden", result.hidden, "hidden"),
+                ("final", result.final, "final"),
+            ] {
+                let expected = try #require(try GRUGoldens.tensor(name, file))
+                #expect(
+                    computed.shape == expected.shape, "\(name) \(label): shape \(computed.shape) vs \(expected.shape)")
+                let check = Closeness(
+                    "\(name) \(label)", computed: computed.scalars, expected: expected.scalars,
+                    tolerance: Self.tolerance)
+                #expect(check.passed, "\(check)")
+                print(check)
+            }
         }
     }
 
-    @Test("window-mode outputs match the reference's re-run windows", arguments: GRUGoldens.cases)
-    func windowMatchesReference(_ name: String) throws {
-        guard let expected = try GRUGoldens.tensor(name, "window_output") else { return }
-        let parameters = try GRUGoldens.parameters(name)
-        let n = try #require(parameters["window"] as? Int)
-        let model = try GRUGoldens.model(name)
-        let input = try #require(try GRUGoldens.tensor(name, "input"))
-        let h0 = try GRUGoldens.tensor(name, "h0")
-        let result = try model.infer(input, h0: h0, mode: .window(n), applyNormalisation: GRUGoldens.normalises(model))
-        let check = Closeness(
-            "\(name) window:\(n) output", computed: result.outputs.scalars, expected: expected.scalars,
-            tolerance: Self.tolerance)
-        #expect(check.passed, "\(check)")
-        print(check)
+    @Test(
+        "window-mode outputs match the reference's re-run windows", arguments: KernelFamilies.runnable, GRUGoldens.cases
+    )
+    func windowMatchesReference(family: KernelFamily, _ name: String) throws {
+        try KernelFamilies.with(family) {
+            guard let expected = try GRUGoldens.tensor(name, "window_output") else { return }
+            let parameters = try GRUGoldens.parameters(name)
+            let n = try #require(parameters["window"] as? Int)
+            let model = try GRUGoldens.model(name)
+            let input = try #require(try GRUGoldens.tensor(name, "input"))
+            let h0 = try GRUGoldens.tensor(name, "h0")
+            let result = try model.infer(
+                input, h0: h0, mode: .window(n), applyNormalisation: GRUGoldens.normalises(model))
+            let check = Closeness(
+                "\(name) window:\(n) output", computed: result.outputs.scalars, expected: expected.scalars,
+                tolerance: Self.tolerance)
+            #expect(check.passed, "\(check)")
+            print(check)
+        }
     }
 
     @Test func describesTheModels() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -87,62 +88,69 @@ enum TrainingGoldens {
 
 @Suite("Training gradients and optimisers vs PyTorch")
 struct TrainingGradientTests {
-    @Test("outputs, loss and every gradient match PyTorch autograd (≤ 1e-4 relative)", arguments: TrainingGoldens.cases)
-    func gradientsMatchAutograd(_ name: String) throws {
-        let c = try TrainingGoldens.Case(name)
-        let parameters = try c.parameters("param")
-        let (outputs, loss, grads) = try TrainingGoldens.evaluate(c, parameters)
-        let out = TrainingGoldens.check("\(name) output", outputs[...], try c.tensor("output").scalars, tolerance: 1e-4)
-        #expect(out.passed, "\(out)")
-        let expectedLoss = try c.tensor("loss").scalars[0]
-        #expect(
-            abs(loss - expectedLoss) <= 1e-5 * max(1, abs(expectedLoss)),
-            "\(name): loss \(loss), expected \(expectedLoss)")
-        var worst: Float = 0
-        for slot in parameters.slots {
-            let result = TrainingGoldens.check(
-                "\(name) grad.\(slot.name)", grads[slot.offset..<(slot.offset + slot.count)],
-                try c.tensor("grad.\(slot.name)").scalars, tolerance: 1e-4)
-            #expect(result.passed, "\(result)")
-            worst = max(worst, result.maxRelativeError)
+    @Test(
+        "outputs, loss and every gradient match PyTorch autograd (≤ 1e-4 relative)", arguments: KernelFamilies.runnable,
+        TrainingGoldens.cases)
+    func gradientsMatchAutograd(family: KernelFamily, _ name: String) throws {
+        try KernelFamilies.with(family) {
+            let c = try TrainingGoldens.Case(name)
+            let parameters = try c.parameters("param")
+            let (outputs, loss, grads) = try TrainingGoldens.evaluate(c, parameters)
+            let out = TrainingGoldens.check(
+                "\(name) output", outputs[...], try c.tensor("output").scalars, tolerance: 1e-4)
+            #expect(out.passed, "\(out)")
+            let expectedLoss = try c.tensor("loss").scalars[0]
+            #expect(
+                abs(loss - expectedLoss) <= 1e-5 * max(1, abs(expectedLoss)),
+                "\(name): loss \(loss), expected \(expectedLoss)")
+            var worst: Float = 0
+            for slot in parameters.slots {
+                let result = TrainingGoldens.check(
+                    "\(name) grad.\(slot.name)", grads[slot.offset..<(slot.offset + slot.count)],
+                    try c.tensor("grad.\(slot.name)").scalars, tolerance: 1e-4)
+                #expect(result.passed, "\(result)")
+                worst = max(worst, result.maxRelativeError)
+            }
+            print(
+                "training golden \(name): output max rel \(out.maxRelativeError), loss \(loss) vs \(expectedLoss), gradients max rel \(worst)"
+            )
         }
-        print(
-            "training golden \(name): output max rel \(out.maxRelativeError), loss \(loss) vs \(expectedLoss), gradients max rel \(worst)"
-        )
     }
 
     @Test(
         "three Adam steps with clipping, and three SGD steps with momentum, L2 and L1, match torch.optim",
-        arguments: TrainingGoldens.cases)
-    func optimiserStepsMatch(_ name: String) throws {
-        let c = try TrainingGoldens.Case(name)
-        let adamMeta = c.meta["adam"] as! [String: Any]
-        let sgdMeta = c.meta["sgd"] as! [String: Any]
-        for kind in [TrainingOptimiser.Kind.adam, .sgd] {
-            var parameters = try c.parameters("param")
-            var optimiser = TrainingOptimiser(
-                kind: kind, learningRate: Float((kind == .adam ? adamMeta : sgdMeta)["lr"] as! Double))
-            if kind == .adam {
-                optimiser.weightDecay = Float(adamMeta["weight_decay"] as! Double)
-                optimiser.epsilon = Float(adamMeta["eps"] as! Double)
-            } else {
-                optimiser.momentum = Float(sgdMeta["momentum"] as! Double)
-                optimiser.weightDecay = Float(sgdMeta["weight_decay"] as! Double)
-                optimiser.l1 = Float(sgdMeta["l1"] as! Double)
-            }
-            for _ in 0..<3 {
-                var (_, _, grads) = try TrainingGoldens.evaluate(c, parameters)
+        arguments: KernelFamilies.runnable, TrainingGoldens.cases)
+    func optimiserStepsMatch(family: KernelFamily, _ name: String) throws {
+        try KernelFamilies.with(family) {
+            let c = try TrainingGoldens.Case(name)
+            let adamMeta = c.meta["adam"] as! [String: Any]
+            let sgdMeta = c.meta["sgd"] as! [String: Any]
+            for kind in [TrainingOptimiser.Kind.adam, .sgd] {
+                var parameters = try c.parameters("param")
+                var optimiser = TrainingOptimiser(
+                    kind: kind, learningRate: Float((kind == .adam ? adamMeta : sgdMeta)["lr"] as! Double))
                 if kind == .adam {
-                    TrainingOptimiser.clipGlobalNorm(&grads, maxNorm: Float(adamMeta["clip"] as! Double))
+                    optimiser.weightDecay = Float(adamMeta["weight_decay"] as! Double)
+                    optimiser.epsilon = Float(adamMeta["eps"] as! Double)
+                } else {
+                    optimiser.momentum = Float(sgdMeta["momentum"] as! Double)
+                    optimiser.weightDecay = Float(sgdMeta["weight_decay"] as! Double)
+                    optimiser.l1 = Float(sgdMeta["l1"] as! Double)
                 }
-                optimiser.step(parameters: &parameters.values, gradients: &grads)
+                for _ in 0..<3 {
+                    var (_, _, grads) = try TrainingGoldens.evaluate(c, parameters)
+                    if kind == .adam {
+                        TrainingOptimiser.clipGlobalNorm(&grads, maxNorm: Float(adamMeta["clip"] as! Double))
+                    }
+                    optimiser.step(parameters: &parameters.values, gradients: &grads)
+                }
+                let expected = try c.parameters(kind.rawValue)
+                let result = Closeness(
+                    "\(name) \(kind.rawValue) parameters", computed: parameters.values, expected: expected.values,
+                    tolerance: 2e-5)
+                #expect(result.passed, "\(result)")
+                print("training golden \(name) \(kind.rawValue) after 3 steps: max |error| \(result.maxAbsoluteError)")
             }
-            let expected = try c.parameters(kind.rawValue)
-            let result = Closeness(
-                "\(name) \(kind.rawValue) parameters", computed: parameters.values, expected: expected.values,
-                tolerance: 2e-5)
-            #expect(result.passed, "\(result)")
-            print("training golden \(name) \(kind.rawValue) after 3 steps: max |error| \(result.maxAbsoluteError)")
         }
     }
 }
@@ -156,33 +164,40 @@ struct TrainingGraphTests {
         return p
     }
 
-    @Test("the training forward pass gives GRURunner's outputs (≤ 1e-5), stream by stream")
-    func forwardMatchesInferenceEngine() throws {
-        let a = GRUArchitecture(inputSize: 13, hiddenSize: 24, layerCount: 2, outputSize: 5)
-        let p = Self.randomParameters(a, seed: 7)
-        let batch = 3
-        let steps = 11
-        var random = TrainingRandom(seed: 3)
-        let x = (0..<(steps * batch * a.inputSize)).map { _ in random.normal() }
-        let graph = GRUTrainingGraph(architecture: a, maxBatch: 4, maxSteps: 16)
-        x.withUnsafeBufferPointer {
-            graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random)
-        }
-        let model = try p.inferenceModel()
-        for b in 0..<batch {
-            let runner = try GRURunner(model: model)
-            var frames: [Float] = []
-            for t in 0..<steps { frames += x[((t * batch + b) * a.inputSize)..<((t * batch + b + 1) * a.inputSize)] }
-            var outputs = [Float](repeating: 0, count: steps * a.outputSize)
-            frames.withUnsafeBufferPointer { f in
-                outputs.withUnsafeMutableBufferPointer { runner.run(f, count: steps, outputs: $0) }
+    @Test(
+        "the training forward pass gives GRURunner's outputs (≤ 1e-5), stream by stream",
+        arguments: KernelFamilies.runnable)
+    func forwardMatchesInferenceEngine(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            let a = GRUArchitecture(inputSize: 13, hiddenSize: 24, layerCount: 2, outputSize: 5)
+            let p = Self.randomParameters(a, seed: 7)
+            let batch = 3
+            let steps = 11
+            var random = TrainingRandom(seed: 3)
+            let x = (0..<(steps * batch * a.inputSize)).map { _ in random.normal() }
+            let graph = GRUTrainingGraph(architecture: a, maxBatch: 4, maxSteps: 16)
+            x.withUnsafeBufferPointer {
+                graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random)
             }
-            var mine: [Float] = []
-            for t in 0..<steps {
-                mine += UnsafeBufferPointer(start: graph.outputs + (t * batch + b) * a.outputSize, count: a.outputSize)
+            let model = try p.inferenceModel()
+            for b in 0..<batch {
+                let runner = try GRURunner(model: model)
+                var frames: [Float] = []
+                for t in 0..<steps {
+                    frames += x[((t * batch + b) * a.inputSize)..<((t * batch + b + 1) * a.inputSize)]
+                }
+                var outputs = [Float](repeating: 0, count: steps * a.outputSize)
+                frames.withUnsafeBufferPointer { f in
+                    outputs.withUnsafeMutableBufferPointer { runner.run(f, count: steps, outputs: $0) }
+                }
+                var mine: [Float] = []
+                for t in 0..<steps {
+                    mine += UnsafeBufferPointer(
+                        start: graph.outputs + (t * batch + b) * a.outputSize, count: a.outputSize)
+                }
+                let result = Closeness("stream \(b)", computed: mine, expected: outputs, tolerance: 1e-5)
+                #expect(result.passed, "\(result)")
             }
-            let result = Closeness("stream \(b)", computed: mine, expected: outputs, tolerance: 1e-5)
-            #expect(result.passed, "\(result)")
         }
     }
 
@@ -209,56 +224,64 @@ struct TrainingGraphTests {
         return (loss, grads)
     }
 
-    @Test("gradients agree with central finite differences")
-    func finiteDifferences() throws {
-        let a = GRUArchitecture(inputSize: 3, hiddenSize: 4, layerCount: 2, outputSize: 3)
-        var p = Self.randomParameters(a, seed: 11, scale: 0.8)
-        let batch = 2
-        let steps = 5
-        var random = TrainingRandom(seed: 5)
-        let x = (0..<(batch * steps * a.inputSize)).map { _ in random.normal() }
-        let targets = (0..<(batch * steps)).map { _ in Int32(random.index(3)) }
-        let graph = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: steps)
-        let (_, grads) = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph)
-        let epsilon: Float = 1e-2
-        var worst: Float = 0
-        for i in p.values.indices {
-            let saved = p.values[i]
-            p.values[i] = saved + epsilon
-            let up = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph).0
-            p.values[i] = saved - epsilon
-            let down = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph).0
-            p.values[i] = saved
-            let numeric = (up - down) / (2 * epsilon)
-            let error = abs(numeric - grads[i]) / max(abs(numeric), 1e-2)
-            worst = max(worst, error)
-            #expect(error < 2e-2, "parameter \(i): analytic \(grads[i]), numeric \(numeric)")
+    @Test("gradients agree with central finite differences", arguments: KernelFamilies.runnable)
+    func finiteDifferences(family: KernelFamily) throws {
+        try KernelFamilies.with(family) {
+            let a = GRUArchitecture(inputSize: 3, hiddenSize: 4, layerCount: 2, outputSize: 3)
+            var p = Self.randomParameters(a, seed: 11, scale: 0.8)
+            let batch = 2
+            let steps = 5
+            var random = TrainingRandom(seed: 5)
+            let x = (0..<(batch * steps * a.inputSize)).map { _ in random.normal() }
+            let targets = (0..<(batch * steps)).map { _ in Int32(random.index(3)) }
+            let graph = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: steps)
+            let (_, grads) = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph)
+            let epsilon: Float = 1e-2
+            var worst: Float = 0
+            for i in p.values.indices {
+                let saved = p.values[i]
+                p.values[i] = saved + epsilon
+                let up = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph).0
+                p.values[i] = saved - epsilon
+                let down = Self.loss(p, x: x, targets: targets, batch: batch, steps: steps, graph: graph).0
+                p.values[i] = saved
+                let numeric = (up - down) / (2 * epsilon)
+                let error = abs(numeric - grads[i]) / max(abs(numeric), 1e-2)
+                worst = max(worst, error)
+                #expect(error < 2e-2, "parameter \(i): analytic \(grads[i]), numeric \(numeric)")
+            }
+            #expect(worst < 2e-2)
         }
-        #expect(worst < 2e-2)
     }
 
-    @Test("truncated BPTT: two windows carrying the final state give the outputs of one long window")
-    func carriedStateContinues() {
-        let a = GRUArchitecture(inputSize: 4, hiddenSize: 9, layerCount: 2, outputSize: 3)
-        let p = Self.randomParameters(a, seed: 21)
-        var random = TrainingRandom(seed: 4)
-        let batch = 2
-        let x = (0..<(20 * batch * 4)).map { _ in random.normal() }
-        let whole = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 20)
-        x.withUnsafeBufferPointer { whole.forward(p, input: $0.baseAddress!, batch: batch, steps: 20, random: &random) }
-        let halves = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 10)
-        x.withUnsafeBufferPointer {
-            halves.forward(p, input: $0.baseAddress!, batch: batch, steps: 10, random: &random)
+    @Test(
+        "truncated BPTT: two windows carrying the final state give the outputs of one long window",
+        arguments: KernelFamilies.runnable)
+    func carriedStateContinues(family: KernelFamily) {
+        KernelFamilies.with(family) {
+            let a = GRUArchitecture(inputSize: 4, hiddenSize: 9, layerCount: 2, outputSize: 3)
+            let p = Self.randomParameters(a, seed: 21)
+            var random = TrainingRandom(seed: 4)
+            let batch = 2
+            let x = (0..<(20 * batch * 4)).map { _ in random.normal() }
+            let whole = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 20)
+            x.withUnsafeBufferPointer {
+                whole.forward(p, input: $0.baseAddress!, batch: batch, steps: 20, random: &random)
+            }
+            let halves = GRUTrainingGraph(architecture: a, maxBatch: batch, maxSteps: 10)
+            x.withUnsafeBufferPointer {
+                halves.forward(p, input: $0.baseAddress!, batch: batch, steps: 10, random: &random)
+            }
+            let state = halves.finalState()
+            x.withUnsafeBufferPointer {
+                halves.forward(
+                    p, input: $0.baseAddress! + 10 * batch * 4, batch: batch, steps: 10, initialState: state,
+                    random: &random)
+            }
+            let expected = Array(UnsafeBufferPointer(start: whole.outputs + 10 * batch * 3, count: 10 * batch * 3))
+            let computed = Array(UnsafeBufferPointer(start: halves.outputs, count: 10 * batch * 3))
+            #expect(computed == expected)
         }
-        let state = halves.finalState()
-        x.withUnsafeBufferPointer {
-            halves.forward(
-                p, input: $0.baseAddress! + 10 * batch * 4, batch: batch, steps: 10, initialState: state,
-                random: &random)
-        }
-        let expected = Array(UnsafeBufferPointer(start: whole.outputs + 10 * batch * 3, count: 10 * batch * 3))
-        let computed = Array(UnsafeBufferPointer(start: halves.outputs, count: 10 * batch * 3))
-        #expect(computed == expected)
     }
 
     @Test("dropout is off outside training")

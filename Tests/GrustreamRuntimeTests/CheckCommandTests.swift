@@ -56,7 +56,7 @@ struct CheckCommandTests {
             ("[model]\npath = \"missing.safetensors\"\n", "missing.safetensors"),
             ("[features]\nkind = \"fbank\"\nmel_bins = 40\n[model]\npath = \"\(model)\"\n", "needs a label per output"),
             (
-                "[source]\nrate = 8000\n[features]\nkind = \"fbank\"\nmel_bins = 40\nsample_rate = 16000\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n",
+                "[source]\nrate = 8000\nformat = \"csv\"\n[features]\nkind = \"fbank\"\nmel_bins = 40\nsample_rate = 16000\n[model]\npath = \"\(model)\"\nlabels = [\(Array(repeating: "\"x\"", count: 12).joined(separator: ","))]\n",
                 "source.rate = 8000"
             ),
             ("[source\n", "TOML syntax error"),

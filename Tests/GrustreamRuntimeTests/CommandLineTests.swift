@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamIO
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -62,11 +63,12 @@ struct CommandLineTests {
         .write(to: temp.appendingPathComponent("tiny.wav"))
         try expectUsageError(["features", "--input", path("tiny.wav"), "--output", out], "shorter than one frame")
         try WAVEncoder.encode(
-            [Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .s16le)
+            [Float](repeating: 0, count: 8000), format: PCMFormat(sampleRate: 800, channels: 1, encoding: .s16le)
         )
-        .write(to: temp.appendingPathComponent("8k.wav"))
+        .write(to: temp.appendingPathComponent("800.wav"))
         try expectUsageError(
-            ["features", "--input", path("8k.wav"), "--set", "sample_rate=16000", "--output", out], "8000 Hz audio")
+            ["features", "--input", path("800.wav"), "--set", "sample_rate=16000", "--output", out],
+            "cannot resample 800 Hz audio to 16000 Hz")
         var alaw = wav
         alaw[20] = 6
         try alaw.write(to: temp.appendingPathComponent("alaw.wav"))
@@ -122,6 +124,28 @@ struct CommandLineTests {
         ] {
             #expect(r.stdoutText.contains(fragment), "missing \(fragment)")
         }
+    }
+
+    /// `inspect` names the kernel family that runs; GRUSTREAM_KERNELS forces one, and refuses one the CPU lacks.
+    @Test(arguments: KernelFamily.allCases)
+    func kernelFamilyIsChosenAndReported(family: KernelFamily) throws {
+        let r = try CommandLineTool.run(
+            ["inspect", Fixtures.url("gru/torch_l2_h128/model.safetensors").path, "--timing-steps", "20"],
+            environment: [Kernels.environmentVariable: family.rawValue])
+        if Kernels.runnable.contains(family) {
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdoutText.contains("kernels: \(family.summary)"), "\(r.stdoutText)")
+            #expect(r.stdoutText.contains("\(family.rawValue) kernels)"), "\(r.stdoutText)")
+        } else {
+            #expect(r.status == 2)
+            #expect(r.stdoutText.isEmpty)
+            #expect(
+                r.stderr.hasPrefix("grustream: GRUSTREAM_KERNELS=\(family.rawValue): this CPU (or its OS) cannot run")
+                    && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+        }
+        let unknown = try CommandLineTool.run(["run"], environment: [Kernels.environmentVariable: "fast"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("GRUSTREAM_KERNELS=fast: unknown kernel family"), "\(unknown.stderr)")
     }
 
     @Test func everyCommandHasHelp() throws {

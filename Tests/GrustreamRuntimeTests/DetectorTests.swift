@@ -53,6 +53,26 @@ struct ClassifyDetectorTests {
         #expect(e.score >= 0.8 && e.score <= 0.9)
     }
 
+    /// At the start of a stream the window is not averaged over the few frames seen so far (which let a
+    /// posterior of 0.95 on the first syllable trigger at t = 0.045 s with 300 ms smoothing) but over the
+    /// whole window with zeros before the first frame: a label needs threshold × window frames of evidence.
+    @Test func aTriggerNeedsAFullSmoothingWindowAtStreamStart() throws {
+        var options = ClassifyOptions()
+        options.threshold = 0.8
+        options.smoothMilliseconds = 300  // 30 frames
+        // "yes" at 0.95 for the first 20 frames: 19 / 30 of the window, below 0.8 — no detection.
+        let short = try ClassifyDetector(labels: labels, options: options, hopSeconds: 0.01)
+        #expect(run(short, outputs: utterance(at: 0, frames: 20, p: 0.95)).isEmpty)
+        // 40 frames at 0.95 from the first frame: the window's mean reaches 0.8 at frame 25 (26 × 0.95 / 30).
+        let long = try ClassifyDetector(labels: labels, options: options, hopSeconds: 0.01)
+        let events = run(long, outputs: utterance(at: 0, frames: 40, p: 0.95))
+        #expect(events.count == 1)
+        let e = try #require(events.first)
+        #expect(abs(e.end - (0.25 + 0.025)) < 1e-9, "end \(e.end)")
+        #expect(abs(e.start - 0) < 1e-9, "start \(e.start)")
+        #expect(e.score >= 0.8)
+    }
+
     @Test func refractoryPeriodSuppressesRepeatsButNotLaterUtterances() throws {
         var options = ClassifyOptions()
         options.smoothMilliseconds = 0

@@ -10,8 +10,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(event))
                 == #"{"class":"VERSION","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":0.0,"release":""#
-                + Event.release + #"","proto_major":1,"proto_minor":2,"pipeline":"kws"}"#)
-        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 2)
+                + Event.release + #"","proto_major":1,"proto_minor":3,"pipeline":"kws"}"#)
+        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 3)
     }
 
     @Test func everyKindInItsKeyOrder() {
@@ -67,12 +67,21 @@ struct EventsEncoderTests {
         stats.droppedClients = 5
         stats.latencyP50Microseconds = 120.5
         stats.latencyP99Microseconds = 800
+        stats.pausedSeconds = 2.5
         #expect(
             text(line(.stats(stream: "s", t: t, stats, time: fixedTime)))
                 == #"{"class":"STATS","# + header
                 + #""frames":1000,"events":3,"dropped_samples":16,"xruns":1,"bad_frames":2,"state_resets":3,"#
                 + #""bad_requests":6,"refused_producers":7,"clients":4,"#
-                + #""dropped_clients":5,"latency_p50_us":120.5,"latency_p99_us":800.0}"#)
+                + #""dropped_clients":5,"latency_p50_us":120.5,"latency_p99_us":800.0,"paused_s":2.5}"#)
+        #expect(
+            text(
+                line(
+                    .control(
+                        stream: "s", t: t, command: "THRESHOLD", streams: 2, paused: false, pausedSeconds: 0,
+                        label: nil, threshold: 0.9, time: fixedTime)))
+                == #"{"class":"CONTROL","# + header
+                + #""command":"THRESHOLD","streams":2,"paused":false,"paused_s":0.0,"label":null,"threshold":0.9}"#)
         #expect(
             text(line(.error(stream: "s", t: t, message: "ring overflow", time: fixedTime)))
                 == #"{"class":"ERROR","# + header + #""message":"ring overflow"}"#)

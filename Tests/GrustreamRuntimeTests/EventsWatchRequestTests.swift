@@ -13,7 +13,7 @@ struct EventsWatchRequestTests {
     }
 
     @Test func defaultIsEverythingButScores() {
-        #expect(WatchRequest.default.classes == [.version, .detection, .anomaly, .stats, .error])
+        #expect(WatchRequest.default.classes == [.version, .detection, .anomaly, .stats, .error, .control])
     }
 
     @Test func classesAndScores() throws {
@@ -36,8 +36,14 @@ struct EventsWatchRequestTests {
     @Test func garbageIsRefusedWithAClearMessage() {
         #expect(message("hello").hasPrefix("bad request: unexpected 'h' at column 1"))
         #expect(message("{").hasPrefix("bad request: expected a quoted key, found end of line at column 2"))
-        #expect(message("[1,2]") == "bad request: expected a JSON object {\"class\":\"WATCH\",...}")
-        #expect(message(#"{"class":"POLL"}"#) == "bad request: unknown class \"POLL\"; the only request is \"WATCH\"")
+        #expect(
+            message("[1,2]")
+                == "bad request: not a JSON object; expected {\"class\":\"WATCH\",...} or a command (PAUSE, RESUME, RESET, THRESHOLD)"
+        )
+        #expect(
+            message(#"{"class":"POLL"}"#)
+                == "bad request: unknown class \"POLL\"; the requests are WATCH, PAUSE, RESUME, RESET, THRESHOLD")
+        #expect(message(#"{"class":"PAUSE"}"#) == "bad request: PAUSE where a WATCH request was expected")
         #expect(message(#"{"classes":[]}"#).hasPrefix("bad request: missing \"class\""))
         #expect(message(#"{"class":"WATCH","classes":"DETECTION"}"#).contains("expected a list like [\"DETECTION\"]"))
         #expect(

@@ -1,5 +1,6 @@
 import Foundation
 import GrustreamIO
+import GrustreamKernels
 import GrustreamNeural
 import GrustreamTestSupport
 import Testing
@@ -22,29 +23,28 @@ func normalisedEvents(_ text: String, dropping kinds: Set<String> = []) -> [NSDi
     }
 }
 
-/// Relative tolerance of `sameEvents` for numbers. FFTW picks SIMD codelets by CPU at run time, so the last bits of
-/// a score may differ between machines. Builds with `GRUSTREAM_FMA` (scripts/release-flags) fuse the kernels'
-/// multiply-adds, so their scores differ from the fixtures (made by the portable build) in the last bits too, and
-/// Precise's decoder — a steep curve around its threshold — magnifies a 1e-6 raw difference to ~3e-3 in its
-/// decoded score. Classes, labels and sample-count times stay exact either way.
-#if GRUSTREAM_FMA
-    let eventNumberTolerance = 1e-2
-#else
-    let eventNumberTolerance = 1e-5
-#endif
+/// Relative tolerance of `sameEvents` for numbers, for the kernel family that ran: the one place that settles it.
+/// The fixtures are made by the baseline family. FFTW picks SIMD codelets by CPU at run time, so the last bits of a
+/// score may differ between machines (1e-5). The FMA families (avx2, avx512) fuse the kernels' multiply-adds, so
+/// their scores differ from the fixtures in the last bits too, and Precise's decoder — a steep curve around its
+/// threshold — magnifies a 1e-6 raw difference to ~3e-3 in its decoded score (1e-2). Classes, labels and
+/// sample-count times stay exact in every family.
+func eventNumberTolerance(_ family: KernelFamily = Kernels.selected) -> Double {
+    family.fusesMultiplyAdd ? 1e-2 : 1e-5
+}
 
 /// Events equal field by field (nested objects too, e.g. `SCORES`' scores); numbers within
-/// `eventNumberTolerance` relative.
-func sameEvents(_ a: [NSDictionary], _ b: [NSDictionary]) -> Bool {
+/// `eventNumberTolerance(family)` relative.
+func sameEvents(_ a: [NSDictionary], _ b: [NSDictionary], family: KernelFamily = Kernels.selected) -> Bool {
     guard a.count == b.count else { return false }
     for (x, y) in zip(a, b) {
         guard Set(x.allKeys.map { "\($0)" }) == Set(y.allKeys.map { "\($0)" }) else { return false }
         for case let key as String in x.allKeys {
             let (u, v) = (x[key]!, y[key]!)
             if let p = u as? NSDictionary, let q = v as? NSDictionary {
-                if !sameEvents([p], [q]) { return false }
+                if !sameEvents([p], [q], family: family) { return false }
             } else if let p = u as? Double, let q = v as? Double, !(u is String) {
-                if abs(p - q) > eventNumberTolerance * max(abs(p), abs(q), 1e-3) { return false }
+                if abs(p - q) > eventNumberTolerance(family) * max(abs(p), abs(q), 1e-3) { return false }
             } else if !((u as? NSObject)?.isEqual(v) ?? false) {
                 return false
             }
@@ -69,17 +69,18 @@ struct PipelineEndToEndTests {
         }
     }
 
-    @Test(arguments: ["e2e-classify", "e2e-precise"])
-    func fileSourceGivesTheRecordedEvents(_ name: String) throws {
-        let result = try CommandLineTool.run([
-            "run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error",
-        ])
+    /// Every kernel family this CPU runs, chosen through the environment as a user would.
+    @Test(arguments: KernelFamilies.runnable, ["e2e-classify", "e2e-precise"])
+    func fileSourceGivesTheRecordedEvents(family: KernelFamily, _ name: String) throws {
+        let result = try CommandLineTool.run(
+            ["run", Fixtures.url("pipelines/\(name).toml").path, "--log-level", "error"],
+            environment: [Kernels.environmentVariable: family.rawValue])
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
         let recorded = normalisedEvents(
             try String(contentsOf: Fixtures.url("pipelines/\(name).expected.jsonl"), encoding: .utf8))
         #expect(events.count == recorded.count)
-        #expect(sameEvents(events, recorded), "\(result.stdoutText)")
+        #expect(sameEvents(events, recorded, family: family), "\(family): \(result.stdoutText)")
     }
 
     /// The README's first command: `grustream run` with no pipeline runs the embedded demo, from any folder.

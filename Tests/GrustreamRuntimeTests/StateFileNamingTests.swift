@@ -28,11 +28,22 @@ struct StateFileNamingTests {
 
     /// One producer: connect, optionally name the stream, send `frames` CSV frames, close.
     func produce(name: String?, frames: Int) {
-        let fd = connectUnix(socketPath)
-        guard fd >= 0 else { return }
+        // A loaded machine can refuse a connect while the daemon's accept backlog is full: retry for up to 10 s,
+        // and fail here (not later in a frame-count wait that times out) when it never connects.
+        var fd = connectUnix(socketPath)
+        let deadline = Date().addingTimeInterval(10)
+        while fd < 0 && Date() < deadline {
+            usleep(20_000)
+            fd = connectUnix(socketPath)
+        }
+        guard fd >= 0 else {
+            Issue.record("producer \(name ?? "anonymous") could not connect to \(socketPath): errno \(errno)")
+            return
+        }
         let lines = SensorFixture.csv(phase: 0.3).split(separator: "\n").prefix(frames)
         let bytes = Array(((name.map { "stream \($0)\n" } ?? "") + lines.joined(separator: "\n") + "\n").utf8)
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        #expect(sent == bytes.count, "producer \(name ?? "anonymous") sent \(sent) of \(bytes.count) bytes")
         close(fd)
     }
 

@@ -71,7 +71,6 @@ struct SubscribeTests {
         ) {
             try subscriber.run(output: -1)
         }
-        #expect(EventSubscriber.defaultSocketPath == "/run/grustream/demo.sock")
     }
 }
 

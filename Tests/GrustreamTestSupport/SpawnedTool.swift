@@ -12,9 +12,16 @@ public final class SpawnedTool: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
 
-    public init(_ arguments: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = CommandLineTool.executable
-        process.arguments = arguments
+    /// - launcher: a command that runs the binary (`["/usr/bin/setpriv", "--reuid=65534", ...]`): the binary's
+    ///   path and `arguments` follow it.
+    public init(_ arguments: [String], environment: [String: String]? = nil, launcher: [String] = []) throws {
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [CommandLineTool.executable.path] + arguments
+        } else {
+            process.executableURL = CommandLineTool.executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = Fixtures.repositoryRoot
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardInput = input

@@ -10,12 +10,16 @@ final class AlsaPCM {
     private let handle: OpaquePointer
     let periodFrames: Int
     let bufferFrames: Int
+    /// The rate the device gives (Hz): `format.sampleRate`, or with `anyRate` the nearest it offers.
+    let sampleRate: Int
 
     /// Open `device` for capture and set its hardware parameters. `configuration`: ALSA configuration text
-    /// used instead of the system configuration (the PCM is looked up in it).
-    init(device: String, format: PCMFormat, periodFrames: Int, bufferFrames: Int, configuration: String?)
-        throws(ALSAFailure)
-    {
+    /// used instead of the system configuration (the PCM is looked up in it). `anyRate`: take the rate nearest
+    /// `format.sampleRate` the device offers, instead of failing when it is not exactly that.
+    init(
+        device: String, format: PCMFormat, periodFrames: Int, bufferFrames: Int, configuration: String?,
+        anyRate: Bool = false
+    ) throws(ALSAFailure) {
         var pcm: OpaquePointer?
         if let configuration {
             var top: OpaquePointer?
@@ -32,8 +36,8 @@ final class AlsaPCM {
         }
         handle = pcm!
         do {
-            (self.periodFrames, self.bufferFrames) = try Self.configure(
-                handle, format: format, periodFrames: periodFrames, bufferFrames: bufferFrames)
+            (self.periodFrames, self.bufferFrames, self.sampleRate) = try Self.configure(
+                handle, format: format, periodFrames: periodFrames, bufferFrames: bufferFrames, anyRate: anyRate)
         } catch {
             snd_pcm_close(handle)
             throw error
@@ -43,8 +47,8 @@ final class AlsaPCM {
     deinit { snd_pcm_close(handle) }
 
     private static func configure(
-        _ pcm: OpaquePointer, format: PCMFormat, periodFrames: Int, bufferFrames: Int
-    ) throws(ALSAFailure) -> (Int, Int) {
+        _ pcm: OpaquePointer, format: PCMFormat, periodFrames: Int, bufferFrames: Int, anyRate: Bool
+    ) throws(ALSAFailure) -> (Int, Int, Int) {
         var params: OpaquePointer?
         try ALSA.call("snd_pcm_hw_params_malloc") { snd_pcm_hw_params_malloc(&params) }
         defer { snd_pcm_hw_params_free(params) }
@@ -60,21 +64,23 @@ final class AlsaPCM {
         }
         var rate = UInt32(format.sampleRate)
         try ALSA.call("snd_pcm_hw_params_set_rate_near") { snd_pcm_hw_params_set_rate_near(pcm, params, &rate, nil) }
-        guard rate == UInt32(format.sampleRate) else {
+        guard rate == UInt32(format.sampleRate) || anyRate else {
             throw ALSAFailure(
                 function: "snd_pcm_hw_params_set_rate_near", code: -EINVAL,
                 detail: "the device gives \(rate) Hz, not \(format.sampleRate) Hz")
         }
-        var period = snd_pcm_uframes_t(periodFrames)
+        // Period and buffer sizes were asked for in frames at `format.sampleRate`: the same durations at `rate`.
+        let scale = Double(rate) / Double(format.sampleRate)
+        var period = snd_pcm_uframes_t(max(1, (Double(periodFrames) * scale).rounded()))
         try ALSA.call("snd_pcm_hw_params_set_period_size_near") {
             snd_pcm_hw_params_set_period_size_near(pcm, params, &period, nil)
         }
-        var buffer = snd_pcm_uframes_t(max(bufferFrames, Int(period) * 2))
+        var buffer = snd_pcm_uframes_t(max(Int((Double(bufferFrames) * scale).rounded()), Int(period) * 2))
         try ALSA.call("snd_pcm_hw_params_set_buffer_size_near") {
             snd_pcm_hw_params_set_buffer_size_near(pcm, params, &buffer)
         }
         try ALSA.call("snd_pcm_hw_params") { snd_pcm_hw_params(pcm, params) }
-        return (Int(period), Int(buffer))
+        return (Int(period), Int(buffer), Int(rate))
     }
 
     static func alsaFormat(_ encoding: SampleEncoding) -> snd_pcm_format_t {

@@ -11,7 +11,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     public struct Options: Sendable, Equatable {
         /// ALSA PCM name, as `arecord -D` takes it: `default`, `plughw:1,0`, `hw:CARD=Mic`, ...
         public var device: String = "default"
-        /// Frames per second (Hz); the device must give exactly this (use a `plug` device to resample).
+        /// Frames per second (Hz) asked of the device; without `convert` it must give exactly this (a `plug`
+        /// device resamples), with `convert` the nearest rate it offers is taken and resampled.
         public var sampleRate: Int = 16000
         public var channels: Int = 1
         /// Sample format: `.s16le` (S16_LE), `.s32le` (S32_LE), `.f32le` (FLOAT_LE); also u8, s24le (S24_3LE), f64le.
@@ -31,6 +32,9 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         /// ALSA configuration text loaded in-process instead of the system configuration (tests, custom
         /// PCMs without touching `~/.asoundrc` or `ALSA_CONFIG_PATH`).
         public var configuration: String? = nil
+        /// The stream's rate and channels: captured audio at another rate (whatever the device gives) or channel
+        /// count is resampled and mixed down to it (`AudioConverter`). nil: the stream is what is captured.
+        public var convert: AudioTarget? = nil
 
         public init(
             device: String = "default", sampleRate: Int = 16000, channels: Int = 1, encoding: SampleEncoding = .s16le
@@ -94,7 +98,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         do {
             return try AlsaPCM(
                 device: options.device, format: options.format, periodFrames: options.period,
-                bufferFrames: options.buffer, configuration: options.configuration)
+                bufferFrames: options.buffer, configuration: options.configuration, anyRate: options.convert != nil)
         } catch {
             throw AlsaMessages.openError(error, source: name, options: options)
         }
@@ -109,7 +113,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         guard first else { throw CaptureError("\(name): started twice") }
         hub.sourceStarted()
         let stream = hub.openStream(
-            name: options.streamName ?? name, sampleRate: options.sampleRate, channels: options.channels,
+            name: options.streamName ?? name, sampleRate: options.convert?.sampleRate ?? options.sampleRate,
+            channels: options.convert?.channels ?? options.channels,
             capacityFrames: options.ringCapacityFrames, overflowPolicy: .dropOldest)
         CaptureThread.spawn(name: "alsa-capture") { [self] in
             let error = run(stream: stream, hub: hub)
@@ -123,10 +128,12 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
 
     /// The capture thread; returns the error that ended the stream (nil: stopped or frame limit reached).
     private func run(stream: SourceStream, hub: SourceHub) -> CaptureError? {
-        let format = options.format
         var delay = options.retry?.initialDelay ?? .zero
         var pending = lock.withLock { openError }
         var captured = 0
+        // Per device opening: the rate it gave decides the conversion; the filter's tail is written at the end.
+        var converter: AudioConverter?
+        defer { try? converter?.finish { stream.write($0) } }
         while !stopSignal.isStopped {
             // (Re)open with backoff.
             if let error = pending {
@@ -147,6 +154,18 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
                 }
             }
             guard let device = lock.withLock({ pcm }) else { return nil }
+            var format = options.format
+            format.sampleRate = device.sampleRate
+            try? converter?.finish { stream.write($0) }
+            converter = nil
+            if let target = options.convert {
+                do {
+                    converter = try AudioConverter.make(
+                        inputRate: device.sampleRate, inputChannels: format.channels, target: target, name: name)
+                } catch {
+                    return error
+                }
+            }
             let frames = device.periodFrames
             let bytes = UnsafeMutableRawPointer.allocate(byteCount: frames * format.bytesPerFrame, alignment: 16)
             defer { bytes.deallocate() }
@@ -161,7 +180,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
                     captured += result
                     stream.addBytes(result * format.bytesPerFrame)
                     decoder.decode(UnsafeRawBufferPointer(start: bytes, count: result * format.bytesPerFrame)) {
-                        stream.write($0)
+                        if let converter { converter.process($0) { stream.write($0) } } else { stream.write($0) }
                     }
                     hub.signal()
                     continue

@@ -6,6 +6,11 @@ public struct DecodedAudio: Sendable {
     /// Interleaved samples, `frames * format.channels` values.
     public var samples: [Float]
 
+    public init(format: PCMFormat, samples: [Float]) {
+        self.format = format
+        self.samples = samples
+    }
+
     /// Samples per channel.
     public var frameCount: Int { samples.count / max(format.channels, 1) }
 

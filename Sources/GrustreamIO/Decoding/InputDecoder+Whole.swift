@@ -12,15 +12,18 @@ package struct WholeInputResult: Sendable, Equatable {
 }
 
 extension InputDecoder {
-    /// Decode a whole byte buffer as a source does: the real decoder for `format`, fed `chunkBytes` at a time
+    /// Decode a whole byte buffer as a source does (`sampleRate`: of raw input, for `limits.convert`): the real
+    /// decoder for `format`, fed `chunkBytes` at a time
     /// (any split gives the same frames), then the end of input (`partialLineIsBad` as a socket producer that
     /// vanished). One call for tests and fuzz targets; every sample emitted is checked to be within
     /// `limits.sampleLimit` (integer PCM: within ±1) — a violation traps, which is what a fuzzer reports.
     package static func decodeWhole(
         _ bytes: UnsafeRawBufferPointer, format: InputFormat, channels: Int = 1, policy: BadFramePolicy = .skip,
-        limits: InputLimits = InputLimits(), chunkBytes: Int = 4096, partialLineIsBad: Bool = false
+        limits: InputLimits = InputLimits(), chunkBytes: Int = 4096, partialLineIsBad: Bool = false,
+        sampleRate: Int? = nil
     ) -> WholeInputResult {
-        let decoder = InputDecoder(format: format, channels: channels, policy: policy, name: "input", limits: limits)
+        let decoder = InputDecoder(
+            format: format, channels: channels, policy: policy, name: "input", limits: limits, sampleRate: sampleRate)
         var samples = 0
         let largest = max(limits.sampleLimit, 1)
         let emit: (UnsafeBufferPointer<Float>) -> Void = { values in

@@ -37,11 +37,18 @@ public struct InputLimits: Sendable, Equatable {
     public var wavChannels: Int? = nil
     /// Sample rate (Hz) a WAV header must give.
     public var wavSampleRate: Int? = nil
+    /// Audio (WAV, raw PCM) at another rate or channel count is converted to this (`AudioConverter`) instead of
+    /// being refused; `wavChannels` and `wavSampleRate` are then not checked. Text formats are never converted.
+    public var convert: AudioTarget? = nil
 
-    public init(sampleLimit: Float = .greatestFiniteMagnitude, wavChannels: Int? = nil, wavSampleRate: Int? = nil) {
+    public init(
+        sampleLimit: Float = .greatestFiniteMagnitude, wavChannels: Int? = nil, wavSampleRate: Int? = nil,
+        convert: AudioTarget? = nil
+    ) {
         self.sampleLimit = sampleLimit
         self.wavChannels = wavChannels
         self.wavSampleRate = wavSampleRate
+        self.convert = convert
     }
 }
 
@@ -56,11 +63,20 @@ package final class InputDecoder {
     private let binary: BinaryFrameDecoder?
     private let csv: CSVFrameDecoder?
     private let jsonLines: JSONLinesFrameDecoder?
-    /// Channels from the options (nil for WAV until its header has been read).
+    /// Channels of the frames emitted: from the options, or the conversion's target (nil for WAV until its
+    /// header has been read).
     private(set) var channels: Int?
+    /// Channels of the input itself (the WAV header's, or the options').
+    private var inputChannels: Int?
+    /// Converts audio to `limits.convert` (nil: none needed, or not audio).
+    private var converter: AudioConverter?
+    /// A conversion refused once the WAV header was read (thrown by `decode`).
+    private var conversionError: CaptureError?
 
+    /// `sampleRate`: of raw PCM input (Hz), needed to convert it (nil: raw input is not converted).
     package init(
-        format: InputFormat, channels: Int, policy: BadFramePolicy, name: String, limits: InputLimits = InputLimits()
+        format: InputFormat, channels: Int, policy: BadFramePolicy, name: String, limits: InputLimits = InputLimits(),
+        sampleRate: Int? = nil
     ) {
         self.name = name
         self.limits = limits
@@ -71,10 +87,22 @@ package final class InputDecoder {
             binary = BinaryFrameDecoder(encoding: encoding, channels: channels, policy: policy, sampleLimit: limit)
             (csv, jsonLines, wav) = (nil, nil, nil)
             self.channels = channels
+            inputChannels = channels
+            if let target = limits.convert, let sampleRate {
+                do {
+                    converter = try AudioConverter.make(
+                        inputRate: sampleRate, inputChannels: channels, target: target, name: name)
+                    if converter != nil { self.channels = target.channels }
+                } catch {
+                    conversionError = error
+                }
+            }
         case .wav:
             var decoder = AudioStreamDecoder(container: .wav, name: name)
-            decoder.requiredChannels = limits.wavChannels
-            decoder.requiredSampleRate = limits.wavSampleRate
+            if limits.convert == nil {
+                decoder.requiredChannels = limits.wavChannels
+                decoder.requiredSampleRate = limits.wavSampleRate
+            }
             wav = decoder
             (binary, csv, jsonLines) = (nil, nil, nil)
         case .csv(let options):
@@ -92,6 +120,9 @@ package final class InputDecoder {
     /// `wav.decode` (before the first samples), so `emit` callbacks may read it while `wav` is being mutated.
     private(set) var wavFormat: PCMFormat?
 
+    /// The rate of the frames emitted when the input says it (converted audio, WAV); nil: the options' rate.
+    var streamRate: Int? { converter?.target.sampleRate ?? wavFormat?.sampleRate }
+
     package var badFrames: BadFrameLog {
         binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? wavFrames?.badFrames ?? BadFrameLog()
     }
@@ -99,7 +130,7 @@ package final class InputDecoder {
     /// Good frames emitted so far (held repeats included).
     var framesDecoded: Int {
         binary?.framesDecoded ?? csv?.framesDecoded ?? jsonLines?.framesDecoded ?? wavFrames?.framesDecoded
-            ?? (wav?.samplesDecoded ?? 0) / max(1, channels ?? 1)
+            ?? (wav?.samplesDecoded ?? 0) / max(1, inputChannels ?? 1)
     }
 
     /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
@@ -107,6 +138,16 @@ package final class InputDecoder {
     var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
 
     package func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+        if let conversionError { throw conversionError }
+        // The converter of a WAV input is made from its header, inside `decodeInput`: looked up per piece.
+        try decodeInput(bytes) { samples in
+            if let converter { converter.process(samples, emit: emit) } else { emit(samples) }
+        }
+        if let conversionError { throw conversionError }
+    }
+
+    /// Decoded input frames, before any conversion.
+    private func decodeInput(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.decode(bytes, emit: emit) }
         if let csv { return csv.decode(bytes, emit: emit) }
         if let jsonLines { return jsonLines.decode(bytes, emit: emit) }
@@ -115,6 +156,16 @@ package final class InputDecoder {
             onFormat: { format in
                 wavFormat = format
                 channels = format.channels
+                inputChannels = format.channels
+                if let target = limits.convert {
+                    do {
+                        converter = try AudioConverter.make(
+                            inputRate: format.sampleRate, inputChannels: format.channels, target: target, name: name)
+                        if converter != nil { channels = target.channels }
+                    } catch {
+                        conversionError = error as? CaptureError ?? CaptureError("\(name): \(error)")
+                    }
+                }
                 if format.encoding == .f32le || format.encoding == .f64le {
                     wavFrames = BinaryFrameDecoder(
                         encoding: format.encoding, channels: format.channels, policy: policy,
@@ -122,12 +173,20 @@ package final class InputDecoder {
                 }
             },
             emit: { samples in
+                if conversionError != nil { return }
                 if let wavFrames { wavFrames.take(samples, emit: emit) } else { emit(samples) }
             })
     }
 
     /// End of input. `partialLineIsBad`: see `LineFramer.finish`. Throws for a truncated WAV stream.
     package func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
+        if let conversionError { throw conversionError }
+        guard let converter else { return try finishInput(partialLineIsBad: partialLineIsBad, emit: emit) }
+        try finishInput(partialLineIsBad: partialLineIsBad) { converter.process($0, emit: emit) }
+        try converter.finish(emit: emit)
+    }
+
+    private func finishInput(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let binary { return binary.finish(emit: emit) }
         if let csv { return csv.finish(partialLineIsBad: partialLineIsBad, emit: emit) }
         if let jsonLines { return jsonLines.finish(partialLineIsBad: partialLineIsBad, emit: emit) }

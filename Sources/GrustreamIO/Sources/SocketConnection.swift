@@ -100,7 +100,7 @@ package final class SocketConnection {
     /// Open the stream once the name and the channel count (WAV: after its header) are known.
     private func openIfKnown() {
         if stream == nil, let channels = decoder.channels {
-            stream = openStream(name ?? defaultName, name != nil, channels, decoder.wavFormat?.sampleRate)
+            stream = openStream(name ?? defaultName, name != nil, channels, decoder.streamRate)
         }
     }
 

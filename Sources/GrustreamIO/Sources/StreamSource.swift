@@ -143,7 +143,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     private func run(hub: SourceHub) {
         let decoder = InputDecoder(
             format: options.format, channels: options.channels, policy: options.badFramePolicy, name: name,
-            limits: options.limits)
+            limits: options.limits, sampleRate: options.sampleRate)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, options.readBytes), alignment: 16)
         defer { buffer.deallocate() }
         var pacer = Pacer(realtime: options.realtime)
@@ -230,7 +230,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
 
     private func openStreamIfNeeded(decoder: InputDecoder, hub: SourceHub) -> SourceStream? {
         if let stream = lock.withLock({ self.stream }) { return stream }
-        let rate = decoder.wavFormat?.sampleRate ?? options.sampleRate
+        let rate = decoder.streamRate ?? options.sampleRate
         guard let channels = decoder.channels else { return nil }
         let stream = hub.openStream(
             name: options.streamName ?? name, sampleRate: rate, channels: channels,

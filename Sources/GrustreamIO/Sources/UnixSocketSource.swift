@@ -211,7 +211,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             let defaultName = "\(path)#\(number)"
             let decoder = InputDecoder(
                 format: options.format, channels: options.channels, policy: options.badFramePolicy, name: defaultName,
-                limits: options.limits)
+                limits: options.limits, sampleRate: options.sampleRate)
             let connection = SocketConnection(
                 fileDescriptor: fd, number: number, defaultName: defaultName, decoder: decoder,
                 claimName: { [unowned self] name in namesInUse.insert(name).inserted }

@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 /// Zero-filled, 64-byte aligned float buffers handed out by a bump allocator and freed together.
 /// Runners allocate all their scratch here at init so that a step never touches the heap.
 final class FloatScratch {

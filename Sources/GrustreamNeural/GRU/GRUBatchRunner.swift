@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 /// B streams of one model stepped together in carry mode (matrix form: each weight panel is loaded once for four
 /// streams at a time). Each stream's outputs equal, bit for bit, those of its own `GRURunner`. `step` never allocates.
 public final class GRUBatchRunner {
@@ -24,6 +26,8 @@ public final class GRUBatchRunner {
     private let resetHidden: UnsafeMutablePointer<Float>
     /// [B, paddedWidth(output)]
     private let headScratch: UnsafeMutablePointer<Float>
+    /// The kernel family this runner runs (the one current when it was made).
+    private let kernels = Kernels.current
 
     /// - initialState: [layers, hidden] for every stream, or [B, layers, hidden]; nil → zeros.
     public init(model: GRUModel, streams: Int, initialState: Tensor? = nil, applyNormalisation: Bool = false) throws {
@@ -128,10 +132,10 @@ public final class GRUBatchRunner {
         for k in 0..<model.layerCount {
             let layer = model.packedLayers[k]
             let state = hiddenState + k * hiddenStride
-            GRUKernels.project(
+            kernels.project(
                 layer, inputs: layerInput, inputStride: layerInputStride, count: b, projections: projections,
                 projectionStride: layer.projectionStride)
-            GRUKernels.recurrentStep(
+            kernels.recurrentStep(
                 layer, gate: model.gateActivation, candidate: model.candidateActivation, projections: projections,
                 projectionStride: layer.projectionStride, hidden: state, hiddenStride: streamStride, batch: b,
                 gates: gates, recurrent: recurrent, resetHidden: resetHidden)
@@ -140,7 +144,7 @@ public final class GRUBatchRunner {
         }
         let output = outputs.baseAddress!
         if let head = model.packedHead {
-            GRUKernels.headStep(
+            kernels.headStep(
                 head, activation: model.outputActivation, inputs: layerInput, inputStride: streamStride, count: b,
                 scratch: headScratch, outputs: output)
         } else {

@@ -1,3 +1,5 @@
+import GrustreamKernelInterface
+
 /// The weights of one GRU layer (one direction) in PyTorch's layout and gate order r, z, n.
 /// Every other framework's layout is converted to this one in exactly one named loader (`fromKeras`).
 package struct GRULayerWeights: Sendable {
@@ -77,10 +79,6 @@ package struct GRULayerWeights: Sendable {
     }
 }
 
-/// Round up to a multiple of 16 floats: the width of padded vectors, so that kernels run whole SIMD16 vectors.
-@inline(__always)
-func paddedWidth(_ n: Int) -> Int { (n + 15) & ~15 }
-
 /// Weights packed for the kernels, 64-byte aligned, in one arena.
 final class WeightArena: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
@@ -126,47 +124,4 @@ struct ArenaBuilder {
         }
         return arena
     }
-}
-
-/// A [rows, columns] matrix as the kernels read it: panels of 16 consecutive rows, each stored k-major
-/// ([columns][16]: column k of the panel's rows is one SIMD16 vector), rows zero-padded to a multiple of 16.
-/// A matrix–vector product then adds whole vectors, `acc += panel[k] * x[k]`, with no horizontal sums.
-struct PanelMatrix: @unchecked Sendable {
-    let rows: Int
-    let columns: Int
-    /// [paddedWidth(rows) / 16, columns, 16], 64-byte aligned
-    let panels: UnsafePointer<Float>
-
-    var panelCount: Int { (rows + 15) / 16 }
-}
-
-/// One layer direction as the kernels see it: pointers into the model's arena.
-struct PackedGRULayer: @unchecked Sendable {
-    let inputSize: Int
-    let hiddenSize: Int
-    /// W_ih [3*hidden, input], gates r, z, n, as panels
-    let inputWeights: PanelMatrix
-    /// resetAfter: W_hh [3*hidden, hidden], gates r, z, n; otherwise W_hr; W_hz [2*hidden, hidden]; as panels
-    let recurrentWeights: PanelMatrix
-    /// W_hn [hidden, hidden] as panels when `resetAfter` is false (it multiplies r ⊙ h); nil otherwise
-    let candidateWeights: PanelMatrix?
-    /// [paddedWidth(3*hidden)] b_ir, b_iz, b_in (zeros without bias)
-    let inputBias: UnsafePointer<Float>
-    /// [paddedWidth(3*hidden)] b_hr, b_hz, b_hn; nil without bias or when `resetAfter` is false
-    let recurrentBias: UnsafePointer<Float>?
-    let resetAfter: Bool
-
-    /// Floats between two frames' (or streams') input projections W_ih x + b_ih.
-    var projectionStride: Int { paddedWidth(3 * hiddenSize) }
-    /// Floats between two streams' recurrent products (r, z | n for `resetAfter` false, each padded).
-    var recurrentStride: Int { paddedWidth(2 * hiddenSize) + paddedWidth(hiddenSize) }
-}
-
-/// The linear head as the kernels see it.
-struct PackedHead: @unchecked Sendable {
-    let outputSize: Int
-    /// [output, top width] as panels
-    let weight: PanelMatrix
-    /// [paddedWidth(output)] (zeros without bias)
-    let bias: UnsafePointer<Float>
 }

@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 extension GRUModel {
     /// Run the network over a whole sequence (tests, `grustream infer`).
     /// - input: [T, input], finite.
@@ -88,7 +90,7 @@ extension GRUModel {
             }
             outputs.withUnsafeMutableBufferPointer { y in
                 if let packedHead {
-                    GRUKernels.headStep(
+                    workspace.kernels.headStep(
                         packedHead, activation: outputActivation, inputs: top, inputStride: workspace.topStride,
                         count: frames, scratch: head, outputs: y.baseAddress!)
                 } else {

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// An immutable GRU network: stacked (optionally bidirectional) GRU layers, an optional linear head, optional
 /// input normalisation. Shapes are checked once at load; weights are stored packed for the kernels.

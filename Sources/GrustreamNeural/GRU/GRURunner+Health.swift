@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 extension GRURunner {
     /// False when the hidden state holds a NaN or ±Inf (then `reset()` it: it would never recover). One pass of
     /// integer maxima over the state's magnitude bits (vectorised), `layers × directions × hidden` values.

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// A snapshot of one stream's state, for saving and restoring (not used on the hot path).
 public struct GRUState: Sendable, Equatable {
@@ -38,6 +39,8 @@ public final class GRURunner {
     private let headScratch: UnsafeMutablePointer<Float>
     private let sequence: GRUSequenceWorkspace
     private let windowLength: Int
+    /// The kernel family this runner runs (the one current when it was made).
+    private var kernels: KernelTable { sequence.kernels }
     /// Frames per layer-major chunk in carry mode (longer runs are cut; the results do not depend on it).
     public static let chunkCapacity = 32
 
@@ -112,7 +115,7 @@ public final class GRURunner {
     private func projectWindow() {
         guard let window, var ring else { return }
         for d in 0..<model.directions {
-            GRUKernels.project(
+            kernels.project(
                 model.packedLayers[d], inputs: window, inputStride: inputStride, count: windowLength,
                 projections: ring.base + d * model.packedLayers[d].projectionStride, projectionStride: ring.slotStride)
         }
@@ -179,7 +182,7 @@ public final class GRURunner {
             normalise(input, into: x)
             for d in 0..<model.directions {
                 let layer = model.packedLayers[d]
-                GRUKernels.project(
+                kernels.project(
                     layer, inputs: x, inputStride: inputStride, count: 1,
                     projections: ring.base + ring.oldest * ring.slotStride + d * layer.projectionStride,
                     projectionStride: ring.slotStride)
@@ -197,7 +200,7 @@ public final class GRURunner {
             for t in 0..<count { (top + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize) }
         }
         if let head = model.packedHead {
-            GRUKernels.headStep(
+            kernels.headStep(
                 head, activation: model.outputActivation, inputs: topOutput, inputStride: sequence.topStride,
                 count: count, scratch: headScratch, outputs: outputs)
         } else {

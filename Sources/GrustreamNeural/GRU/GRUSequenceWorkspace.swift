@@ -1,3 +1,5 @@
+import GrustreamKernels
+
 /// Input projections kept by the caller for the first layer (window mode): frame t of a run (t = 0 the oldest)
 /// has direction d's projection W_ih x_t + b_ih at `base + ((oldest + t) % slots) * slotStride + d * projectionStride`.
 struct ProjectionRing {
@@ -12,7 +14,7 @@ struct ProjectionRing {
 /// Layer-major run of a bounded sequence from an initial state: for every layer and direction (the reverse one
 /// from the last frame back), the input projections of all frames as one matrix product, then the recurrent steps;
 /// then the next layer. Used for carry-mode chunks (a single frame is a chunk of 1), window mode, and the offline
-/// `infer` of bidirectional models. Per frame, the arithmetic is that of any other grouping (`GRUKernels`).
+/// `infer` of bidirectional models. Per frame, the arithmetic is that of any other grouping (the kernels' `product`).
 final class GRUSequenceWorkspace {
     let model: GRUModel
     let capacity: Int
@@ -31,6 +33,8 @@ final class GRUSequenceWorkspace {
     private let gates: UnsafeMutablePointer<Float>
     private let recurrent: UnsafeMutablePointer<Float>
     private let resetHidden: UnsafeMutablePointer<Float>
+    /// The kernel family this workspace runs (the one current when it was made).
+    let kernels = Kernels.current
 
     init(model: GRUModel, capacity: Int) {
         self.model = model
@@ -78,7 +82,7 @@ final class GRUSequenceWorkspace {
                         UnsafePointer(ring.base + d * ps), ring.slots, ring.slotStride, ring.oldest
                     )
                 } else {
-                    GRUKernels.project(
+                    kernels.project(
                         layer, inputs: layerInput, inputStride: layerInputStride, count: count,
                         projections: projections,
                         projectionStride: ps)
@@ -86,7 +90,7 @@ final class GRUSequenceWorkspace {
                 for i in 0..<count {
                     let t = d == 0 ? i : count - 1 - i
                     let slot = oldest + t < slots ? oldest + t : oldest + t - slots
-                    GRUKernels.recurrentStep(
+                    kernels.recurrentStep(
                         layer, gate: model.gateActivation, candidate: model.candidateActivation,
                         projections: base + slot * slotStride, projectionStride: ps, hidden: state,
                         hiddenStride: hiddenStride, batch: 1, gates: gates, recurrent: recurrent,

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 extension GRUModel {
     /// A private copy of this model (same weights, normalisation and metadata) whose weights `overwrite(with:)` may

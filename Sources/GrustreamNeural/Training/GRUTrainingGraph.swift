@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// Forward and backward passes (backpropagation through time) of a stacked GRU + linear head over a batch of
 /// fixed-length windows, with every intermediate kept for the backward pass. No autograd: the gradients are
@@ -42,6 +43,8 @@ public final class GRUTrainingGraph {
     private var steps = 0
     /// Whether the last forward pass applied dropout (then the layers above read `dropped`).
     private var droppedInForward = false
+    /// The kernel family of the matrix products (the one current when the graph was made).
+    private let kernels = Kernels.current
 
     public init(architecture a: GRUArchitecture, maxBatch: Int, maxSteps: Int) {
         architecture = a
@@ -111,53 +114,24 @@ public final class GRUTrainingGraph {
                     s.update(repeating: 0, count: batch * h)
                 }
                 // G = X · W_ihᵀ + b_ih for every step at once   [rows, 3H]
-                TrainingKernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
-                TrainingKernels.multiply(
+                kernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
+                kernels.multiply(
                     rows: rows, columns: h3, depth: width, a: layerInput, aRowStride: width, aColumnStride: 1,
                     b: transposed, ldb: h3, c: g, ldc: h3, accumulate: false)
-                TrainingKernels.addBias(w + o.biasIH, to: g, rows: rows, columns: h3)
-                TrainingKernels.transpose(w + o.weightHH, rows: h3, columns: h, into: transposed)
+                kernels.addBias(w + o.biasIH, to: g, rows: rows, columns: h3)
+                kernels.transpose(w + o.weightHH, rows: h3, columns: h, into: transposed)
                 let biasHH = w + o.biasHH
                 for t in 0..<steps {
                     let previous = s + t * batch * h
                     let next = s + (t + 1) * batch * h
                     // q = W_hh h + b_hh   [batch, 3H]
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: batch, columns: h3, depth: h, a: previous, aRowStride: h, aColumnStride: 1,
                         b: transposed, ldb: h3, c: recurrentProduct, ldc: h3, accumulate: false)
-                    for b in 0..<batch {
-                        let gb = g + (t * batch + b) * h3
-                        let q = recurrentProduct + b * h3
-                        let cr = candidateRecurrent[l] + (t * batch + b) * h
-                        let hp = previous + b * h
-                        let hn = next + b * h
-                        var j = 0
-                        while j + 8 <= h {
-                            typealias M = TrainingMath
-                            let r = M.sigmoid(M.load(gb + j) + M.load(q + j) + M.load(biasHH + j))
-                            let z = M.sigmoid(M.load(gb + h + j) + M.load(q + h + j) + M.load(biasHH + h + j))
-                            let qn = M.load(q + 2 * h + j) + M.load(biasHH + 2 * h + j)
-                            let n = M.tanh(M.load(gb + 2 * h + j) + r * qn)
-                            M.store(r, gb + j)
-                            M.store(z, gb + h + j)
-                            M.store(n, gb + 2 * h + j)
-                            M.store(qn, cr + j)
-                            M.store((1 - z) * n + z * M.load(hp + j), hn + j)
-                            j += 8
-                        }
-                        while j < h {
-                            let r = TrainingMath.sigmoid(gb[j] + q[j] + biasHH[j])
-                            let z = TrainingMath.sigmoid(gb[h + j] + q[h + j] + biasHH[h + j])
-                            let qn = q[2 * h + j] + biasHH[2 * h + j]
-                            let n = TrainingMath.tanh(gb[2 * h + j] + r * qn)
-                            gb[j] = r
-                            gb[h + j] = z
-                            gb[2 * h + j] = n
-                            cr[j] = qn
-                            hn[j] = (1 - z) * n + z * hp[j]
-                            j += 1
-                        }
-                    }
+                    kernels.trainingGatesForward(
+                        gates: g + t * batch * h3, recurrent: recurrentProduct, biasHH: biasHH,
+                        candidateRecurrent: candidateRecurrent[l] + t * batch * h, previous: previous, next: next,
+                        batch: batch, hidden: h)
                 }
                 layerInput = UnsafePointer(s + batch * h)
                 if l < a.layerCount - 1 {
@@ -174,11 +148,11 @@ public final class GRUTrainingGraph {
             }
             // Head: Y = H_top · Wᵀ + b   [rows, O]
             let head = parameters.headOffsets
-            TrainingKernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
-            TrainingKernels.multiply(
+            kernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
+            kernels.multiply(
                 rows: rows, columns: a.outputSize, depth: h, a: layerInput, aRowStride: h, aColumnStride: 1,
                 b: transposed, ldb: a.outputSize, c: outputs, ldc: a.outputSize, accumulate: false)
-            TrainingKernels.addBias(w + head.bias, to: outputs, rows: rows, columns: a.outputSize)
+            kernels.addBias(w + head.bias, to: outputs, rows: rows, columns: a.outputSize)
         }
     }
 
@@ -201,11 +175,11 @@ public final class GRUTrainingGraph {
                 let head = parameters.headOffsets
                 let top = UnsafePointer(states[a.layerCount - 1] + batch * h)
                 // dW_head += dYᵀ · H_top; db_head += Σ dY; dH_top = dY · W_head
-                TrainingKernels.multiply(
+                kernels.multiply(
                     rows: a.outputSize, columns: h, depth: rows, a: outputGradient, aRowStride: 1,
                     aColumnStride: a.outputSize, b: top, ldb: h, c: grad + head.weight, ldc: h, accumulate: true)
-                TrainingKernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
-                TrainingKernels.multiply(
+                kernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
+                kernels.multiply(
                     rows: rows, columns: h, depth: a.outputSize, a: outputGradient, aRowStride: a.outputSize,
                     aColumnStride: 1, b: w + head.weight, ldb: h, c: layerOutputGradient, ldc: h, accumulate: false)
 
@@ -218,73 +192,32 @@ public final class GRUTrainingGraph {
                     let dOut = layerOutputGradient
                     hiddenGradient.update(repeating: 0, count: batch * h)
                     for t in stride(from: steps - 1, through: 0, by: -1) {
-                        for b in 0..<batch {
-                            let row = t * batch + b
-                            let gb = g + row * h3
-                            let hp = s + row * h
-                            let dh = hiddenGradient + b * h
-                            let dOutRow = dOut + row * h
-                            let dgi = inputGateGradient + row * h3
-                            let dgh = recurrentGateGradient + row * h3
-                            let crRow = cr + row * h
-                            var j = 0
-                            while j + 8 <= h {
-                                typealias M = TrainingMath
-                                let r = M.load(gb + j)
-                                let z = M.load(gb + h + j)
-                                let n = M.load(gb + 2 * h + j)
-                                let total = M.load(dh + j) + M.load(dOutRow + j)
-                                let dan = total * (1 - z) * (1 - n * n)
-                                let daz = total * (M.load(hp + j) - n) * z * (1 - z)
-                                let dar = dan * M.load(crRow + j) * r * (1 - r)
-                                M.store(dar, dgi + j)
-                                M.store(daz, dgi + h + j)
-                                M.store(dan, dgi + 2 * h + j)
-                                M.store(dar, dgh + j)
-                                M.store(daz, dgh + h + j)
-                                M.store(dan * r, dgh + 2 * h + j)
-                                M.store(total * z, dh + j)
-                                j += 8
-                            }
-                            while j < h {
-                                let r = gb[j]
-                                let z = gb[h + j]
-                                let n = gb[2 * h + j]
-                                let total = dh[j] + dOutRow[j]
-                                let dan = total * (1 - z) * (1 - n * n)
-                                let daz = total * (hp[j] - n) * z * (1 - z)
-                                let dar = dan * crRow[j] * r * (1 - r)
-                                dgi[j] = dar
-                                dgi[h + j] = daz
-                                dgi[2 * h + j] = dan
-                                dgh[j] = dar
-                                dgh[h + j] = daz
-                                dgh[2 * h + j] = dan * r
-                                dh[j] = total * z
-                                j += 1
-                            }
-                        }
+                        kernels.trainingGatesBackward(
+                            gates: g + t * batch * h3, previous: s + t * batch * h,
+                            candidateRecurrent: cr + t * batch * h, outputGradient: dOut + t * batch * h,
+                            hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient + t * batch * h3,
+                            recurrentGateGradient: recurrentGateGradient + t * batch * h3, batch: batch, hidden: h)
                         // dh_{t-1} += dGh_t · W_hh
-                        TrainingKernels.multiply(
+                        kernels.multiply(
                             rows: batch, columns: h, depth: h3, a: recurrentGateGradient + t * batch * h3,
                             aRowStride: h3, aColumnStride: 1, b: w + o.weightHH, ldb: h, c: hiddenGradient, ldc: h,
                             accumulate: true)
                     }
                     // dW_hh += dGhᵀ · H_prev; db_hh += Σ dGh
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: h3, columns: h, depth: rows, a: recurrentGateGradient, aRowStride: 1, aColumnStride: h3,
                         b: s, ldb: h, c: grad + o.weightHH, ldc: h, accumulate: true)
-                    TrainingKernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
+                    kernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
                     // dW_ih += dGiᵀ · X; db_ih += Σ dGi
                     let layerInput: UnsafePointer<Float> =
                         l == 0 ? input : UnsafePointer(droppedInForward ? dropped[l - 1] : states[l - 1] + batch * h)
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: h3, columns: width, depth: rows, a: inputGateGradient, aRowStride: 1, aColumnStride: h3,
                         b: layerInput, ldb: width, c: grad + o.weightIH, ldc: width, accumulate: true)
-                    TrainingKernels.addColumnSums(inputGateGradient, rows: rows, columns: h3, into: grad + o.biasIH)
+                    kernels.addColumnSums(inputGateGradient, rows: rows, columns: h3, into: grad + o.biasIH)
                     guard l > 0 else { break }
                     // dX = dGi · W_ih, through the dropout mask of the layer below
-                    TrainingKernels.multiply(
+                    kernels.multiply(
                         rows: rows, columns: width, depth: h3, a: inputGateGradient, aRowStride: h3, aColumnStride: 1,
                         b: w + o.weightIH, ldb: width, c: layerOutputGradient, ldc: width, accumulate: false)
                     let mask = masks[l - 1]

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 
 /// What `grustream bench` prints: a table for people, or JSON for scripts/bench.
 public struct BenchReport: Sendable {
@@ -28,14 +29,14 @@ public struct BenchReport: Sendable {
         return [
             "cpu": cpu, "cores": "\(ProcessInfo.processInfo.activeProcessorCount)", "build": build,
             "input": input, "seconds_per_case": "\(seconds)", "rounds": "\(rounds)",
-            "target_cpu": ProcessInfo.processInfo.environment["GRUSTREAM_TARGET_CPU"] ?? "unknown",
+            "kernels": Kernels.selected.rawValue,
         ]
     }
 
     public var table: String {
         var lines = [
             "grustream bench — \(environment["cpu"] ?? "?"), \(environment["build"] ?? "?") build, "
-                + "median of \(environment["rounds"] ?? "?") rounds",
+                + "\(environment["kernels"] ?? "?") kernels, median of \(environment["rounds"] ?? "?") rounds",
             "input: \(environment["input"] ?? "?")",
         ]
         let header = ["case", "frames/s", "µs/item", "RTF / GFLOP/s", "spread", "wall/CPU"]

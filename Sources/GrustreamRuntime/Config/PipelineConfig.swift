@@ -70,9 +70,6 @@ public struct PipelineConfig: Sendable {
                     config.sinks = try items.enumerated().map { index, item in
                         var sink = SinkOptions()
                         try OptionTable.apply(item, to: &sink, fields: SinkOptions.fields, path: "sink[\(index)]")
-                        if sink.kind == .unix && sink.path.isEmpty {
-                            throw PipelineConfigError("sink[\(index)].path: a unix sink needs a socket path")
-                        }
                         return sink
                     }
                 case "runtime":

@@ -97,6 +97,8 @@ public struct SinkOptions: Sendable, Equatable {
     public var group: String = ""
     /// A subscriber whose unsent events exceed this many bytes is dropped.
     public var clientQueueBytes: Int = 1 << 20
+    /// Clients may send runtime commands (pause, resume, reset, threshold); false: a read-only events socket.
+    public var control = true
 
     public init() {}
 }

@@ -22,6 +22,10 @@ public struct ClassifyOptions: Sendable, Equatable {
 /// a trigger when a non-background label's smoothed posterior reaches its threshold, and a refractory
 /// period per label so one utterance gives one `DETECTION`.
 ///
+/// The average is always over the whole window, with the history before the stream's first frame taken as
+/// zeros: at the start of a stream a label needs as much evidence (threshold × window frames of posterior) as
+/// later, so a posterior that jumps on the first frames does not trigger after one or two of them.
+///
 /// Event timing: `end` is the end of the frame that triggered; `start` is the start of the first frame of
 /// the run of frames in which that label's *raw* posterior stayed ≥ its threshold before the trigger
 /// (or the start of the smoothing window, whichever is later — never before the stream started).
@@ -93,18 +97,38 @@ public final class ClassifyDetector: Detector {
 
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { smoothed.withUnsafeBufferPointer(body) }
 
+    /// A posterior threshold in [0, 1] for `label`, or for every label that is not a background label.
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        guard value >= 0 && value <= 1 else {
+            throw PipelineConfigError("threshold \(value) is out of range; expected ≥ 0 and ≤ 1 (a posterior)")
+        }
+        if let label {
+            guard let k = labels.firstIndex(of: label) else {
+                throw PipelineConfigError("no label \"\(label)\"; labels are \(labels.joined(separator: ", "))")
+            }
+            guard thresholds[k].isFinite else {
+                throw PipelineConfigError("\"\(label)\" is a background label: it never triggers")
+            }
+            thresholds[k] = Float(value)
+        } else {
+            for k in thresholds.indices where thresholds[k].isFinite { thresholds[k] = Float(value) }
+        }
+    }
+
+    /// The threshold in force for each label (`.infinity`: a background label).
+    public var currentThresholds: [Float] { thresholds }
+
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
         let n = labels.count
         precondition(frame.output.count == n, "classify detector: \(frame.output.count) outputs for \(n) labels")
         let slot = framesSeen % smoothFrames
-        let filled = min(framesSeen + 1, smoothFrames)
         windowStartTimes[slot] = frame.start
         let oldestTime = windowStartTimes[framesSeen < smoothFrames ? 0 : (framesSeen + 1) % smoothFrames]
         for k in 0..<n {
             let p = frame.output[k]
             sums[k] += Double(p) - Double(history[slot * n + k])
             history[slot * n + k] = p
-            smoothed[k] = Float(sums[k] / Double(filled))
+            smoothed[k] = Float(sums[k] / Double(smoothFrames))
             if p >= thresholds[k] {
                 if runStart[k] < 0 { runStart[k] = frame.index; runStartTime[k] = frame.start }
             } else {

@@ -61,8 +61,14 @@ public protocol Detector: AnyObject {
     /// Names of the `withScores` values when they are printed as top-level `SCORES` fields (the anomaly
     /// detector's `score`, `likelihood`, `log_likelihood`); empty: a `scores` object keyed by label.
     var scoreFields: [String] { get }
+    /// Change the detection threshold while running (a `THRESHOLD` command): of `label` (nil: every label it
+    /// applies to). Throws, changing nothing, when the value or label does not fit this detector.
+    func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError)
 }
 
 extension Detector {
     public var scoreFields: [String] { [] }
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        throw PipelineConfigError("this detector has no threshold to change")
+    }
 }

@@ -29,17 +29,17 @@ public struct PreciseOptions: Sendable, Equatable {
 /// then (events come at most one hop late, stamped with the chunk's end). `flush(throughSample:)` evaluates the
 /// chunks up to a known stream end. `DETECTION`: `end` = end of the firing chunk, `start` = start of the first hot
 /// chunk of the run that led to it; `score` = the firing chunk's score; `threshold` = 1 − sensitivity.
-/// `withScores` lends [raw, decoded] of the newest frame (`scoreNames`).
+/// `withScores` lends [raw, decoded] of the newest frame, the `SCORES` fields `raw` and `decoded` (`scoreFields`).
 public final class PreciseDetector: Detector {
     public let labels: [String]
-    public let options: PreciseOptions
+    public private(set) var options: PreciseOptions
     public let decoder: PreciseThresholdDecoder
     public let sampleRate: Double
     public let hopSamples: Int
     public let frameSamples: Int
     public let initialRawScore: Float
-    /// Names of the values `withScores` lends.
-    public let scoreNames = ["raw", "decoded"]
+    /// Names of the values `withScores` lends: `SCORES` carries them as top-level fields.
+    public let scoreFields = ["raw", "decoded"]
     private var trigger: PreciseTrigger
     private let chunkSamples: Int
     /// [raw, decoded] of the newest frame.
@@ -77,6 +77,18 @@ public final class PreciseDetector: Detector {
     }
 
     public func withScores<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R { scores.withUnsafeBufferPointer(body) }
+
+    /// A chunk is hot above `value` = 1 − sensitivity, in [0, 1].
+    public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
+        guard label == nil || label == labels[0] else {
+            throw PipelineConfigError("no label \"\(label!)\"; the wake word is \(labels[0])")
+        }
+        guard value >= 0 && value <= 1 else {
+            throw PipelineConfigError("threshold \(value) is out of range; expected ≥ 0 and ≤ 1 (1 − sensitivity)")
+        }
+        options.sensitivity = 1 - value
+        trigger.sensitivity = 1 - value
+    }
 
     public func process(_ frame: DetectorFrame, emit: (DetectorEvent) -> Void) {
         let complete = frame.index * hopSamples + frameSamples

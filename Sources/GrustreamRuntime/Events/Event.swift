@@ -20,6 +20,9 @@ public struct Event: Sendable, Equatable {
         case stats = "STATS"
         /// A recoverable runtime problem: `message`.
         case error = "ERROR"
+        /// The acknowledgement of a runtime command (`ControlRequest`): `command`, `streams` (how many it applied
+        /// to), `paused`, `paused_s`, and for THRESHOLD `label` and `threshold`.
+        case control = "CONTROL"
     }
 
     /// A field value. Numbers print shortest-round-trip; non-finite numbers print as `null`.
@@ -69,7 +72,7 @@ public struct Event: Sendable, Equatable {
     /// `proto_major`: bumped when an existing field changes meaning or disappears.
     public static let protocolMajor = 1
     /// `proto_minor`: bumped when fields or classes are added.
-    public static let protocolMinor = 2
+    public static let protocolMinor = 3
     /// `release`: the grustream version printed in `VERSION`.
     public static let release = "0.1.0"
 }
@@ -136,7 +139,7 @@ extension Event {
         time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
-        if labels.isEmpty && names.count == scores.count && !names.isEmpty {
+        if names.count == scores.count && !names.isEmpty {
             fields = zip(names, scores).map { Field($0, .float($1)) }
         } else if labels.isEmpty && scores.count == 1 {
             fields.append(Field("score", .float(scores[0])))
@@ -168,11 +171,13 @@ extension Event {
         public var latencyP50Microseconds = 0.0
         /// 99th percentile processing latency of a frame, in microseconds.
         public var latencyP99Microseconds = 0.0
+        /// Seconds of stream time during which detection was paused (`PAUSE`), all streams together.
+        public var pausedSeconds = 0.0
         public init() {}
     }
 
     /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `state_resets`, `bad_requests`,
-    /// `refused_producers`, `clients`, `dropped_clients`, `latency_p50_us`, `latency_p99_us`.
+    /// `refused_producers`, `clients`, `dropped_clients`, `latency_p50_us`, `latency_p99_us`, `paused_s`.
     public static func stats(stream: String, t: Double, _ s: Stats, time: WallTime = .now()) -> Event {
         Event(
             kind: .stats, stream: stream, t: t, time: time,
@@ -185,7 +190,26 @@ extension Event {
                 Field("dropped_clients", .integer(s.droppedClients)),
                 Field("latency_p50_us", .double(s.latencyP50Microseconds)),
                 Field("latency_p99_us", .double(s.latencyP99Microseconds)),
+                Field("paused_s", .double(s.pausedSeconds)),
             ])
+    }
+
+    /// `CONTROL`: a runtime command was carried out. `streams`: how many open streams it applied to; `paused`:
+    /// whether detection is paused afterwards (of the stream named, or of the pipeline); `paused_s`: stream time
+    /// paused so far (RESUME: the pause it ends); THRESHOLD adds `label` (null: every label) and `threshold`.
+    public static func control(
+        stream: String, t: Double, command: String, streams: Int, paused: Bool, pausedSeconds: Double,
+        label: String? = nil, threshold: Double? = nil, time: WallTime = .now()
+    ) -> Event {
+        var fields = [
+            Field("command", .string(command)), Field("streams", .integer(streams)), Field("paused", .bool(paused)),
+            Field("paused_s", .double(pausedSeconds)),
+        ]
+        if let threshold {
+            fields.append(Field("label", label.map { .string($0) } ?? .null))
+            fields.append(Field("threshold", .double(threshold)))
+        }
+        return Event(kind: .control, stream: stream, t: t, time: time, fields: fields)
     }
 
     /// `ERROR`: a recoverable problem, one line of text.

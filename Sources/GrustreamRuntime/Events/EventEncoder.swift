@@ -32,7 +32,7 @@ public enum EventEncoder {
         scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), into buffer: inout [UInt8]
     ) {
         appendHeader(kind: .scores, stream: stream, time: time, t: t, into: &buffer)
-        if labels.isEmpty && fields.count == scores.count && !fields.isEmpty {
+        if fields.count == scores.count && !fields.isEmpty {
             for (index, name) in fields.enumerated() {
                 appendKey(name, into: &buffer)
                 appendFloat(scores[index], into: &buffer)

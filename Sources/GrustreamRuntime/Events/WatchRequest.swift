@@ -16,25 +16,18 @@ public struct WatchRequest: Sendable, Equatable {
 
     @inline(__always) public func accepts(_ kind: Event.Kind) -> Bool { classes.contains(kind) }
 
-    /// Decode one client line (without or with its `\n`).
+    /// Decode one client line (without or with its `\n`) that must be a `WATCH` request.
     public static func decode(_ line: some Collection<UInt8>) throws(PublisherError) -> WatchRequest {
-        var parser = JSONParser(bytes: Array(line))
-        let value: JSONParser.Value
-        do {
-            value = try parser.parseDocument()
-        } catch {
-            throw PublisherError("bad request: \(error.description); expected {\"class\":\"WATCH\",...}")
+        switch try SocketRequest.decode(line) {
+        case .watch(let request): return request
+        case .control(let command):
+            throw PublisherError("bad request: \(command.command.rawValue) where a WATCH request was expected")
         }
-        guard case .object(let members) = value else {
-            throw PublisherError("bad request: expected a JSON object {\"class\":\"WATCH\",...}")
-        }
+    }
+
+    /// Decode the members of a request object whose `class` is `WATCH`.
+    static func decode(members: [(String, JSONParser.Value)]) throws(PublisherError) -> WatchRequest {
         func member(_ name: String) -> JSONParser.Value? { members.last { $0.0 == name }?.1 }
-        guard case .string(let requestClass)? = member("class") else {
-            throw PublisherError("bad request: missing \"class\"; expected {\"class\":\"WATCH\",...}")
-        }
-        guard requestClass == "WATCH" else {
-            throw PublisherError("bad request: unknown class \"\(requestClass)\"; the only request is \"WATCH\"")
-        }
         var request = WatchRequest.default
         switch member("classes") {
         case nil, .null?: break

@@ -14,7 +14,8 @@ public struct FeatureFileJob {
     public var channel: Int?
     /// `[features]` keys: a pipeline's table, then `--preset`/`--kind`/`--set` overrides on top.
     public var featureTable: [(String, ConfigValue)] = []
-    /// Whether the sample rate is binding (a pipeline or `--set sample_rate`): a recording at another rate is refused.
+    /// Whether the sample rate is binding (a pipeline or `--set sample_rate`): audio at another rate is resampled
+    /// to it, sensor data at another rate is refused.
     public var rateIsBinding = false
     /// Where the binding rate came from, for the message.
     public var rateOrigin = "features.sample_rate"
@@ -56,25 +57,33 @@ public struct FeatureFileJob {
         let audio = try AudioFile.decode(data, container: container, name: name)
         var table = featureTable
         let probe = try FeatureOptions.decode(.table(table), defaultRate: Double(audio.format.sampleRate))
-        if rateIsBinding && Int(probe.sampleRate) != audio.format.sampleRate {
-            throw CaptureError(
-                "\(name): \(audio.format.sampleRate) Hz audio, but the features expect \(Int(probe.sampleRate)) Hz (\(rateOrigin)); "
-                    + "resample it (sox in.wav -r \(Int(probe.sampleRate)) out.wav) or set the rate")
-        }
         let sensor = probe.kind == .bands || probe.kind == .raw
+        let rate = Int(probe.sampleRate)
+        if sensor && rateIsBinding && rate != audio.format.sampleRate {
+            throw CaptureError(
+                "\(name): \(audio.format.sampleRate) Hz sensor data, but the features expect \(rate) Hz (\(rateOrigin)); "
+                    + "set the rate (sensor input is not resampled)")
+        }
         var samples: [Float]
         if sensor {
             samples = audio.samples
             if !table.contains(where: { $0.0 == "channels" }) {
                 table.append(("channels", .integer(audio.format.channels)))
             }
-        } else if let channel {
-            guard channel >= 0 && channel < audio.format.channels else {
-                throw PipelineConfigError("--channel \(channel): \(name) has channels 0…\(audio.format.channels - 1)")
-            }
-            samples = audio.channel(channel)
         } else {
-            samples = audio.downmix()
+            // Audio: one channel, or all averaged, at the features' rate (resampled as `run` resamples a stream).
+            var input = audio
+            if let channel {
+                guard channel >= 0 && channel < audio.format.channels else {
+                    throw PipelineConfigError(
+                        "--channel \(channel): \(name) has channels 0…\(audio.format.channels - 1)")
+                }
+                input = DecodedAudio(
+                    format: PCMFormat(
+                        sampleRate: audio.format.sampleRate, channels: 1, encoding: audio.format.encoding),
+                    samples: audio.channel(channel))
+            }
+            samples = try input.converted(to: AudioTarget(sampleRate: rate, channels: 1), name: name).samples
         }
         let options = try FeatureOptions.decode(.table(table), defaultRate: Double(audio.format.sampleRate))
         if sensor && options.channels != audio.format.channels {

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamKernels
 import GrustreamNeural
 
 /// What `grustream inspect` prints: architecture, every tensor, metadata, size, cost and measured step time.
@@ -41,6 +42,10 @@ public struct ModelReport {
             "parameters: \(model.parameterCount) (\(String(format: "%.1f", Double(model.parameterCount) * 4 / 1024)) KiB as float32)"
         )
         lines.append("FLOPs per step: \(model.flopsPerStep)")
+        lines.append(
+            "kernels: \(Kernels.selected.summary); this CPU runs "
+                + Kernels.runnable.map(\.rawValue).joined(separator: ", ")
+                + " (\(Kernels.environmentVariable) picks one)")
         if timingSteps > 0, let runner = try? GRURunner(model: model, mode: model.bidirectional ? .window(1) : nil) {
             let input = [Float](repeating: 0.1, count: model.inputSize)
             var output = [Float](repeating: 0, count: model.outputSize)
@@ -59,8 +64,9 @@ public struct ModelReport {
             let median = samples.sorted()[samples.count / 2]
             lines.append(
                 String(
-                    format: "step time here: %.2f µs median of 5 runs (%.2f GFLOP/s, %@ mode, %@ build)", median / 1000,
-                    Double(model.flopsPerStep) / median, "\(runner.mode)", Self.buildKind))
+                    format: "step time here: %.2f µs median of 5 runs (%.2f GFLOP/s, %@ mode, %@ build, %@ kernels)",
+                    median / 1000, Double(model.flopsPerStep) / median, "\(runner.mode)", Self.buildKind,
+                    Kernels.selected.rawValue))
         }
         text = lines.joined(separator: "\n")
     }

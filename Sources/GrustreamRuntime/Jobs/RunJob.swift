@@ -9,7 +9,8 @@ public struct RunJob: Sendable {
     public var format: SourceOptions.Format?
     public var rate: Int?
     public var channels: Int?
-    /// `--socket PATH`: publish on this Unix socket (replaces the pipeline's unix sinks).
+    /// `--socket PATH`: publish on this Unix socket (replaces the pipeline's unix sinks); `--socket none`: no
+    /// unix sink at all.
     public var socket: String?
     public var noStdout = false
     public var realtime = false
@@ -49,6 +50,8 @@ public struct RunJob: Sendable {
         if let logLevel { config.runtime.logLevel = logLevel }
         if let socket {
             config.sinks.removeAll { $0.kind == .unix }
+        }
+        if let socket, socket != "none" {
             var sink = SinkOptions()
             sink.kind = .unix
             sink.path = socket
@@ -67,9 +70,11 @@ public struct RunJob: Sendable {
     }
 
     /// The publishers of the pipeline's sinks; a unix sink adopts a socket passed by systemd when there is one.
-    public static func makePublishers(_ pipeline: ResolvedPipeline, activation: SocketActivation, logger: Logger) throws
-        -> [EventPublisher]
-    {
+    /// A unix sink without `path` listens in `location` (made if missing, see `SocketLocation`).
+    public static func makePublishers(
+        _ pipeline: ResolvedPipeline, activation: SocketActivation, location: SocketLocation = .current(),
+        logger: Logger
+    ) throws -> [EventPublisher] {
         var publishers: [EventPublisher] = []
         for sink in pipeline.config.sinks {
             switch sink.kind {
@@ -77,13 +82,15 @@ public struct RunJob: Sendable {
             case .unix:
                 var options = UnixSocketPublisher.Options()
                 options.clientQueueLimitBytes = sink.clientQueueBytes
-                let name = URL(fileURLWithPath: sink.path).lastPathComponent
+                options.acceptsControl = sink.control
+                let path = pipeline.config.sinkSocketPath(sink, location: location)
+                let name = URL(fileURLWithPath: path).lastPathComponent
                 if let fd = activation.descriptor(named: name) {
                     logger.info("publishing on the socket passed by systemd (\(name), fd \(fd))")
                     publishers.append(
                         try UnixSocketPublisher(listeningFD: fd, pipeline: pipeline.config.name, options: options))
                 } else {
-                    let path = pipeline.config.resolve(sink.path).path
+                    if sink.path.isEmpty { try location.prepare() }
                     publishers.append(
                         try UnixSocketPublisher(
                             path: path, mode: sink.mode, group: sink.group.isEmpty ? nil : sink.group,

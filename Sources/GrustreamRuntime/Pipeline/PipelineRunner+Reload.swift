@@ -54,6 +54,7 @@ extension PipelineRunner {
             let kept = replaced.values.filter(\.carriedHiddenState).count
             processors = replaced
             pipeline = new
+            controls.thresholds = []  // the file's thresholds are in force again
             do { try prepareBatch() } catch { batch = nil }  // without a batch, each stream steps alone
             status.problem = nil
             if let problem = stateKeeper?.pipelineChanged(to: new) { reportStateProblem(problem) }

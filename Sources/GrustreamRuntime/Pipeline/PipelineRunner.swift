@@ -24,6 +24,8 @@ public final class PipelineRunner: @unchecked Sendable {
     let reloads = ReloadMailbox()
     let status = StatusReporter()
     var stateKeeper: StateKeeper?
+    /// Pipeline-wide settings of runtime commands (`applyControls`).
+    var controls = RuntimeControlState()
     /// What `watchSinks` has reported so far.
     var sinkReports = SinkReports()
     /// Streams refused at open (wrong rate/channels): read and discarded so their source is not blocked.
@@ -83,6 +85,7 @@ public final class PipelineRunner: @unchecked Sendable {
     public func run() throws {
         stateKeeper = try StateKeeper(pipeline: pipeline, logger: logger)
         if let problem = stateKeeper?.load() { reportStateProblem(problem) }
+        for case let socket as UnixSocketPublisher in bus.publishers { socket.onControl { [hub] in hub.signal() } }
         try source.open()
         try source.start(hub: hub)
         notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
@@ -100,6 +103,7 @@ public final class PipelineRunner: @unchecked Sendable {
         while true {
             hub.wait(timeoutNanoseconds: waitTimeout)
             applyPendingReload()
+            applyControls()
             for event in hub.takeEvents() { handle(event) }
             for stream in hub.streams { drain(stream) }
             if let batch {
@@ -187,6 +191,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processor.keepsState = stream.hasStableName
                 processor.logger = logger
+                applyControlState(to: processor)
                 processors[stream.id] = processor
                 try prepareBatch()
                 if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
@@ -210,6 +215,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 eventsOfClosedStreams += processor.events
                 badFeatureFramesOfClosedStreams += processor.badFeatureFrames
                 stateResetsOfClosedStreams += processor.stateResets
+                controls.pausedSecondsOfClosedStreams += processor.seconds(frames: processor.pausedFrames)
                 if processor.badFeatureFrames > 0 {
                     logger.warning("\(stream.name): \(processor.badFeatureFrames) non-finite feature vectors skipped")
                 }
@@ -316,6 +322,7 @@ public final class PipelineRunner: @unchecked Sendable {
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)
         s.latencyP99Microseconds = latency.percentile(99)
+        s.pausedSeconds = pausedSeconds
         return s
     }
 }

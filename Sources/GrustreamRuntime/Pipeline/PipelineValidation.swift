@@ -46,22 +46,22 @@ public enum PipelineValidation {
         let file = config.file?.path ?? config.name
         if config.source.kind == .unix {
             _ = try socketSettings(
-                config, key: "source", path: config.source.path, mode: config.source.mode, group: config.source.group)
+                config, key: "source", path: config.sourceSocketPath(), mode: config.source.mode,
+                group: config.source.group)
         }
         for (index, sink) in config.sinks.enumerated() where sink.kind == .unix {
-            guard !sink.path.isEmpty else {
-                throw PipelineConfigError("\(file): sink[\(index)].path: a unix sink needs a socket path")
-            }
-            _ = try socketSettings(config, key: "sink[\(index)]", path: sink.path, mode: sink.mode, group: sink.group)
+            _ = try socketSettings(
+                config, key: "sink[\(index)]", path: config.sinkSocketPath(sink), mode: sink.mode, group: sink.group)
         }
     }
 
     /// The permissions and group id of a socket the pipeline binds, checked as `checkSockets` describes.
+    /// `path`: the socket's path as resolved (`PipelineConfig.sinkSocketPath`, `sourceSocketPath`).
     static func socketSettings(_ config: PipelineConfig, key: String, path: String, mode: String, group: String)
         throws -> (mode: mode_t, group: gid_t?)
     {
         let file = config.file?.path ?? config.name
-        let resolved = config.resolve(path).path
+        let resolved = path
         let capacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
         guard !path.isEmpty, resolved.utf8.count < capacity else {
             throw PipelineConfigError(

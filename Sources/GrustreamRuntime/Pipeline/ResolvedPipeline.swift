@@ -65,7 +65,10 @@ public struct ResolvedPipeline: @unchecked Sendable {
                     + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
             )
         }
-        if Int(features.sampleRate) != config.source.rate && config.source.format != .wav {
+        let convertsAudio =
+            SourceFactory.audioTarget(features) != nil && config.source.format != .csv
+            && config.source.format != .jsonl
+        if Int(features.sampleRate) != config.source.rate && config.source.format != .wav && !convertsAudio {
             throw PipelineConfigError(
                 "\(pipelineFile): source.rate = \(config.source.rate) Hz, but the features expect \(Int(features.sampleRate)) Hz (features.sample_rate\(table.contains { $0.0 == "sample_rate" } ? "" : ", the preset default")); resample the input or change one of them"
             )
@@ -165,7 +168,10 @@ public struct ResolvedPipeline: @unchecked Sendable {
     public var hopSeconds: Double { Double(features.hopLength) / features.sampleRate }
 
     /// One detector for one stream.
-    public func makeDetector() throws -> Detector {
+    public func makeDetector() throws -> Detector { try makeDetector(options: detector) }
+
+    /// One detector with other options of the same kind (an evaluation's threshold sweep).
+    public func makeDetector(options detector: DetectorOptions) throws -> Detector {
         switch detector.kind {
         case .classify: return try ClassifyDetector(labels: labels, options: detector.classify, hopSeconds: hopSeconds)
         case .anomaly:

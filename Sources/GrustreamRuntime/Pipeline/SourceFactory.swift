@@ -1,14 +1,24 @@
 import GrustreamIO
+import GrustreamDSP
 
 /// `[source]` options → the `FrameSource` that reads them.
 public enum SourceFactory {
-    /// The source of a resolved pipeline: its decoders refuse samples beyond the features' `sampleLimit`, and a
-    /// WAV header that does not give the features' channels and rate (before anything is sized from it).
+    /// The source of a resolved pipeline: its decoders refuse samples beyond the features' `sampleLimit`. Audio
+    /// features (`mfcc`, `fbank`, `spectrum`) take audio — WAV, raw PCM, ALSA capture — at any rate and channel
+    /// count, resampled and mixed down to the features' (`audioTarget`); sensor features (`bands`, `raw`) refuse
+    /// a WAV header that does not give their channels and rate (before anything is sized from it).
     public static func make(_ resolved: ResolvedPipeline) throws -> FrameSource {
         let features = resolved.features
         let limits = InputLimits(
-            sampleLimit: features.sampleLimit, wavChannels: features.channels, wavSampleRate: Int(features.sampleRate))
+            sampleLimit: features.sampleLimit, wavChannels: features.channels, wavSampleRate: Int(features.sampleRate),
+            convert: audioTarget(features))
         return try make(resolved.config, limits: limits)
+    }
+
+    /// The rate and channels audio input is converted to for these features; nil for sensor features.
+    public static func audioTarget(_ features: FeatureOptions) -> AudioTarget? {
+        guard features.kind != .bands && features.kind != .raw else { return nil }
+        return AudioTarget(sampleRate: Int(features.sampleRate), channels: features.channels)
     }
 
     /// The byte format `[source]` describes (`run`, `train` and `eval` decode through it alike).
@@ -62,6 +72,7 @@ public enum SourceFactory {
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
             options.streamName = streamName
+            options.convert = limits.convert
             if s.durationSeconds > 0 { options.frameLimit = Int((s.durationSeconds * Double(s.rate)).rounded()) }
             return try AlsaSource(options: options)
         case .stdin, .file:
@@ -75,18 +86,18 @@ public enum SourceFactory {
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
             return try StreamSource(path: config.resolve(s.path).path, options: options)
         case .unix:
-            guard !s.path.isEmpty else {
-                throw PipelineConfigError("\(file): source.path: a unix source needs a socket path")
-            }
             var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.limits = limits
+            let location = SocketLocation.current()
+            let path = config.sourceSocketPath(location: location)
             let socket = try PipelineValidation.socketSettings(
-                config, key: "source", path: s.path, mode: s.mode, group: s.group)
+                config, key: "source", path: path, mode: s.mode, group: s.group)
             options.mode = UInt32(socket.mode)
             options.group = socket.group.map { UInt32($0) }
-            return try UnixSocketSource(path: config.resolve(s.path).path, options: options)
+            if s.path.isEmpty { try location.prepare() }
+            return try UnixSocketSource(path: path, options: options)
         }
     }
 }

@@ -27,7 +27,8 @@ public final class StreamProcessor {
     let learner: OnlineLearner?
     let detector: Detector
     let bus: PublisherGroup
-    /// Publish a `SCORES` line per frame.
+    /// Publish a `SCORES` line per frame to every sink (`[detector] scores`); without it, only to the socket clients
+    /// that asked for them (`PublisherGroup.scoresWatched`).
     let scoresEnabled: Bool
     /// The detector's `scoreFields`, kept so the per-frame path builds no array.
     let scoreFields: [String]
@@ -47,6 +48,12 @@ public final class StreamProcessor {
     func pendingOutput(_ k: Int) -> UnsafeMutablePointer<Float> { outputs.baseAddress! + k * output }
     var input: Int { pipeline.model.inputSize }
     var output: Int { pipeline.model.outputSize }
+    /// The decomposition's period as last seen by `enqueue`: when a searched period is found, the anomaly
+    /// detector's range of the remainders restarts from what they would have been (`restartDetectorRange`).
+    private var seenSeasonalPeriod: Int
+    /// The frame before which the detector's range restarts (-1: none due), and the range, as model inputs.
+    private var rangeRestartFrame = -1
+    private var rangeRestart: (low: [Float], high: [Float]) = ([], [])
     /// `[input]` model normalisation: mean and 1/std (empty: none).
     private let mean: [Float]
     private let inverseStd: [Float]
@@ -90,6 +97,11 @@ public final class StreamProcessor {
     private var inputTimestamps: InputTimestamps
     /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
     static let readFrames = 4096
+    /// Called with every frame the detector processed (its output after the activation; the pointers live for
+    /// the call) and with every detector event, for evaluations that record a stream (`WakeWordEvaluation`).
+    /// nil in the daemon.
+    package var frameObserver: ((DetectorFrame) -> Void)?
+    package var eventObserver: ((DetectorEvent) -> Void)?
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -113,6 +125,7 @@ public final class StreamProcessor {
             extractorFirstSample = previous?.receivedInputFrames ?? 0
         }
         frames = previous?.frames ?? 0
+        seenSeasonalPeriod = extractor.seasonalPeriod
         keepsState = previous?.keepsState ?? true
         events = previous?.events ?? 0
         receivedInputFrames = previous?.receivedInputFrames ?? 0
@@ -120,6 +133,9 @@ public final class StreamProcessor {
         lastEvent = previous?.lastEvent
         badFeatureFrames = previous?.badFeatureFrames ?? 0
         stateResets = previous?.stateResets ?? 0
+        paused = previous?.paused ?? false
+        pausedFrames = previous?.pausedFrames ?? 0
+        pauseStartFrames = previous?.pauseStartFrames ?? 0
         logger = previous?.logger
         holdBadFeatures = pipeline.config.source.badFrames == .hold
         lastGoodInput = .allocate(capacity: pipeline.model.inputSize)
@@ -220,6 +236,7 @@ public final class StreamProcessor {
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
     private func enqueue(_ features: UnsafeBufferPointer<Float>) {
+        if extractor.seasonalPeriod != seenSeasonalPeriod { restartDetectorRange() }
         let n = pipeline.model.inputSize
         let row = inputs.baseAddress! + pending * n
         if mean.isEmpty {
@@ -241,6 +258,25 @@ public final class StreamProcessor {
         }
         pending += 1
         if pending == Self.batchFrames { flush() }
+    }
+
+    /// The decomposition found its period while passing this frame through: the frames after it are remainders.
+    /// An anomaly detector judging the range of values (`range_novelty`) restarts the remainders' range from
+    /// what the searched frames' remainders would have been, at the next frame; otherwise the first remainders
+    /// would be judged against the passed-through values.
+    private func restartDetectorRange() {
+        seenSeasonalPeriod = extractor.seasonalPeriod
+        guard seenSeasonalPeriod > 0, let anomaly = detector as? AnomalyDetector, anomaly.options.rangeNovelty,
+            var range = extractor.searchedRemainderRange(), range.low.count == pipeline.model.inputSize
+        else { return }
+        if !mean.isEmpty {
+            for i in range.low.indices {
+                range.low[i] = (range.low[i] - mean[i]) * inverseStd[i]
+                range.high[i] = (range.high[i] - mean[i]) * inverseStd[i]
+            }
+        }
+        rangeRestart = range
+        rangeRestartFrame = frames + pending + 1
     }
 
     /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
@@ -281,18 +317,61 @@ public final class StreamProcessor {
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
                 output: UnsafeBufferPointer(start: output, count: o))
             let ts = timestamp(ofFrame: frames)
-            detector.process(frame) { event in publish(event, at: end, ts: ts) }
-            if scoresEnabled {
+            if frames == rangeRestartFrame, let anomaly = detector as? AnomalyDetector {
+                anomaly.restartRange(low: rangeRestart.low, high: rangeRestart.high)
+                rangeRestartFrame = -1
+            }
+            detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
+            frameObserver?(frame)
+            if paused {
+                pausedFrames += 1
+            } else if scoresEnabled || bus.scoresWatched {
+                let onlyWatchers = !scoresEnabled
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts)
+                        scores: scores, ts: ts, onlyWatchers: onlyWatchers)
                 }
             }
             frames += 1
         }
         pending = 0
         if !runner.hasFiniteState { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+    }
+
+    /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose
+    /// events and scores are not published.
+    public private(set) var paused = false
+    /// Frames processed while paused, in all.
+    public private(set) var pausedFrames = 0
+    /// `pausedFrames` when the current pause began.
+    private var pauseStartFrames = 0
+
+    /// Stream time of `frameCount` frames (seconds).
+    func seconds(frames frameCount: Int) -> Double {
+        Double(frameCount * pipeline.features.hopLength) / pipeline.features.sampleRate
+    }
+
+    /// Pause or resume publishing; returns the stream time paused by the pause this ends (RESUME) or so far.
+    @discardableResult
+    public func setPaused(_ pause: Bool) -> Double {
+        if pause && !paused { pauseStartFrames = pausedFrames }
+        let pausedNow = seconds(frames: pausedFrames - pauseStartFrames)
+        paused = pause
+        return pausedNow
+    }
+
+    /// `RESET`: from the next frame on, the hidden state is the initial one and the detector starts afresh (a
+    /// snapshottable detector is put in the state a new one has, on this stream's frame and chunk grid).
+    public func resetForCommand() {
+        runner.reset()
+        if let restorable = detector as? SnapshottableDetector, let fresh = try? pipeline.makeDetector(),
+            let snapshot = (fresh as? SnapshottableDetector)?.snapshot(nextFrame: 0, nextTime: 0),
+            (try? restorable.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
+        {
+            return
+        }
+        detector.reset()
     }
 
     /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
@@ -321,7 +400,7 @@ public final class StreamProcessor {
         StreamStateSnapshot(
             stream: name, gru: runner.state, labels: detector.labels,
             detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
-            online: learner?.snapshot)
+            online: learner?.snapshot, seasonal: extractor.seasonalSnapshot())
     }
 
     /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
@@ -341,6 +420,8 @@ public final class StreamProcessor {
             }
             // A state saved without online learning leaves the learner at its start (the shared model).
             if let learner, let online = snapshot.online { try learner.restore(online) }
+            // A state saved without the decomposition leaves it to search for its period.
+            if let seasonal = snapshot.seasonal { try extractor.restoreSeasonal(seasonal) }
         } catch {
             try? runner.restore(initial)
             detector.reset()
@@ -351,6 +432,7 @@ public final class StreamProcessor {
     /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
     private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
         events += 1
+        eventObserver?(event)
         var published: Event
         switch event.kind {
         case .detection:

@@ -14,10 +14,14 @@ public protocol EventPublisher: AnyObject {
     func close()
     /// Nobody can ever read from this sink again (stdout whose reader closed it); a listening socket never is.
     var isGone: Bool { get }
+    /// A reader asked for `SCORES` (a socket client's `WATCH`): the pipeline sends them to this publisher even when
+    /// `[detector] scores` is off. Read on the processing thread once per frame: must be cheap.
+    var watchesScores: Bool { get }
 }
 
 extension EventPublisher {
     public var isGone: Bool { false }
+    public var watchesScores: Bool { false }
 
     /// Publish the bytes of `line` (convenience for tests and rare events).
     public func publish(_ line: [UInt8], kind: Event.Kind) {

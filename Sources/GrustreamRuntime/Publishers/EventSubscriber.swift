@@ -3,9 +3,15 @@ import Glibc
 /// The client side of the event socket, behind `grustream subscribe`: connect, send a `WATCH` line if a filter
 /// is given, copy every received line to an output descriptor as it arrives, return when the server closes.
 public struct EventSubscriber: Sendable {
-    /// Where `grustream subscribe` connects without an argument: the socket of the `demo` pipeline
-    /// (`/run/grustream/NAME.sock` is where a pipeline's unix sink lives by convention).
-    public static let defaultSocketPath = "/run/grustream/demo.sock"
+    /// The socket `grustream subscribe TARGET` connects to: TARGET itself when it is a path (it holds a `/` or ends
+    /// in `.sock`), else the events socket of the pipeline named TARGET where `grustream run` puts it
+    /// (`SocketLocation.subscribePath`: this user's runtime directory, else the system service's). Without a
+    /// target: the `demo` pipeline's.
+    public static func socketPath(for target: String?, location: SocketLocation = .current()) -> String {
+        guard let target else { return location.subscribePath("demo") }
+        if target.contains("/") || target.hasSuffix(".sock") { return target }
+        return location.subscribePath(target)
+    }
 
     /// Longest event line accepted from the server (1 MiB, far above any real event, `SCORES` of hundreds of
     /// labels included); a longer one, or bytes that never end a line, stop the subscription with an error.
@@ -15,7 +21,7 @@ public struct EventSubscriber: Sendable {
     /// Sent right after connecting; nil sends nothing (the server's default: every class except `SCORES`).
     public var watch: WatchRequest?
 
-    public init(path: String = EventSubscriber.defaultSocketPath, watch: WatchRequest? = nil) {
+    public init(path: String, watch: WatchRequest? = nil) {
         self.path = path
         self.watch = watch
     }

@@ -81,6 +81,12 @@ enum Posix {
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
 
+    /// Make `fd` blocking (a listening socket served by a thread that waits in `accept`).
+    static func makeBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+    }
+
     /// Monotonic clock in nanoseconds.
     static func monotonicNanoseconds() -> UInt64 {
         var ts = timespec()

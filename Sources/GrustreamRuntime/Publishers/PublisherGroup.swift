@@ -18,17 +18,27 @@ public final class PublisherGroup {
         sendBuffer(kind: event.kind)
     }
 
-    /// The per-frame `SCORES` line, written straight from the network's output.
+    /// Whether some publisher's reader asked for `SCORES` (`EventPublisher.watchesScores`); per frame, no allocation.
+    public var scoresWatched: Bool {
+        for publisher in publishers where publisher.watchesScores { return true }
+        return false
+    }
+
+    /// The per-frame `SCORES` line, written straight from the network's output. `onlyWatchers`: to the publishers
+    /// whose readers asked for them (the pipeline itself does not publish scores), not to every sink.
     public func publishScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now()
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), onlyWatchers: Bool = false
     ) {
         guard !publishers.isEmpty else { return }
         buffer.removeAll(keepingCapacity: true)
         EventEncoder.encodeScores(
             stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, ts: ts, time: time,
             into: &buffer)
-        sendBuffer(kind: .scores)
+        guard onlyWatchers else { return sendBuffer(kind: .scores) }
+        buffer.withUnsafeBytes { line in
+            for publisher in publishers where publisher.watchesScores { publisher.publish(line, kind: .scores) }
+        }
     }
 
     private func sendBuffer(kind: Event.Kind) {

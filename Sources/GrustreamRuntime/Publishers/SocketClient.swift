@@ -4,6 +4,8 @@ import Glibc
 /// the partial request line it is sending.
 final class SocketClient {
     let fd: Int32
+    /// Unique within its publisher, from 1 (answers to a client's commands are addressed by it).
+    let id: Int
     /// Lines published before this sequence number predate the connection and are not sent.
     let firstSequence: UInt64
     var watch = WatchRequest.default
@@ -20,8 +22,9 @@ final class SocketClient {
     /// Longest request line accepted; longer is garbage and the client is closed.
     static let maximumRequestBytes = 4096
 
-    init(fd: Int32, firstSequence: UInt64) {
+    init(fd: Int32, id: Int, firstSequence: UInt64) {
         self.fd = fd
+        self.id = id
         self.firstSequence = firstSequence
         outbound.reserveCapacity(4096)
     }

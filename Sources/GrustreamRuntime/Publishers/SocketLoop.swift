@@ -12,6 +12,7 @@ final class SocketLoop {
     private let options: UnixSocketPublisher.Options
 
     private var clients: [SocketClient] = []
+    private var nextClientID = 0
     private var pollSet: [pollfd] = []
     /// The hand-over buffers, swapped with `handoff`'s under its lock (so neither side allocates).
     private var batchBytes: [UInt8] = []
@@ -91,6 +92,7 @@ final class SocketLoop {
         clients.removeAll()
         if listenFD >= 0 { stopListening() }
         handoff.state.withLock { $0.clientCount = 0 }
+        handoff.scoreWatchers.store(0, ordering: .relaxed)
     }
 
     private func buildPollSet() {
@@ -128,6 +130,13 @@ final class SocketLoop {
         deadClients.removeAll(keepingCapacity: true)
         let count = clients.count
         handoff.state.withLock { $0.clientCount = count }
+        countScoreWatchers()
+    }
+
+    /// `Handoff.scoreWatchers` after a client came, went or changed its filter.
+    private func countScoreWatchers() {
+        let watching = clients.reduce(0) { $0 + ($1.watch.accepts(.scores) ? 1 : 0) }
+        handoff.scoreWatchers.store(watching, ordering: .relaxed)
     }
 
     private func acceptClients() {
@@ -144,7 +153,8 @@ final class SocketLoop {
                 s.clientCount += 1
                 return s.nextSequence
             }
-            let client = SocketClient(fd: fd, firstSequence: firstSequence)
+            nextClientID += 1
+            let client = SocketClient(fd: fd, id: nextClientID, firstSequence: firstSequence)
             clients.append(client)
             encoded.removeAll(keepingCapacity: true)
             EventEncoder.encode(.version(stream: stream, pipeline: pipeline), into: &encoded)
@@ -176,8 +186,26 @@ final class SocketLoop {
         while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
         while let first = line.first, first == 0x20 || first == 0x09 { line = line.dropFirst() }
         guard !line.isEmpty, !client.closeAfterFlush else { return }
-        do {
-            client.watch = try WatchRequest.decode(line)
+        do throws(PublisherError) {
+            switch try SocketRequest.decode(line) {
+            case .watch(let watch):
+                client.watch = watch
+                countScoreWatchers()
+            case .control(let request):
+                guard options.acceptsControl else {
+                    throw PublisherError(
+                        "bad request: this socket does not accept commands (its sink has control = false)")
+                }
+                let wake = try handoff.state.withLock { s throws(PublisherError) -> (@Sendable () -> Void)? in
+                    guard s.controls.count < Handoff.maximumPendingControls else {
+                        throw PublisherError(
+                            "bad request: \(Handoff.maximumPendingControls) commands are waiting; send fewer")
+                    }
+                    s.controls.append((client.id, request))
+                    return s.onControl
+                }
+                wake?()
+            }
         } catch {
             countBadRequest(error.description)
             sendError(error.description, to: client)  // keep the client and its previous filter
@@ -232,7 +260,7 @@ final class SocketLoop {
                 for (offset, line) in batchLines.enumerated() {
                     defer { start = line.end }
                     guard batchFirstSequence + UInt64(offset) >= client.firstSequence,
-                        client.watch.accepts(line.kind)
+                        line.client == client.id || (!line.exclusive && client.watch.accepts(line.kind))
                     else { continue }
                     if !client.enqueue(UnsafeRawBufferPointer(rebasing: bytes[start..<line.end]), limit: limit) {
                         dropSlow(client)

@@ -25,6 +25,8 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
         public var handoffLimitBytes = 4 * 1024 * 1024
         /// `listen(2)` backlog.
         public var listenBacklog: Int32 = 64
+        /// Clients may send runtime commands (`ControlRequest`); false: only `WATCH`, a command gets an `ERROR`.
+        public var acceptsControl = true
         public init() {}
     }
 
@@ -114,6 +116,29 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
         handoff.publish(line, kind: kind)
     }
 
+    /// Commands clients sent since the last call, oldest first, each with the id of the client that sent it
+    /// (for `publish(_:kind:client:exclusive:)`). At most `Handoff.maximumPendingControls` wait; a client sending
+    /// more while they wait gets an `ERROR`.
+    public func takeControls() -> [(client: Int, request: ControlRequest)] {
+        handoff.state.withLock { s in
+            defer { s.controls.removeAll() }
+            return s.controls
+        }
+    }
+
+    /// Called (on the publisher's I/O thread) when a command arrives, to wake the thread that takes them.
+    public func onControl(_ wake: @escaping @Sendable () -> Void) { handoff.state.withLock { $0.onControl = wake } }
+
+    /// Hand over a line for one client: with `exclusive`, to client `client` only (an answer to its command);
+    /// without, to every client whose filter takes `kind` and to `client` in any case (an acknowledgement others
+    /// may watch).
+    public func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind, client: Int, exclusive: Bool) {
+        handoff.publish(line, kind: kind, client: client, exclusive: exclusive)
+    }
+
+    /// Whether a connected client's filter takes `SCORES` (one atomic load: read per frame).
+    public var watchesScores: Bool { handoff.scoreWatchers.load(ordering: .relaxed) > 0 }
+
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         handoff.state.withLock { $0.closing = true }
@@ -128,7 +153,14 @@ final class Handoff: @unchecked Sendable {
         var kind: Event.Kind
         /// End offset of the line in `bytes`.
         var end: Int
+        /// The client this line answers (0: none): it receives it whatever its filter.
+        var client = 0
+        /// Only `client` receives it.
+        var exclusive = false
     }
+
+    /// Commands waiting for the processing thread, at most.
+    static let maximumPendingControls = 64
 
     struct State {
         var bytes: [UInt8] = []
@@ -143,9 +175,14 @@ final class Handoff: @unchecked Sendable {
         var droppedLines = 0
         var badRequests = 0
         var lastBadRequest: String?
+        /// Commands received, waiting for `takeControls()`.
+        var controls: [(client: Int, request: ControlRequest)] = []
+        var onControl: (@Sendable () -> Void)?
     }
 
     let state = Mutex(State())
+    /// Connected clients whose filter takes `SCORES` (kept by the I/O thread, read by the processing thread).
+    let scoreWatchers = Atomic<Int>(0)
     let limitBytes: Int
     /// [read end, write end], both non-blocking; closed when the last owner (publisher, I/O thread) lets go,
     /// so a `publish` racing with `close()` never writes to a reused descriptor.
@@ -164,7 +201,7 @@ final class Handoff: @unchecked Sendable {
         }
     }
 
-    func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind) {
+    func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind, client: Int = 0, exclusive: Bool = false) {
         let mustWake = state.withLock { s -> Bool in
             guard !s.closing, s.clientCount > 0, !line.isEmpty else { return false }
             guard s.bytes.count + line.count <= limitBytes else {
@@ -172,7 +209,7 @@ final class Handoff: @unchecked Sendable {
                 return false
             }
             s.bytes.append(contentsOf: line)
-            s.lines.append(Line(kind: kind, end: s.bytes.count))
+            s.lines.append(Line(kind: kind, end: s.bytes.count, client: client, exclusive: exclusive))
             s.nextSequence += 1
             if s.wakePending { return false }
             s.wakePending = true

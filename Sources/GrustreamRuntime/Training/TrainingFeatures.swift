@@ -79,8 +79,8 @@ public struct TrainingFeatures {
         extractor = try FeatureExtractor(options: features)
     }
 
-    /// Decode a recording into interleaved samples at the pipeline's rate: audio kinds are downmixed to mono,
-    /// sensor kinds keep `options.channels` channels. CSV (`.csv`, or `source.format = "csv"`) and JSON Lines
+    /// Decode a recording into interleaved samples at the pipeline's rate: audio kinds are mixed down to mono and
+    /// resampled from any rate (`AudioConverter`), sensor kinds keep `options.channels` channels at their rate. CSV (`.csv`, or `source.format = "csv"`) and JSON Lines
     /// (`.jsonl`, or `source.format = "jsonl"`): decoded as `run` decodes them (`readTextFrames`); `.wav`: WAV;
     /// anything else: the pipeline's raw `source.format`.
     public func readSamples(_ path: String) throws -> [Float] {
@@ -96,22 +96,24 @@ public struct TrainingFeatures {
                     "\(path): source.format \(source.format.rawValue) is not a recording format here; use WAV, CSV or raw PCM"
                 )
             }
-            container = .raw(PCMFormat(sampleRate: rate, channels: source.channels, encoding: encoding))
+            container = .raw(
+                PCMFormat(sampleRate: isSensor ? rate : source.rate, channels: source.channels, encoding: encoding))
         }
         let audio = try AudioFile.read(path: path, container: container)
-        guard audio.format.sampleRate == rate else {
-            throw TrainingError(
-                "\(path): \(audio.format.sampleRate) Hz, but the pipeline's features expect \(rate) Hz; resample it (sox in.wav -r \(rate) out.wav)"
-            )
-        }
         if isSensor {
+            guard audio.format.sampleRate == rate else {
+                throw TrainingError(
+                    "\(path): \(audio.format.sampleRate) Hz, but the pipeline's features expect \(rate) Hz (sensor data is not resampled)"
+                )
+            }
             guard audio.format.channels == options.channels else {
                 throw TrainingError(
                     "\(path): \(audio.format.channels) channels, but features.channels = \(options.channels)")
             }
             return audio.samples
         }
-        return audio.downmix()
+        // Audio: averaged to mono and resampled to the features' rate, as `run` converts a stream.
+        return try audio.converted(to: AudioTarget(sampleRate: rate, channels: 1), name: path).samples
     }
 }
 

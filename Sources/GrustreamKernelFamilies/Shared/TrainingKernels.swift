@@ -1,10 +1,10 @@
 /// Dense kernels of the training graph. Row-major matrices; the left operand may be read transposed through
 /// its strides, so one product routine serves the forward projections (X·Wᵀ), the backward input gradients
-/// (dG·W) and the weight gradients (dGᵀ·X). Register tiles: 4 rows × 8 columns with `acc += a * b` on the
-/// portable target (8 of SSE's 16 registers; `addProduct` would be libm `fmaf` calls there); with
-/// `GRUSTREAM_FMA`, 4 rows × 2 vectors (16 columns on AVX2, 32 with `GRUSTREAM_AVX512`: 8 accumulators, enough
-/// independent fused multiply-adds to cover their latency), then the 4 × 8 tile, then single columns.
-/// The portable build's results do not depend on the CPU (the demo models are made with it).
+/// (dG·W) and the weight gradients (dGᵀ·X). Register tiles: 4 rows × 8 columns with `acc += a * b` in the
+/// baseline family (8 of SSE's 16 registers; `addProduct` would be libm `fmaf` calls there); in the FMA
+/// families, 4 rows × 2 vectors (16 columns with AVX2, 32 with AVX-512: 8 accumulators, enough independent
+/// fused multiply-adds to cover their latency), then the 4 × 8 tile, then single columns.
+/// The baseline family's results do not depend on the CPU (the demo models are made with it).
 enum TrainingKernels {
     #if GRUSTREAM_AVX512
         typealias Wide = SIMD16<Float>

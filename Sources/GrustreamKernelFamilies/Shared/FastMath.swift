@@ -1,4 +1,4 @@
-/// The gates' vector width: 16 lanes (one zmm) with `GRUSTREAM_AVX512`, else 8 (one ymm on AVX2, two xmm on SSE).
+/// The gates' vector width: 16 lanes (one zmm) in the AVX-512 family, else 8 (one ymm with AVX2, two xmm on SSE).
 /// Everything computed on it is lane-wise, so the width changes the speed, never a result.
 #if GRUSTREAM_AVX512
     typealias GateVector = SIMD16<Float>

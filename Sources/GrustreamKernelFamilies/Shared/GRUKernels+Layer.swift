@@ -1,3 +1,5 @@
+import GrustreamKernelInterface
+
 extension GRUKernels {
     /// p = W_ih x + b_ih for `count` frames or streams: inputs [count] columns of layer.inputSize floats at
     /// stride `inputStride` → projections [count] columns of paddedWidth(3H) floats at stride `projectionStride`.

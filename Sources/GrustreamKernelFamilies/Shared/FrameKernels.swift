@@ -1,10 +1,11 @@
-/// The per-frame vector kernels of `FrameAnalyzer` and `FeatureExtractor`: short loops over `SIMD16<Float>` (two
-/// ymm registers with `-target-cpu haswell`, four xmm on the portable target) with a scalar tail.
+/// The per-frame vector kernels of `FrameAnalyzer` and `FeatureExtractor`: short loops over `SIMD16<Float>` (one
+/// zmm in the AVX-512 family, two ymm in the AVX2 family, four xmm in the baseline family) with a scalar tail.
 ///
 /// Reductions accumulate in a fixed lane order (lane l sums elements ≡ l mod 16, then a fixed pairwise horizontal
 /// sum, then the scalar tail in ascending order), so a result depends only on the input values, never on the
 /// chunking or on the run: chunked output stays bit-identical. `acc += a * b` (not `addProduct`): it is not
-/// contracted to FMA, and `addProduct` is a libm call per lane on the portable x86-64 target (objdump shows the `fmaf` calls).
+/// contracted to FMA, and `addProduct` is a libm call per lane in the baseline family (objdump shows the `fmaf` calls),
+/// so every family computes the same values bit for bit; only the speed differs.
 /// Element-wise kernels do exactly the scalar operations of the original loops, in the same order per element.
 enum FrameKernels {
     typealias Vector = SIMD16<Float>
@@ -93,6 +94,33 @@ enum FrameKernels {
             out[i] = x[i] * scale
             i &+= 1
         }
+    }
+
+    /// out[k] = re² + im² of the interleaved complex bins (re, im) k < bins, or its square root when `magnitude`
+    /// (`RealFFT.spectrum`'s arithmetic, element by element).
+    static func powerSpectrum(
+        _ complex: UnsafePointer<Float>, bins: Int, magnitude: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
+        if magnitude {
+            for k in 0..<bins {
+                let (re, im) = (complex[2 &* k], complex[2 &* k &+ 1])
+                out[k] = (re * re + im * im).squareRoot()
+            }
+        } else {
+            for k in 0..<bins {
+                let (re, im) = (complex[2 &* k], complex[2 &* k &+ 1])
+                out[k] = re * re + im * im
+            }
+        }
+    }
+
+    /// out[r] = paddedDot(weights + offsets[r], x + firsts[r], widths[r]) for r < rows: a filter bank or DCT
+    /// whose rows are zero-padded to whole vectors (`PaddedRows`).
+    static func paddedRows(
+        _ weights: UnsafePointer<Float>, offsets: UnsafePointer<Int>, firsts: UnsafePointer<Int>,
+        widths: UnsafePointer<Int>, rows: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows { out[r] = paddedDot(weights + offsets[r], x + firsts[r], widths[r]) }
     }
 
     /// The frame as the FFT input, i < n: y[i] = x[i] − mean (DC removal), z[i] = y[i] − p·y[i−1] (pre-emphasis,

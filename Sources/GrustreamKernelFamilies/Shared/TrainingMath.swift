@@ -1,7 +1,9 @@
-/// Vectorised activations for the training graph (8 lanes, plain SSE2 arithmetic, no libm calls): libm's
+/// Vectorised activations for the training graph (8 lanes: one ymm in the FMA families, two xmm in the baseline
+/// family; separate multiplies and adds in every family, so every family computes the same bits; no libm calls): libm's
 /// `expf`/`tanhf` per element took about 20% of a training step. exp is the Cephes `expf` polynomial with
 /// round-to-nearest range reduction (relative error ≈ 1e-7); tanh(x) = 2σ(2x) − 1 (absolute error ≈ 1e-7).
-/// The training forward pass therefore agrees with `GRURunner` (libm) to ~1e-6, not bit for bit (tested ≤ 1e-5).
+/// The training forward pass therefore agrees with `GRURunner` (whose gates use `FastMath`, another polynomial and
+/// tanh formula) to ~1e-6, not bit for bit (tested ≤ 1e-5).
 enum TrainingMath {
     @inline(__always)
     static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {

@@ -1,3 +1,5 @@
+import GrustreamKernelInterface
+
 /// The GRU kernels. Every matrix product (input projections of one frame, of a chunk or window of frames, of B
 /// streams; recurrent products; the head) goes through `product`, which computes each output as
 ///     acc = bias[r];  for k in 0..<K { acc = acc + W[r, k] · x[k] }
@@ -6,10 +8,9 @@
 /// changes which ones are computed together, never the arithmetic of one output: a frame's result does not depend
 /// on how frames or streams are grouped, and chunked, batched, windowed and single-frame outputs are equal bit for bit.
 ///
-/// The multiply-add: with `GRUSTREAM_FMA` defined (set it only with a target CPU that has FMA, e.g.
-/// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DGRUSTREAM_FMA`) a fused `addProduct`; otherwise
-/// `acc += a * b`, a multiply then an add (Swift never contracts them; `addProduct` without FMA in the target
-/// would be libm `fmaf` calls). Each build is exact with itself; the two differ in the last bits.
+/// The multiply-add: in the FMA families (`GRUSTREAM_FMA`, Package.swift) a fused `addProduct`; in the
+/// baseline family `acc += a * b`, a multiply then an add (Swift never contracts them; `addProduct` without FMA
+/// in the target would be libm `fmaf` calls). Each family is exact with itself; they differ in the last bits.
 enum GRUKernels {
     typealias Vector = SIMD16<Float>
 
@@ -30,8 +31,8 @@ enum GRUKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }
 
-    /// Register blocks of SIMD16 accumulators: 8 on an AVX-512 target (`GRUSTREAM_AVX512`: 8 of its 32 zmm),
-    /// 4 on an FMA target (`GRUSTREAM_FMA`: 8 of AVX2's 16 ymm), else 2 (8 of SSE's 16 xmm); more would spill,
+    /// Register blocks of SIMD16 accumulators: 8 in the AVX-512 family (`GRUSTREAM_AVX512`: 8 of its 32 zmm),
+    /// 4 in the AVX2 family (`GRUSTREAM_FMA`: 8 of AVX2's 16 ymm), else 2 (8 of SSE's 16 xmm); more would spill,
     /// fewer leave the multiply-add units waiting on their latency.
     #if GRUSTREAM_AVX512
         typealias Accumulators = InlineArray<8, Vector>

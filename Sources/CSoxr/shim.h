@@ -1,0 +1,2 @@
+// The SoX resampler library (libsoxr-dev, pkg-config soxr).
+#include <soxr.h>
