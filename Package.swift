@@ -63,11 +63,13 @@ let package = Package(
         .target(name: "GrustreamKernelInterface", dependencies: ["CCPUID"], swiftSettings: optimisedEvenInDebug),
         // The run-time choice of a family (cpuid, GRUSTREAM_KERNELS).
         .target(
-            name: "GrustreamKernels", dependencies: ["GrustreamKernelInterface"] + kernelFamilies.map { .target(name: $0.name) },
+            name: "GrustreamKernels",
+            dependencies: ["GrustreamKernelInterface"] + kernelFamilies.map { .target(name: $0.name) },
             swiftSettings: optimisedEvenInDebug),
 
         // Framing, windows, FFT, mel, MFCC, sensor bands, normalisation.
-        .target(name: "GrustreamDSP", dependencies: ["CFFTW", "GrustreamKernels"], swiftSettings: optimisedEvenInDebug),
+        .target(
+            name: "GrustreamDSP", dependencies: ["CFFTW", "GrustreamKernels"], swiftSettings: optimisedEvenInDebug),
         // Tensors, safetensors/npy files, GRU (weights apart from state), linear head.
         .target(
             name: "GrustreamNeural", dependencies: ["GrustreamKernels"], exclude: ["README.md"],
@@ -92,13 +94,14 @@ let package = Package(
             ]
         ),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
-        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamRuntime", "CLibFuzzer"]),
+        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(
             name: "GrustreamTestSupport", dependencies: ["GrustreamNeural", "GrustreamKernels"],
             path: "Tests/GrustreamTestSupport"),
-        .testTarget(name: "GrustreamDSPTests", dependencies: ["GrustreamDSP", "GrustreamKernels", "GrustreamTestSupport"]),
+        .testTarget(
+            name: "GrustreamDSPTests", dependencies: ["GrustreamDSP", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(
             name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),

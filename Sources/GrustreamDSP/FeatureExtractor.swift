@@ -91,6 +91,7 @@ public final class FeatureExtractor {
     /// Interleaved samples (count a multiple of `channels` is NOT required: partial frames are kept across calls).
     public func accept(_ samples: UnsafeBufferPointer<Float>, emit: (UnsafeBufferPointer<Float>) -> Void) {
         guard var source = samples.baseAddress else { return }
+        if finishedSeasonal != nil { finishedSeasonal = nil }
         if channels != 1 {
             acceptInterleaved(samples, emit: emit)
             return
@@ -162,6 +163,7 @@ public final class FeatureExtractor {
             }
         }
         deltas.finish { out in deliver(out, emit: emit) }
+        finishedSeasonal = seasonal.isActive ? seasonal.snapshot() : nil
         resetStream()
     }
 
@@ -169,6 +171,7 @@ public final class FeatureExtractor {
     /// `framesEmitted` = 0.
     public func reset() {
         resetStream()
+        finishedSeasonal = nil
         framesEmitted = 0
     }
 
@@ -183,6 +186,47 @@ public final class FeatureExtractor {
         presetPeriod = period
     }
     private var presetPeriod: Int?
+
+    /// Once a searched period is found: the range the remainders of the searched frames would have had (they
+    /// passed through meanwhile), as output values — `[dimension]` smallest and largest, NaN for the values that
+    /// are not remainders (the vector itself with `seasonal_keep_input`); nil before, without a search, or with
+    /// sliding normalisation (no fixed map to output values). A detector that judges the range of values can
+    /// start the remainders' range from it instead of the passed-through values.
+    public func searchedRemainderRange() -> (low: [Float], high: [Float])? {
+        guard let range = seasonal.searchedRemainderRange, normaliser.mode != .sliding else { return nil }
+        let d = range.low.count
+        let offset = withRemainders.count > 0 ? d : 0
+        var low = [Float](repeating: .nan, count: dimension)
+        var high = [Float](repeating: .nan, count: dimension)
+        for i in 0..<d {
+            low[offset + i] = range.low[i]
+            high[offset + i] = range.high[i]
+        }
+        if normaliser.mode == .global {
+            low.withUnsafeMutableBufferPointer { normaliser.apply($0.baseAddress!) }
+            high.withUnsafeMutableBufferPointer { normaliser.apply($0.baseAddress!) }
+        }
+        return (low, high)
+    }
+
+    /// The decomposition's state (`SeasonalStage.snapshot`), for a state file; nil when the decomposition is off.
+    /// After `finish`, until the next samples, the state the stream ended with.
+    public func seasonalSnapshot() -> [String: [Double]]? {
+        guard seasonal.isActive else { return nil }
+        return finishedSeasonal ?? seasonal.snapshot()
+    }
+
+    /// Continue the decomposition from a saved state (at stream start; `SeasonalStage.restore`: no new period
+    /// search once the saved one had ended). Throws, changing nothing, when it does not fit this decomposition.
+    public func restoreSeasonal(_ values: [String: [Double]]) throws {
+        guard seasonal.isActive else {
+            throw SeasonalStateError("a decomposition state was saved, but this pipeline has no decomposition")
+        }
+        try seasonal.restore(values)
+        finishedSeasonal = nil
+    }
+    /// The decomposition's state at the end of the last stream (`finish`), until new samples arrive.
+    private var finishedSeasonal: [String: [Double]]?
 
     /// Undoes `presetSeasonalPeriod`: the next stream searches for its period again.
     public func clearSeasonalPreset() {

@@ -94,7 +94,9 @@ final class FrameAnalyzer {
         }
         logEnergy = max(logEnergy, logEnergyFloor)
         fft.execute()
-        fft.spectrum(into: spectrum, magnitude: options.spectrum.scale == .magnitude)
+        kernels.powerSpectrum(
+            fft.output.baseAddress!, bins: spectrum.count, magnitude: options.spectrum.scale == .magnitude,
+            into: spectrum.baseAddress!)
         if options.spectrum.normalise || options.energy.fromSpectrum {
             logEnergy = SonopySpectrum.finish(spectrum, fftLength: fft.length, options: options, logEnergy: logEnergy)
             logEnergy = max(logEnergy, logEnergyFloor)

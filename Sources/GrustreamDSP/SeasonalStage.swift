@@ -21,22 +21,25 @@ public final class SeasonalStage {
     public let smoothing: Double
     public let minCorrelation: Double
     /// The period in frames; 0 while searching or when none was found (pass-through).
-    public private(set) var period: Int
-    private let givenPeriod: Int
-    private let capacity: Int
+    public internal(set) var period: Int
+    let givenPeriod: Int
+    let capacity: Int
     /// [capacity][dimension] the last P frames (ring).
-    private let ring: UnsafeMutableBufferPointer<Float>
+    let ring: UnsafeMutableBufferPointer<Float>
     /// [capacity][dimension] the seasonal estimate per phase.
-    private let seasonal: UnsafeMutableBufferPointer<Double>
-    private let sum: UnsafeMutableBufferPointer<Double>
+    let seasonal: UnsafeMutableBufferPointer<Double>
+    let sum: UnsafeMutableBufferPointer<Double>
     /// [searchFrames][dimension] the frames kept for the period search.
-    private let kept: UnsafeMutableBufferPointer<Float>
+    let kept: UnsafeMutableBufferPointer<Float>
     /// [dimension] one kept frame being replayed.
     private let scratch: UnsafeMutableBufferPointer<Float>
     /// Frames seen since the stream start.
-    private var seen = 0
+    var seen = 0
     /// Frames through the decomposition (with a period).
-    private var decomposed = 0
+    var decomposed = 0
+    /// Once a searched period is found: the smallest and largest remainders of the searched frames replayed
+    /// through the decomposition (what the remainders of those frames would have been; they passed through).
+    public private(set) var searchedRemainderRange: (low: [Float], high: [Float])?
 
     /// `period` > 0: that period; else `searchFrames` > 0: found from the data (a period of at most
     /// searchFrames / 2, the rings' size); else off. `smoothing` is α in (0, 1].
@@ -69,6 +72,7 @@ public final class SeasonalStage {
     public var isActive: Bool { givenPeriod > 0 || searchFrames > 0 }
 
     public func reset() {
+        searchedRemainderRange = nil
         seen = 0
         decomposed = 0
         period = givenPeriod
@@ -101,10 +105,17 @@ public final class SeasonalStage {
             minCorrelation: minCorrelation)
         guard period > 0 else { return }
         let frame = scratch.baseAddress!
+        var low = [Float](repeating: .infinity, count: dimension)
+        var high = [Float](repeating: -.infinity, count: dimension)
         for t in 0..<searchFrames {
             frame.update(from: kept.baseAddress! + t * dimension, count: dimension)
             decompose(frame)
+            for i in 0..<dimension {
+                low[i] = min(low[i], frame[i])
+                high[i] = max(high[i], frame[i])
+            }
         }
+        searchedRemainderRange = (low, high)
     }
 
     private func decompose(_ x: UnsafeMutablePointer<Float>) {

@@ -7,55 +7,60 @@ package final class KernelTable: Sendable {
     package let family: KernelFamily
 
     // GRU
-    let productEntry:
+    @usableFromInline let productEntry:
         @Sendable (
             PanelMatrix, UnsafePointer<Float>?, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int, Bool
         ) -> Void
-    let recurrentStepEntry:
+    @usableFromInline let recurrentStepEntry:
         @Sendable (
             PackedGRULayer, GateActivation, CandidateActivation, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>,
             Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Bool
         ) -> Void
-    let headStepEntry:
+    @usableFromInline let headStepEntry:
         @Sendable (
             PackedHead, OutputActivation, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
             UnsafeMutablePointer<Float>
         ) -> Void
-    let gateMathEntry: @Sendable (GateFunction, UnsafeMutablePointer<Float>, Int) -> Void
+    @usableFromInline let gateMathEntry: @Sendable (GateFunction, UnsafeMutablePointer<Float>, Int) -> Void
     /// Lanes of the gate arithmetic's vectors (8 or 16).
     package let gateLanes: Int
-    let multiplyAddCeilingEntry: @Sendable (Int, Float) -> Float
+    @usableFromInline let multiplyAddCeilingEntry: @Sendable (Int, Float) -> Float
     /// Floating-point operations of one iteration of `multiplyAddCeiling`.
     package let ceilingFlopsPerIteration: Int
-    let readCeilingEntry: @Sendable (UnsafeBufferPointer<Float>) -> Float
+    @usableFromInline let readCeilingEntry: @Sendable (UnsafeBufferPointer<Float>) -> Float
 
     // Training
-    let multiplyEntry:
+    @usableFromInline let multiplyEntry:
         @Sendable (
             Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
             Bool
         ) -> Void
-    let transposeEntry: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
-    let addColumnSumsEntry: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
-    let addBiasEntry: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
-    let trainingGatesForwardEntry:
+    @usableFromInline let transposeEntry:
+        @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    @usableFromInline let addColumnSumsEntry:
+        @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    @usableFromInline let addBiasEntry: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    @usableFromInline let trainingGatesForwardEntry:
         @Sendable (
             UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
             UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
         ) -> Void
-    let trainingGatesBackwardEntry:
+    @usableFromInline let trainingGatesBackwardEntry:
         @Sendable (
             UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
             UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
         ) -> Void
 
     // Features
-    let sumEntry: @Sendable (UnsafePointer<Float>, Int) -> Float
-    let sumOfSquaresEntry: @Sendable (UnsafePointer<Float>, Int, Float) -> Float
-    let scaledCopyEntry: @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void
-    let centreEmphasiseWindowEntry:
+    @usableFromInline let sumEntry: @Sendable (UnsafePointer<Float>, Int) -> Float
+    @usableFromInline let sumOfSquaresEntry: @Sendable (UnsafePointer<Float>, Int, Float) -> Float
+    @usableFromInline let scaledCopyEntry:
+        @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void
+    @usableFromInline let centreEmphasiseWindowEntry:
         @Sendable (UnsafePointer<Float>, Int, Float, Float, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
-    let paddedRowsEntry:
+    @usableFromInline let powerSpectrumEntry:
+        @Sendable (UnsafePointer<Float>, Int, Bool, UnsafeMutablePointer<Float>) -> Void
+    @usableFromInline let paddedRowsEntry:
         @Sendable (
             UnsafePointer<Float>, UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>, Int, UnsafePointer<Float>,
             UnsafeMutablePointer<Float>
@@ -63,45 +68,58 @@ package final class KernelTable: Sendable {
 
     package init(
         family: KernelFamily,
-        product: @escaping @Sendable (
-            PanelMatrix, UnsafePointer<Float>?, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int, Bool
-        ) -> Void,
-        recurrentStep: @escaping @Sendable (
-            PackedGRULayer, GateActivation, CandidateActivation, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>,
-            Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Bool
-        ) -> Void,
-        headStep: @escaping @Sendable (
-            PackedHead, OutputActivation, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
-            UnsafeMutablePointer<Float>
-        ) -> Void,
+        product:
+            @escaping @Sendable (
+                PanelMatrix, UnsafePointer<Float>?, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int,
+                Bool
+            ) -> Void,
+        recurrentStep:
+            @escaping @Sendable (
+                PackedGRULayer, GateActivation, CandidateActivation, UnsafePointer<Float>, Int,
+                UnsafeMutablePointer<Float>,
+                Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Bool
+            ) -> Void,
+        headStep:
+            @escaping @Sendable (
+                PackedHead, OutputActivation, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>,
+                UnsafeMutablePointer<Float>
+            ) -> Void,
         gateMath: @escaping @Sendable (GateFunction, UnsafeMutablePointer<Float>, Int) -> Void, gateLanes: Int,
         multiplyAddCeiling: @escaping @Sendable (Int, Float) -> Float, ceilingFlopsPerIteration: Int,
         readCeiling: @escaping @Sendable (UnsafeBufferPointer<Float>) -> Float,
-        multiply: @escaping @Sendable (
-            Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
-            Bool
-        ) -> Void,
+        multiply:
+            @escaping @Sendable (
+                Int, Int, Int, UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>,
+                Int,
+                Bool
+            ) -> Void,
         transpose: @escaping @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void,
         addColumnSums: @escaping @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void,
         addBias: @escaping @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
-        trainingGatesForward: @escaping @Sendable (
-            UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
-            UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
-        ) -> Void,
-        trainingGatesBackward: @escaping @Sendable (
-            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
-        ) -> Void,
+        trainingGatesForward:
+            @escaping @Sendable (
+                UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+                UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+            ) -> Void,
+        trainingGatesBackward:
+            @escaping @Sendable (
+                UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+            ) -> Void,
         sum: @escaping @Sendable (UnsafePointer<Float>, Int) -> Float,
         sumOfSquares: @escaping @Sendable (UnsafePointer<Float>, Int, Float) -> Float,
         scaledCopy: @escaping @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void,
-        centreEmphasiseWindow: @escaping @Sendable (
-            UnsafePointer<Float>, Int, Float, Float, UnsafePointer<Float>, UnsafeMutablePointer<Float>
-        ) -> Void,
-        paddedRows: @escaping @Sendable (
-            UnsafePointer<Float>, UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>, Int, UnsafePointer<Float>,
-            UnsafeMutablePointer<Float>
-        ) -> Void
+        centreEmphasiseWindow:
+            @escaping @Sendable (
+                UnsafePointer<Float>, Int, Float, Float, UnsafePointer<Float>, UnsafeMutablePointer<Float>
+            ) -> Void,
+        powerSpectrum: @escaping @Sendable (UnsafePointer<Float>, Int, Bool, UnsafeMutablePointer<Float>) -> Void,
+        paddedRows:
+            @escaping @Sendable (
+                UnsafePointer<Float>, UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int>, Int,
+                UnsafePointer<Float>,
+                UnsafeMutablePointer<Float>
+            ) -> Void
     ) {
         self.family = family
         productEntry = product
@@ -122,6 +140,7 @@ package final class KernelTable: Sendable {
         sumOfSquaresEntry = sumOfSquares
         scaledCopyEntry = scaledCopy
         centreEmphasiseWindowEntry = centreEmphasiseWindow
+        powerSpectrumEntry = powerSpectrum
         paddedRowsEntry = paddedRows
     }
 }
@@ -134,7 +153,7 @@ package enum GateFunction: Sendable {
 // The calls, with the argument labels of the family sources.
 extension KernelTable {
     /// outputs[c * outputStride + r] = bias[r] + Σ_k W[r, k] · inputs[c * inputStride + k] for c < count.
-    @inline(__always)
+    @inlinable
     package func product(
         _ w: PanelMatrix, bias: UnsafePointer<Float>?, inputs: UnsafePointer<Float>, inputStride: Int, count: Int,
         outputs: UnsafeMutablePointer<Float>, outputStride: Int, reversed: Bool = false
@@ -143,7 +162,7 @@ extension KernelTable {
     }
 
     /// p = W_ih x + b_ih for `count` frames or streams (projections at stride `projectionStride`).
-    @inline(__always)
+    @inlinable
     package func project(
         _ layer: PackedGRULayer, inputs: UnsafePointer<Float>, inputStride: Int, count: Int,
         projections: UnsafeMutablePointer<Float>, projectionStride: Int
@@ -153,7 +172,7 @@ extension KernelTable {
     }
 
     /// One GRU layer (one direction), one frame for `batch` streams, the input projections given.
-    @inline(__always)
+    @inlinable
     package func recurrentStep(
         _ layer: PackedGRULayer, gate: GateActivation, candidate: CandidateActivation,
         projections: UnsafePointer<Float>, projectionStride: Int, hidden: UnsafeMutablePointer<Float>,
@@ -166,7 +185,7 @@ extension KernelTable {
     }
 
     /// outputs[c * O ..< +O] = activation(W x_c + bias) for c in 0..<count (scratch [count, paddedWidth(O)]).
-    @inline(__always)
+    @inlinable
     package func headStep(
         _ head: PackedHead, activation: OutputActivation, inputs: UnsafePointer<Float>, inputStride: Int,
         count: Int, scratch: UnsafeMutablePointer<Float>, outputs: UnsafeMutablePointer<Float>
@@ -175,6 +194,7 @@ extension KernelTable {
     }
 
     /// values[i] = f(values[i]), i < count, with the gates' vector arithmetic.
+    @inlinable
     package func gateMath(_ f: GateFunction, _ values: UnsafeMutablePointer<Float>, _ count: Int) {
         gateMathEntry(f, values, count)
     }
@@ -188,7 +208,7 @@ extension KernelTable {
     package func readCeiling(_ buffer: UnsafeBufferPointer<Float>) -> Float { readCeilingEntry(buffer) }
 
     /// C[m, n] (= or +=) Σ_k A(m, k) · B[k, n]; A(m, k) = a[m * aRowStride + k * aColumnStride].
-    @inline(__always)
+    @inlinable
     package func multiply(
         rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
@@ -197,7 +217,7 @@ extension KernelTable {
     }
 
     /// out[c, r] = m[r, c] for a [rows, columns] matrix.
-    @inline(__always)
+    @inlinable
     package func transpose(
         _ m: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
     ) {
@@ -205,7 +225,7 @@ extension KernelTable {
     }
 
     /// sums[n] += Σ_m x[m, n] for a [rows, columns] matrix.
-    @inline(__always)
+    @inlinable
     package func addColumnSums(
         _ x: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>
     ) {
@@ -213,13 +233,13 @@ extension KernelTable {
     }
 
     /// Each row of [rows, columns] += bias [columns].
-    @inline(__always)
+    @inlinable
     package func addBias(_ bias: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         addBiasEntry(bias, x, rows, columns)
     }
 
     /// The training graph's forward gate pass for one step of `batch` rows (`TrainingGates.forward`).
-    @inline(__always)
+    @inlinable
     package func trainingGatesForward(
         gates: UnsafeMutablePointer<Float>, recurrent: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
         candidateRecurrent: UnsafeMutablePointer<Float>, previous: UnsafePointer<Float>,
@@ -229,7 +249,7 @@ extension KernelTable {
     }
 
     /// The training graph's backward gate pass for one step of `batch` rows (`TrainingGates.backward`).
-    @inline(__always)
+    @inlinable
     package func trainingGatesBackward(
         gates: UnsafePointer<Float>, previous: UnsafePointer<Float>, candidateRecurrent: UnsafePointer<Float>,
         outputGradient: UnsafePointer<Float>, hiddenGradient: UnsafeMutablePointer<Float>,
@@ -242,17 +262,17 @@ extension KernelTable {
     }
 
     /// Σ x[i], i < n, in the fixed lane order of the family sources.
-    @inline(__always)
+    @inlinable
     package func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float { sumEntry(x, n) }
 
     /// Σ (x[i] − offset)², i < n.
-    @inline(__always)
+    @inlinable
     package func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int, minus offset: Float = 0) -> Float {
         sumOfSquaresEntry(x, n, offset)
     }
 
     /// out[i] = x[i] · scale, i < n.
-    @inline(__always)
+    @inlinable
     package func scaledCopy(
         _ x: UnsafePointer<Float>, _ n: Int, scale: Float, into out: UnsafeMutablePointer<Float>
     ) {
@@ -260,7 +280,7 @@ extension KernelTable {
     }
 
     /// The frame as the FFT input: DC removal, pre-emphasis, window.
-    @inline(__always)
+    @inlinable
     package func centreEmphasiseWindow(
         _ x: UnsafePointer<Float>, _ n: Int, mean: Float, preemphasis p: Float, window w: UnsafePointer<Float>,
         into out: UnsafeMutablePointer<Float>
@@ -268,8 +288,16 @@ extension KernelTable {
         centreEmphasiseWindowEntry(x, n, mean, p, w, out)
     }
 
+    /// out[k] = re² + im² (or its square root when `magnitude`) of interleaved complex bins, k < bins.
+    @inlinable
+    package func powerSpectrum(
+        _ complex: UnsafePointer<Float>, bins: Int, magnitude: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
+        powerSpectrumEntry(complex, bins, magnitude, out)
+    }
+
     /// out[r] = Σ_j weights[offsets[r] + j] · x[firsts[r] + j], j < widths[r] (a multiple of 16), r < rows.
-    @inline(__always)
+    @inlinable
     package func paddedRows(
         _ weights: UnsafePointer<Float>, offsets: UnsafePointer<Int>, firsts: UnsafePointer<Int>,
         widths: UnsafePointer<Int>, rows: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>

@@ -23,7 +23,8 @@ enum FuzzTarget: String, CaseIterable {
     case csv
     /// JSON Lines sensor frames, streamed in chunks.
     case jsonl
-    /// A state file (safetensors with the streams' hidden and detector state).
+    /// A state file (safetensors with the streams' hidden, detector and decomposition state), each stream's
+    /// decomposition state then restored into a decomposition of the configuration it claims.
     case state
     /// A Unix-socket producer: name line, then frames in one of the source formats, whole and in chunks.
     case producer
@@ -47,7 +48,7 @@ enum FuzzTarget: String, CaseIterable {
         case .pcm: FuzzDecoders.pcm(bytes)
         case .csv: FuzzDecoders.csv(bytes)
         case .jsonl: FuzzDecoders.jsonl(bytes)
-        case .state: _ = try? StateFile.decode(Data(bytes), name: "fuzz.state")
+        case .state: FuzzFiles.state(bytes)
         case .producer: FuzzProducer.run(bytes)
         case .wyoming: FuzzWyoming.run(bytes)
         }

@@ -11,12 +11,14 @@ struct BenchCommand: ParsableCommand {
             real-time factor). gru: one stream stepped frame by frame (input 40, hidden 64/128/256, 1 and 2 layers; \
             µs/step, GFLOP/s), chunks of 100 frames (frames/s), 64 streams stepped together (GFLOP/s), and this \
             core's ceilings for any float32 GRU: its multiply-add peak on registers (fma-peak, GFLOP/s) and its L2 \
-            read rate over the 2×128 recurrent weights (read-recurrent-*, GB/s).
+            read rate over the 2×128 recurrent weights (read-recurrent-*, GB/s). online: a 1×24 next-value predictor \
+            (input 2) run frame by frame in chunks, without online learning and learning online (Adam on the last \
+            32 frames every 64 or 8 frames): µs per frame, so a live stream's share of a core is rate × that.
             Medians of several rounds; pin to one core for steadier figures (taskset -c 1 grustream bench).
             scripts/bench runs this with --json and compares with the reference libraries in the same run.
             """)
 
-    @Argument(help: "features | gru | all")
+    @Argument(help: "features | gru | online | all")
     var what: String = "all"
 
     @Flag(help: "Print JSON instead of a table.")
@@ -40,21 +42,24 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors("bench") {
-            guard ["features", "gru", "all"].contains(what) else {
-                throw ValidationError("bench \(what): expected features, gru or all")
+            guard ["features", "gru", "online", "all"].contains(what) else {
+                throw ValidationError("bench \(what): expected features, gru, online or all")
             }
             guard seconds > 0, rounds >= 1 else { throw ValidationError("--seconds must be > 0 and --rounds ≥ 1") }
             let clock = BenchClock(seconds: seconds, rounds: rounds)
             let signal: (samples: [Float], sampleRate: Double, description: String) =
-                what == "gru" ? ([], 16000, "none") : try BenchAudio.input(path: audio)
+                what == "gru" || what == "online" ? ([], 16000, "none") : try BenchAudio.input(path: audio)
             var results: [BenchMeasurement] = []
-            if what != "gru" {
+            if what == "features" || what == "all" {
                 results += try FeatureBench(samples: signal.samples, sampleRate: signal.sampleRate, clock: clock)
                     .measureAll(filter: filter)
             }
-            if what != "features" {
+            if what == "gru" || what == "all" {
                 let dir = models.map { URL(fileURLWithPath: $0) }
                 results += try GRUBench(clock: clock, modelDirectory: dir).measureAll(filter: filter)
+            }
+            if what == "online" || what == "all" {
+                results += try OnlineBench(clock: clock).measureAll(filter: filter)
             }
             let report = BenchReport(
                 measurements: results,

@@ -76,6 +76,22 @@ struct FrameKernelsTests {
         #expect(out == x.map { $0 * 32768 })
     }
 
+    @Test(arguments: KernelFamilies.runnable, [false, true])
+    func powerSpectrumIsRealFFTs(family: KernelFamily, magnitude: Bool) throws {
+        let fft = try RealFFT(length: 512)
+        let x = Self.values(512, seed: 5)
+        for i in 0..<512 { fft.input[i] = x[i] }
+        fft.execute()
+        var expected = [Float](repeating: 0, count: 257)
+        var got = expected
+        expected.withUnsafeMutableBufferPointer { fft.spectrum(into: $0, magnitude: magnitude) }
+        got.withUnsafeMutableBufferPointer {
+            KernelFamilies.table(family).powerSpectrum(
+                fft.output.baseAddress!, bins: 257, magnitude: magnitude, into: $0.baseAddress!)
+        }
+        #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "\(family)")
+    }
+
     @Test(arguments: KernelFamilies.runnable, [FeatureConvention.kaldi, .librosa, .precise])
     func paddedRowsMatchTheFilterBank(family: KernelFamily, convention: FeatureConvention) {
         let options = FeatureOptions.preset(convention, kind: .fbank, sampleRate: 16000)

@@ -176,8 +176,9 @@ struct AnomalyAlertTests {
         var frames = Self.signal(fault: 300..<340, jump: 2)
         for i in 299..<339 { frames[i].1 = frames[i + 1].0 }
         let rows = Self.scores(detector, frames)
-        #expect(detector.scoreFields == ["score", "likelihood", "log_likelihood", "peak"])
+        #expect(detector.scoreFields == ["score", "likelihood", "log_likelihood", "peak", "error"])
         #expect(rows[300][1] == 1 && rows[300][2] == 1, "\(rows[300])")
+        #expect(rows[300][4] == 0 && rows[200][4] > 0, "the raw error: 0 where the prediction is exact")
         #expect(rows[200..<300].allSatisfy { $0[1] < 1 }, "normal data never leaves the range")
         #expect(rows[300][3] == 1, "the first frame of the rise is a peak")
         #expect(rows[301..<320].allSatisfy { $0[3] == 0 }, "\(rows[301..<320].map { $0[3] })")

@@ -36,6 +36,40 @@ struct StateFileTests {
         #expect(try file.tensor("s0.hidden") == sample.streams[0].gru.hidden)
     }
 
+    @Test func aDecompositionStateRoundTripsAndIsChecked() throws {
+        var file = sample
+        file.streams[0].seasonal = [
+            "seasonal_counts": [0, 200, 1, 24, 500, 500], "seasonal_sums": [1.0 / 3],
+            "seasonal_kept": [], "seasonal_ring": [0.1, -2.5e-8], "seasonal_estimate": [1e-300, 7],
+        ]
+        let data = file.encode()
+        #expect(try StateFile.decode(data, name: "x") == file)
+        #expect(try StateFile.decode(sample.encode(), name: "x").streams[0].seasonal == nil)
+        // A decomposition state that is not an object of lists of numbers is refused with the stream's name.
+        let json = StateFile.streamsJSON(file.streams)
+        for (bad, fragment) in [
+            ("\"seasonal\":[1]", "state is not an object"), ("\"seasonal\":{\"a\":1}", "is not a list"),
+            ("\"seasonal\":{\"a\":[\"x\"]}", "holds a non-number"),
+        ] {
+            let start = json.range(of: "\"seasonal\":{")!.lowerBound
+            let end = json[start...].range(of: "]}")!.upperBound
+            let corrupt = json.replacingCharacters(in: start..<end, with: bad)
+            var meta = try SafetensorsFile(data: data, name: "x").metadata
+            meta["streams"] = corrupt
+            let tensors = try file.streams.enumerated().flatMap { i, _ -> [(String, Tensor)] in
+                [("s\(i).hidden", try SafetensorsFile(data: data, name: "x").tensor("s\(i).hidden"))]
+                    + (i == 1 ? [("s1.window", try SafetensorsFile(data: data, name: "x").tensor("s1.window"))] : [])
+            }
+            meta["checksum"] = StateFile.checksum(streamsJSON: corrupt, tensors: tensors.map(\.1))
+            let rewritten = SafetensorsFile.encode(tensors, metadata: meta)
+            #expect {
+                try StateFile.decode(rewritten, name: "x")
+            } throws: { error in
+                "\(error)".contains("stream kws: decomposition") && "\(error)".contains(fragment)
+            }
+        }
+    }
+
     @Test func everyTruncationIsRefused() throws {
         let data = sample.encode()
         for length in stride(from: 0, to: data.count, by: 7) {

@@ -107,7 +107,10 @@ struct SystemdWatchdogTests {
         try FileManager.default.createSymbolicLink(
             at: prefix.appendingPathComponent("bin/grustream"), withDestinationURL: CommandLineTool.executable)
         var instances: [String] = []
-        for unit in ["grustream@.service", "grustream@.socket", "grustream-mqtt@.service"] {
+        for unit in [
+            "grustream@.service", "grustream@.socket", "grustream-mqtt@.service", "grustream-wyoming.service",
+            "grustream-wyoming.socket",
+        ] {
             let text = try String(
                 contentsOf: Fixtures.repositoryRoot.appendingPathComponent("systemd/\(unit)"), encoding: .utf8)
             try text.replacingOccurrences(of: "/usr/local", with: prefix.path)
@@ -130,11 +133,14 @@ struct SystemdWatchdogTests {
         }
         let verify = try run(["verify", "--man=no"] + instances)
         #expect(verify.status == 0 && verify.err.isEmpty && verify.out.isEmpty, "\(verify.out)\(verify.err)")
-        let security = try run(["security", "--offline=yes", instances[0]])
-        let line =
-            (security.out + security.err).split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
-        let score = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
-        let value = try #require(score, "no score in: \(security.out)\(security.err)")
-        #expect(value <= 1.5, "\(line)")
+        for service in [instances[0], instances[3]] {
+            let security = try run(["security", "--offline=yes", service])
+            let line =
+                (security.out + security.err).split(separator: "\n").first { $0.contains("Overall exposure level") }
+                ?? ""
+            let score = line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+            let value = try #require(score, "no score in: \(security.out)\(security.err)")
+            #expect(value <= 1.5, "\(service): \(line)")
+        }
     }
 }

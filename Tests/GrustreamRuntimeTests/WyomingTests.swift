@@ -25,7 +25,7 @@ struct WyomingTests {
         return Array(WAVEncoder.encodePCM(audio.samples, encoding: .s16le))
     }()
 
-    static func format(_ rate: Int = 16000, width: Int = 2) -> [(String, WyomingValue)] {
+    static func format(_ rate: Int = 16000, width: Int = 2) -> [(String, JSONValue)] {
         [("rate", .number(Double(rate))), ("width", .number(Double(width))), ("channels", .number(1))]
     }
 
@@ -123,13 +123,15 @@ struct WyomingTests {
             ])
         let unknown = session.handle(WyomingEvent(type: "detect", data: [("names", .array([.string("okay-nabu")]))]))
         #expect(unknown.first?["code"] == .string("unknown-wake-word"))
-        let stereo = session.handle(WyomingEvent(type: "audio-start", data: Self.format(44100)))
-        #expect(stereo.first?["code"] == .string("unsupported-audio-format"))
+        let wide = session.handle(WyomingEvent(type: "audio-start", data: Self.format(16000, width: 3)))
+        #expect(wide.first?["code"] == .string("unsupported-audio-format"))
         #expect(
-            stereo.first?["text"]
+            wide.first?["text"]
                 == .string(
-                    "unsupported audio: 44100 Hz, 16-bit, 1 channel; this server takes 16000 Hz 16-bit mono (no resampling or downmixing here: convert on the client, e.g. Home Assistant's default 16000 Hz 16-bit mono)"
+                    "unsupported audio: 24-bit samples; this server takes signed 16- or 32-bit PCM, 1 to 256 channels, 1000–384000 Hz (converted to 16000 Hz mono)"
                 ))
+        #expect(session.handle(WyomingEvent(type: "audio-start", data: Self.format(44100))).isEmpty)
+        #expect(session.handle(WyomingEvent(type: "audio-stop")) == [WyomingEvent(type: "not-detected")])
         let odd = session.handle(WyomingEvent(type: "audio-chunk", data: Self.format(), payload: [1, 2, 3]))
         #expect(odd.first?["code"] == .string("bad-audio-chunk"))
         #expect(session.handle(WyomingEvent(type: "select-program", data: [("name", .string("x"))])).isEmpty)
@@ -143,6 +145,40 @@ struct WyomingTests {
         #expect(silence == [WyomingEvent(type: "not-detected")])
         let other = Self.conversation(names: ["kws:yes"]).flatMap { session.handle($0) }
         #expect(!other.contains { $0["name"] == .string("hey-mycroft") }, "only the words asked for")
+    }
+
+    /// The recording at 48 kHz in two channels (libsoxr up, each sample in both channels), 32-bit: converted back by
+    /// the server, it gives the same two detections, in the chunks (64 ms) where 16 kHz mono gives them or the next.
+    @Test func audioAtAnotherRateAndWidthIsConverted() throws {
+        let audio = try AudioFile.read(
+            path: Fixtures.repositoryRoot.appendingPathComponent("samples/hey-mycroft-demo.wav").path, container: .wav)
+        let up = try AudioConverter(
+            inputRate: 16000, inputChannels: 1, target: AudioTarget(sampleRate: 48000, channels: 1), name: "test")
+        var high: [Float] = []
+        audio.samples.withUnsafeBufferPointer { up.process($0) { high.append(contentsOf: $0) } }
+        try up.finish { high.append(contentsOf: $0) }
+        var bytes: [UInt8] = []
+        for sample in high {
+            let value = Int32(max(-1, min(1 - 1e-7, Double(sample))) * 2_147_483_648)
+            for _ in 0..<2 { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
+        }
+        let format: [(String, JSONValue)] = [
+            ("rate", .number(48000)), ("width", .number(4)), ("channels", .number(2)),
+        ]
+        var events = [WyomingEvent(type: "audio-start", data: format)]
+        let chunk = 3 * 1024 * 8  // 64 ms of 48 kHz, 2 channels, 4 bytes
+        for offset in stride(from: 0, to: bytes.count, by: chunk) {
+            events.append(
+                WyomingEvent(
+                    type: "audio-chunk", data: format + [("timestamp", .number(Double(offset / chunk * 64)))],
+                    payload: Array(bytes[offset..<min(bytes.count, offset + chunk)])))
+        }
+        events.append(WyomingEvent(type: "audio-stop"))
+        let session = WyomingSession(models: Self.models)
+        let detections = events.flatMap { session.handle($0) }
+        #expect(detections.map(\.type) == ["detection", "detection"])
+        let times = detections.compactMap { $0["timestamp"]?.integer }
+        #expect(times.count == 2 && (2240...2304).contains(times[0]) && (6912...6976).contains(times[1]), "\(times)")
     }
 
     @Test func theServerServesManyClientsAtOnceOverTCP() throws {

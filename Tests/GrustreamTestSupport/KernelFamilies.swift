@@ -7,6 +7,7 @@ public enum KernelFamilies {
 
     /// `body` with every kernel user it makes (runners, models' `infer`, training graphs, feature extractors)
     /// running `family`'s kernels.
+    @discardableResult
     public static func with<T>(_ family: KernelFamily, _ body: () throws -> T) rethrows -> T {
         try Kernels.$override.withValue(family) { try body() }
     }

@@ -71,6 +71,9 @@ func makeKernelTable() -> KernelTable {
         centreEmphasiseWindow: { x, n, mean, p, w, out in
             FrameKernels.centreEmphasiseWindow(x, n, mean: mean, preemphasis: p, window: w, into: out)
         },
+        powerSpectrum: { complex, bins, magnitude, out in
+            FrameKernels.powerSpectrum(complex, bins: bins, magnitude: magnitude, into: out)
+        },
         paddedRows: { weights, offsets, firsts, widths, rows, x, out in
             FrameKernels.paddedRows(
                 weights, offsets: offsets, firsts: firsts, widths: widths, rows: rows, x, into: out)

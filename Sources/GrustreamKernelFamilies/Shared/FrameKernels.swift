@@ -96,6 +96,24 @@ enum FrameKernels {
         }
     }
 
+    /// out[k] = re² + im² of the interleaved complex bins (re, im) k < bins, or its square root when `magnitude`
+    /// (`RealFFT.spectrum`'s arithmetic, element by element).
+    static func powerSpectrum(
+        _ complex: UnsafePointer<Float>, bins: Int, magnitude: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
+        if magnitude {
+            for k in 0..<bins {
+                let (re, im) = (complex[2 &* k], complex[2 &* k &+ 1])
+                out[k] = (re * re + im * im).squareRoot()
+            }
+        } else {
+            for k in 0..<bins {
+                let (re, im) = (complex[2 &* k], complex[2 &* k &+ 1])
+                out[k] = re * re + im * im
+            }
+        }
+    }
+
     /// out[r] = paddedDot(weights + offsets[r], x + firsts[r], widths[r]) for r < rows: a filter bank or DCT
     /// whose rows are zero-padded to whole vectors (`PaddedRows`).
     static func paddedRows(

@@ -196,6 +196,9 @@ extension AnomalyOptions {
         .number(
             "likelihood_learn_ms", \.likelihoodLearnMilliseconds, "history needed before the likelihood leaves 0.5, ms",
             .positive),
+        .number(
+            "likelihood_log_offset", \.likelihoodLogOffset,
+            "> 0: the likelihood judges ln(short mean of squared errors + this) (0: the mean itself)", .nonNegative),
     ]
 }
 

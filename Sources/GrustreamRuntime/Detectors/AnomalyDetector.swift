@@ -9,7 +9,8 @@ import Foundation
 /// - the anomaly likelihood in [0, 1] (`AnomalyLikelihood`) of the mean squared error: the recent errors
 ///   against their long history (the plain error, not its log: a log spreads the many near-zero errors of a
 ///   one-value stream into a long lower tail that hides the large ones); with `range_novelty`, 1 on a frame
-///   whose input leaves the range of all inputs so far.
+///   whose input leaves the range of all inputs so far (counted from the end of `warmup_ms`, also while the
+///   likelihood is still learning).
 /// `scale` picks the one `threshold` applies to. A span opens when the score exceeds `threshold` (an `open` event
 /// at once, or once the span is `min_span_ms` long), reports every `alert_interval_ms` while it lasts (`ongoing`,
 /// with the peaks so far), and closes when the score falls below `threshold × hysteresis` (a `close` event with
@@ -34,9 +35,9 @@ public final class AnomalyDetector: Detector {
     var warmM2 = 0.0
     var learned: Bool
     var likelihood: AnomalyLikelihood
-    /// `[4]` the smoothed z-score, the likelihood, the log-likelihood and the peak score of the latest frame
-    /// (`SCORES`).
-    var score: [Float] = [0, 0.5, 0, 0]
+    /// `[5]` the smoothed z-score, the likelihood, the log-likelihood, the peak score and the mean squared
+    /// prediction error of the latest frame (`SCORES`).
+    var score: [Float] = [0, 0.5, 0, 0, 0]
     /// `[input]` the smallest and largest input values so far (`range_novelty`); valid once `haveRange`.
     var rangeLow: [Float]
     var rangeHigh: [Float]
@@ -94,7 +95,8 @@ public final class AnomalyDetector: Detector {
         self.likelihood = AnomalyLikelihood(
             shortFrames: try frames(options.likelihoodShortMilliseconds, "likelihood_short_ms"),
             longFrames: try frames(options.likelihoodLongMilliseconds, "likelihood_long_ms"),
-            learnFrames: try frames(options.likelihoodLearnMilliseconds, "likelihood_learn_ms"))
+            learnFrames: try frames(options.likelihoodLearnMilliseconds, "likelihood_learn_ms"),
+            logOffset: options.likelihoodLogOffset)
         self.previousPrediction = [Float](repeating: 0, count: inputSize)
         self.rangeLow = [Float](repeating: 0, count: inputSize)
         self.rangeHigh = [Float](repeating: 0, count: inputSize)
@@ -107,8 +109,8 @@ public final class AnomalyDetector: Detector {
     /// Whether the error statistics are known (given, or learned after the warm-up).
     public var isCalibrated: Bool { learned }
 
-    /// `SCORES` fields: the smoothed z-score, the likelihood and the log-likelihood.
-    public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak"] }
+    /// `SCORES` fields: the smoothed z-score, the likelihood, the log-likelihood, the peak score and the raw error.
+    public var scoreFields: [String] { ["score", "likelihood", "log_likelihood", "peak", "error"] }
 
     /// The threshold of `score` (> 0; on the likelihood scales < 1 too). Anomalies have no labels.
     public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
@@ -149,9 +151,11 @@ public final class AnomalyDetector: Detector {
         // bad value cannot poison the smoothed score and the likelihood's sums for good.
         guard meanSquaredError.isFinite else { return }
         let error = log(meanSquaredError + 1e-12)
+        score[4] = Float(meanSquaredError)
         likelihood.update(
             meanSquaredError, learn: options.likelihoodLearnInSpans || !spanOpen || options.scale == .zscore)
-        if options.rangeNovelty && leavesRange(frame.input) { likelihood.markNovel() }
+        let novel = options.rangeNovelty && leavesRange(frame.input)
+        if novel { likelihood.markNovel() }
         score[1] = Float(likelihood.likelihood)
         score[2] = Float(likelihood.logLikelihood)
         if learned {
@@ -173,8 +177,8 @@ public final class AnomalyDetector: Detector {
         let s: Float
         switch options.scale {
         case .zscore: (ready, s) = (learned && smoothedValid, score[0])
-        case .likelihood: (ready, s) = (likelihood.isLearned, score[1])
-        case .logLikelihood: (ready, s) = (likelihood.isLearned, score[2])
+        case .likelihood: (ready, s) = (likelihood.isLearned || novel && noveltyCounts, score[1])
+        case .logLikelihood: (ready, s) = (likelihood.isLearned || novel && noveltyCounts, score[2])
         }
         updatePeak(ready ? s : 0)
         guard ready else { return }
@@ -225,6 +229,20 @@ public final class AnomalyDetector: Detector {
         return novel
     }
 
+    /// Whether a value outside the range counts while the likelihood is still learning: once the range has seen
+    /// the warm-up's frames (it needs no error history).
+    private var noveltyCounts: Bool { likelihood.historyCount >= warmupFrames }
+
+    /// Restart the range of the values whose `low` and `high` are not NaN (`range_novelty`) at [low, high]: the
+    /// range they would have had (the remainders of a decomposition whose period search has just ended).
+    public func restartRange(low: [Float], high: [Float]) {
+        guard haveRange else { return }
+        for i in 0..<min(rangeLow.count, low.count, high.count) where !low[i].isNaN && !high[i].isNaN {
+            rangeLow[i] = min(low[i], high[i])
+            rangeHigh[i] = max(low[i], high[i])
+        }
+    }
+
     /// `peak`: the score where it is above every score of the window before it, else 0.
     private func updatePeak(_ s: Float) {
         guard !recentScores.isEmpty else { score[3] = s; return }
@@ -264,6 +282,7 @@ public final class AnomalyDetector: Detector {
         spanReported = false
         score[0] = 0
         score[3] = 0
+        score[4] = 0
         haveRange = false
         recentScoresNext = 0
         recentScoresCount = 0

@@ -5,7 +5,8 @@ import Foundation
 /// `longFrames` frames, and the likelihood is the Gaussian's cumulative probability at it,
 /// `1 − Q(z) = 1 − ½·erfc(z/√2)` with `z = (recent mean − history mean) / history std`. A value near 1 means the
 /// recent errors are larger than nearly all of their history: the same meaning on every stream, whatever the
-/// scale of its errors. Until `learnFrames` short means are in the history it is 0.5.
+/// scale of its errors. Until `learnFrames` short means are in the history it is 0.5. With `logOffset` > 0 the
+/// Gaussian is fitted to ln(short mean + logOffset) instead (heavy-tailed errors).
 /// Fixed ring buffers sized at start: `update` allocates nothing.
 public struct AnomalyLikelihood: Sendable, Equatable {
     public let shortFrames: Int
@@ -30,7 +31,11 @@ public struct AnomalyLikelihood: Sendable, Equatable {
     public private(set) var likelihood = 0.5
     public private(set) var tail = 0.5
 
-    public init(shortFrames: Int, longFrames: Int, learnFrames: Int) {
+    /// > 0: the Gaussian is fitted to ln(short mean + logOffset) instead of the short mean.
+    public let logOffset: Double
+
+    public init(shortFrames: Int, longFrames: Int, learnFrames: Int, logOffset: Double = 0) {
+        self.logOffset = logOffset > 0 && logOffset.isFinite ? logOffset : 0
         self.shortFrames = max(1, shortFrames)
         self.longFrames = max(2, longFrames)
         self.learnFrames = min(max(2, learnFrames), self.longFrames)
@@ -52,15 +57,20 @@ public struct AnomalyLikelihood: Sendable, Equatable {
         recent[recentNext] = error
         recentSum += error
         recentNext = recentNext + 1 == shortFrames ? 0 : recentNext + 1
-        let shortMean = recentSum / Double(recentCount)
+        let mean = recentSum / Double(recentCount)
+        let shortMean = logOffset > 0 ? log(max(0, mean) + logOffset) : mean
 
         if isLearned {
             let n = Double(historyCount)
-            let mean = historySum / n
-            let variance = max(0, (historySumSquares - n * mean * mean) / (n - 1))
-            let z = (shortMean - mean) / max(variance.squareRoot(), Self.minimumStd)
+            let historyMean = historySum / n
+            let variance = max(0, (historySumSquares - n * historyMean * historyMean) / (n - 1))
+            let z = (shortMean - historyMean) / max(variance.squareRoot(), Self.minimumStd)
             tail = 0.5 * erfc(z / 2.0.squareRoot())
             likelihood = 1 - tail
+        } else {
+            // Still learning: 0.5, whatever an earlier frame was marked (`markNovel` lasts one frame).
+            tail = 0.5
+            likelihood = 0.5
         }
 
         guard learn else { return likelihood }

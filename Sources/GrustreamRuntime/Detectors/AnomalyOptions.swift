@@ -44,6 +44,11 @@ public struct AnomalyOptions: Sendable, Equatable {
     public var likelihoodLongMilliseconds: Double = 600_000
     /// Errors the likelihood learns from before it leaves 0.5 (milliseconds); at most the long window.
     public var likelihoodLearnMilliseconds: Double = 10_000
+    /// > 0: the likelihood judges ln(short mean + this offset) instead of the short mean of the squared errors (a
+    /// Gaussian fits the log of heavy-tailed errors better: a recurring spike is not a 40-sigma event against a
+    /// history of small errors; the offset, in squared units of the model's inputs, keeps near-zero errors from
+    /// spreading into a long lower tail). 0: the mean itself.
+    public var likelihoodLogOffset: Double = 0
     /// Whether the likelihood's history also learns from frames inside an open span (on the likelihood scales).
     /// false: a span's errors are judged but not learned, so a long fault is not absorbed as normal.
     public var likelihoodLearnInSpans = false

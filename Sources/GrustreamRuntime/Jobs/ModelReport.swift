@@ -44,7 +44,8 @@ public struct ModelReport {
         lines.append("FLOPs per step: \(model.flopsPerStep)")
         lines.append(
             "kernels: \(Kernels.selected.summary); this CPU runs "
-                + Kernels.runnable.map(\.rawValue).joined(separator: ", ") + " (\(Kernels.environmentVariable) picks one)")
+                + Kernels.runnable.map(\.rawValue).joined(separator: ", ")
+                + " (\(Kernels.environmentVariable) picks one)")
         if timingSteps > 0, let runner = try? GRURunner(model: model, mode: model.bidirectional ? .window(1) : nil) {
             let input = [Float](repeating: 0.1, count: model.inputSize)
             var output = [Float](repeating: 0, count: model.outputSize)

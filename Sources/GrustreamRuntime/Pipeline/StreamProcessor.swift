@@ -48,6 +48,12 @@ public final class StreamProcessor {
     func pendingOutput(_ k: Int) -> UnsafeMutablePointer<Float> { outputs.baseAddress! + k * output }
     var input: Int { pipeline.model.inputSize }
     var output: Int { pipeline.model.outputSize }
+    /// The decomposition's period as last seen by `enqueue`: when a searched period is found, the anomaly
+    /// detector's range of the remainders restarts from what they would have been (`restartDetectorRange`).
+    private var seenSeasonalPeriod: Int
+    /// The frame before which the detector's range restarts (-1: none due), and the range, as model inputs.
+    private var rangeRestartFrame = -1
+    private var rangeRestart: (low: [Float], high: [Float]) = ([], [])
     /// `[input]` model normalisation: mean and 1/std (empty: none).
     private let mean: [Float]
     private let inverseStd: [Float]
@@ -119,6 +125,7 @@ public final class StreamProcessor {
             extractorFirstSample = previous?.receivedInputFrames ?? 0
         }
         frames = previous?.frames ?? 0
+        seenSeasonalPeriod = extractor.seasonalPeriod
         keepsState = previous?.keepsState ?? true
         events = previous?.events ?? 0
         receivedInputFrames = previous?.receivedInputFrames ?? 0
@@ -229,6 +236,7 @@ public final class StreamProcessor {
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
     private func enqueue(_ features: UnsafeBufferPointer<Float>) {
+        if extractor.seasonalPeriod != seenSeasonalPeriod { restartDetectorRange() }
         let n = pipeline.model.inputSize
         let row = inputs.baseAddress! + pending * n
         if mean.isEmpty {
@@ -250,6 +258,25 @@ public final class StreamProcessor {
         }
         pending += 1
         if pending == Self.batchFrames { flush() }
+    }
+
+    /// The decomposition found its period while passing this frame through: the frames after it are remainders.
+    /// An anomaly detector judging the range of values (`range_novelty`) restarts the remainders' range from
+    /// what the searched frames' remainders would have been, at the next frame; otherwise the first remainders
+    /// would be judged against the passed-through values.
+    private func restartDetectorRange() {
+        seenSeasonalPeriod = extractor.seasonalPeriod
+        guard seenSeasonalPeriod > 0, let anomaly = detector as? AnomalyDetector, anomaly.options.rangeNovelty,
+            var range = extractor.searchedRemainderRange(), range.low.count == pipeline.model.inputSize
+        else { return }
+        if !mean.isEmpty {
+            for i in range.low.indices {
+                range.low[i] = (range.low[i] - mean[i]) * inverseStd[i]
+                range.high[i] = (range.high[i] - mean[i]) * inverseStd[i]
+            }
+        }
+        rangeRestart = range
+        rangeRestartFrame = frames + pending + 1
     }
 
     /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
@@ -290,6 +317,10 @@ public final class StreamProcessor {
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
                 output: UnsafeBufferPointer(start: output, count: o))
             let ts = timestamp(ofFrame: frames)
+            if frames == rangeRestartFrame, let anomaly = detector as? AnomalyDetector {
+                anomaly.restartRange(low: rangeRestart.low, high: rangeRestart.high)
+                rangeRestartFrame = -1
+            }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
             frameObserver?(frame)
             if paused {
@@ -369,7 +400,7 @@ public final class StreamProcessor {
         StreamStateSnapshot(
             stream: name, gru: runner.state, labels: detector.labels,
             detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
-            online: learner?.snapshot)
+            online: learner?.snapshot, seasonal: extractor.seasonalSnapshot())
     }
 
     /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
@@ -389,6 +420,8 @@ public final class StreamProcessor {
             }
             // A state saved without online learning leaves the learner at its start (the shared model).
             if let learner, let online = snapshot.online { try learner.restore(online) }
+            // A state saved without the decomposition leaves it to search for its period.
+            if let seasonal = snapshot.seasonal { try extractor.restoreSeasonal(seasonal) }
         } catch {
             try? runner.restore(initial)
             detector.reset()

@@ -6,7 +6,7 @@ import GrustreamNeural
 /// A safetensors file (readable with the `safetensors` library): tensors `s<i>.hidden` `[layers × directions,
 /// hidden]` and `s<i>.window` `[N, input]` (window mode) for stream `i`; `__metadata__` holds `grustream_state`
 /// (format version), `model_hash` (FNV-1a 64 of the model file's bytes: state is only restored into the model it
-/// came from), `model`, `pipeline`, `saved` (RFC 3339), `streams` (JSON: name, labels and detector state of each
+/// came from), `model`, `pipeline`, `saved` (RFC 3339), `streams` (JSON: name, labels, detector state and decomposition state of each
 /// stream, numbers printed to round-trip exactly) and `checksum` (FNV-1a 64 of `streams` and every tensor value),
 /// so a truncated or corrupt file is refused rather than half-restored. Written atomically (`write(to:)`).
 public struct StateFile: Sendable, Equatable {
@@ -87,22 +87,15 @@ public struct StateFile: Sendable, Equatable {
             }
             var detector: DetectorSnapshot?
             if let d = object["detector"] as? [String: Any] {
-                guard let kind = d["kind"] as? String, let raw = d["values"] as? [String: Any] else {
+                guard let kind = d["kind"] as? String, let raw = d["values"] else {
                     throw StateFileError("\(name): stream \(stream): corrupt detector state")
                 }
-                var values: [String: [Double]] = [:]
-                for (key, value) in raw {
-                    guard let numbers = value as? [Any] else {
-                        throw StateFileError("\(name): stream \(stream): detector \"\(key)\" is not a list")
-                    }
-                    values[key] = try numbers.map {
-                        guard let n = $0 as? NSNumber else {
-                            throw StateFileError("\(name): stream \(stream): detector \"\(key)\" holds a non-number")
-                        }
-                        return n.doubleValue
-                    }
-                }
-                detector = DetectorSnapshot(kind: kind, values: values)
+                detector = DetectorSnapshot(
+                    kind: kind, values: try Self.numberArrays(raw, what: "\(name): stream \(stream): detector"))
+            }
+            var seasonal: [String: [Double]]?
+            if let raw = object["seasonal"] {
+                seasonal = try Self.numberArrays(raw, what: "\(name): stream \(stream): decomposition")
             }
             var idleSince: WallTime?
             if let value = object["idle_since_ms"] {
@@ -115,13 +108,30 @@ public struct StateFile: Sendable, Equatable {
             streams.append(
                 StreamStateSnapshot(
                     stream: stream, gru: GRUState(hidden: hidden, window: window), labels: labels, detector: detector,
-                    idleSince: idleSince, online: online))
+                    idleSince: idleSince, online: online, seasonal: seasonal))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
             throw StateFileError("\(name): checksum mismatch (the file is corrupt)")
         }
         return StateFile(
             pipeline: meta["pipeline"] ?? "", model: meta["model"] ?? "", modelHash: modelHash, streams: streams)
+    }
+
+    /// A JSON object of named lists of numbers (`{"key": [1, 2.5], ...}`), as a detector's or a decomposition's
+    /// state; `what` starts the messages.
+    static func numberArrays(_ raw: Any, what: String) throws -> [String: [Double]] {
+        guard let object = raw as? [String: Any] else { throw StateFileError("\(what): state is not an object") }
+        var values: [String: [Double]] = [:]
+        for (key, value) in object {
+            guard let numbers = value as? [Any] else { throw StateFileError("\(what) \"\(key)\" is not a list") }
+            values[key] = try numbers.map {
+                guard let n = $0 as? NSNumber else {
+                    throw StateFileError("\(what) \"\(key)\" holds a non-number")
+                }
+                return n.doubleValue
+            }
+        }
+        return values
     }
 
     static func rfc3339(_ time: WallTime) -> String {
@@ -158,12 +168,16 @@ public struct StateFile: Sendable, Equatable {
                 fields.append(
                     "\"online\":{\"frames\":\(o.frames),\"steps\":\(o.steps),\"pending_states\":\(o.pendingStates)}")
             }
-            if let d = s.detector {
-                let values = d.values.sorted { $0.key < $1.key }.map {
+            func arrays(_ values: [String: [Double]]) -> String {
+                let items = values.sorted { $0.key < $1.key }.map {
                     "\(string($0.key)):[\($0.value.map(number).joined(separator: ","))]"
                 }
-                fields.append("\"detector\":{\"kind\":\(string(d.kind)),\"values\":{\(values.joined(separator: ","))}}")
+                return "{" + items.joined(separator: ",") + "}"
             }
+            if let d = s.detector {
+                fields.append("\"detector\":{\"kind\":\(string(d.kind)),\"values\":\(arrays(d.values))}")
+            }
+            if let seasonal = s.seasonal { fields.append("\"seasonal\":\(arrays(seasonal))") }
             return "{" + fields.joined(separator: ",") + "}"
         }
         return "[" + items.joined(separator: ",") + "]"

@@ -15,12 +15,16 @@ public struct StreamStateSnapshot: Sendable, Equatable {
     public var idleSince: WallTime?
     /// With `[model] online_learning`: the stream's learned weights and training state.
     public var online: OnlineLearnerSnapshot?
+    /// With a trend + seasonal decomposition (`[features] seasonal_*`): its state (`SeasonalStage.snapshot`), so a
+    /// restarted stream continues with the period it found instead of searching again.
+    public var seasonal: [String: [Double]]?
 
     public init(
         stream: String, gru: GRUState, labels: [String], detector: DetectorSnapshot?, idleSince: WallTime? = nil,
-        online: OnlineLearnerSnapshot? = nil
+        online: OnlineLearnerSnapshot? = nil, seasonal: [String: [Double]]? = nil
     ) {
         self.online = online
+        self.seasonal = seasonal
         self.stream = stream
         self.gru = gru
         self.labels = labels

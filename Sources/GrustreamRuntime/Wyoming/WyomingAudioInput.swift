@@ -1,3 +1,5 @@
+import GrustreamIO
+
 /// The audio format of a Wyoming `audio-start` / `audio-chunk`: rate (Hz), width (bytes per sample), channels.
 public struct WyomingAudioFormat: Sendable, Equatable, CustomStringConvertible {
     public var rate: Int
@@ -29,37 +31,77 @@ public struct WyomingAudioFormat: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Turns a client's audio chunks into the samples the pipelines read (mono Float in [-1, 1) at their rate). The
-/// session asks `accepts` at `audio-start` (and for each chunk's format), then `convert`s each chunk's payload.
-/// A converter that resamples or downmixes other formats plugs in here.
-public protocol WyomingAudioInput {
-    /// nil when `format` can be converted; else why not (sent to the client in an `error` event).
-    func refusal(of format: WyomingAudioFormat) -> String?
-    /// The samples of one payload in `format` (accepted), written into `samples` (replaced; its capacity reused).
-    mutating func convert(_ payload: [UInt8], format: WyomingAudioFormat, into samples: inout [Float])
-}
-
-/// Signed 16-bit little-endian mono at the pipelines' rate, as Home Assistant sends it (16 kHz): passed through,
-/// scaled to [-1, 1) as every 16-bit source of grustream is. Any other format is refused with a message saying
-/// what this server takes.
-public struct PCM16MonoInput: WyomingAudioInput {
+/// Turns a client's audio chunks into the samples the pipelines read: mono Float in [-1, 1) at their rate.
+/// Signed little-endian PCM of 16 or 32 bits, 1 to 256 channels (averaged to mono), at any rate libsoxr converts
+/// (`AudioConverter`: 1–384 kHz, HQ, its state kept for the whole stream, so the split into chunks changes no
+/// sample). Audio already at the pipelines' rate and mono passes through untouched. One per client stream: `start`
+/// at `audio-start`, `convert` each chunk, `finish` at `audio-stop` (the resampler's last samples).
+public final class WyomingAudioInput {
+    /// The pipelines' rate (Hz).
     public let rate: Int
-    public init(rate: Int) { self.rate = rate }
+    private var format: WyomingAudioFormat?
+    private var converter: AudioConverter?
+    private var decoded: [Float] = []
 
-    public func refusal(of format: WyomingAudioFormat) -> String? {
-        guard format != WyomingAudioFormat(rate: rate, width: 2, channels: 1) else { return nil }
-        return
-            "unsupported audio: \(format); this server takes \(rate) Hz 16-bit mono (no resampling or downmixing here: convert on the client, e.g. Home Assistant's default \(rate) Hz 16-bit mono)"
+    public init(rate: Int) {
+        self.rate = rate
+        decoded.reserveCapacity(8192)
     }
 
-    public func convert(_ payload: [UInt8], format: WyomingAudioFormat, into samples: inout [Float]) {
+    /// nil when `format` can be converted; else why not (sent to the client in an `error` event).
+    public func refusal(of format: WyomingAudioFormat) -> String? {
+        var problems: [String] = []
+        if format.width != 2 && format.width != 4 { problems.append("\(format.width * 8)-bit samples") }
+        if !(1...AudioConverter.maximumInputChannels).contains(format.channels) {
+            problems.append("\(format.channels) channels")
+        }
+        if format.rate != rate && !AudioConverter.supportedRates.contains(format.rate) {
+            problems.append("\(format.rate) Hz")
+        }
+        guard !problems.isEmpty else { return nil }
+        let rates = AudioConverter.supportedRates
+        return
+            "unsupported audio: \(problems.joined(separator: ", ")); this server takes signed 16- or 32-bit PCM, 1 to \(AudioConverter.maximumInputChannels) channels, \(rates.lowerBound)–\(rates.upperBound) Hz (converted to \(rate) Hz mono)"
+    }
+
+    /// A new stream in `format` (accepted by `refusal`).
+    public func start(_ format: WyomingAudioFormat) throws(CaptureError) {
+        self.format = format
+        converter = try AudioConverter.make(
+            inputRate: format.rate, inputChannels: format.channels, target: AudioTarget(sampleRate: rate, channels: 1),
+            name: "wyoming audio (\(format))")
+    }
+
+    /// The samples of one chunk's payload (whole sample frames), written into `samples` (replaced; capacity reused).
+    public func convert(_ payload: [UInt8], into samples: inout [Float]) {
         samples.removeAll(keepingCapacity: true)
-        let count = payload.count / 2
-        payload.withUnsafeBytes { raw in
-            for i in 0..<count {
-                let value = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))
-                samples.append(Float(value) * (1 / 32768))
+        guard let format else { return }
+        func decode(into out: inout [Float]) {
+            out.removeAll(keepingCapacity: true)
+            payload.withUnsafeBytes { raw in
+                if format.width == 2 {
+                    for i in 0..<payload.count / 2 {
+                        let value = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))
+                        out.append(Float(value) * (1 / 32768))
+                    }
+                } else {
+                    for i in 0..<payload.count / 4 {
+                        let value = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
+                        out.append(Float(value) * (1 / 2_147_483_648))
+                    }
+                }
             }
         }
+        guard let converter else { return decode(into: &samples) }
+        decode(into: &decoded)
+        decoded.withUnsafeBufferPointer { input in converter.process(input) { samples.append(contentsOf: $0) } }
+    }
+
+    /// End of the stream: the resampler's last samples into `samples` (replaced).
+    public func finish(into samples: inout [Float]) {
+        samples.removeAll(keepingCapacity: true)
+        try? converter?.finish { samples.append(contentsOf: $0) }
+        converter = nil
+        format = nil
     }
 }

@@ -7,8 +7,8 @@
 ///   chosen word is answered at once by `detection` (`name`, `timestamp`: the chunk's `timestamp` when it has one,
 ///   else the detection's end in milliseconds of stream time). `audio-stop` ends the stream (its last frames are
 ///   processed) and answers `not-detected` when nothing was detected since `audio-start`.
-/// - Audio the `WyomingAudioInput` cannot take, or a malformed event, is answered by `error` (`text`, `code`);
-///   the connection goes on. Other event types are ignored, as Wyoming servers do.
+/// - Audio is converted by `WyomingAudioInput` (any rate, 16/32-bit, any channels → the pipelines' rate, mono);
+///   audio it cannot take, or a malformed event, is answered by `error` (`text`, `code`); the connection goes on. Other event types are ignored, as Wyoming servers do.
 public final class WyomingSession {
     public struct Refusal: Error, CustomStringConvertible {
         public var code: String
@@ -20,7 +20,7 @@ public final class WyomingSession {
     }
 
     public let models: WyomingModels
-    private var input: any WyomingAudioInput
+    private let input: WyomingAudioInput
     private var chosen: Set<String>?
     private var streams: [(processor: StreamProcessor, collector: DetectionCollector)] = []
     private var format: WyomingAudioFormat?
@@ -31,9 +31,9 @@ public final class WyomingSession {
     /// Name of this client's streams in logs.
     public let name: String
 
-    public init(models: WyomingModels, input: (any WyomingAudioInput)? = nil, name: String = "wyoming") {
+    public init(models: WyomingModels, name: String = "wyoming") {
         self.models = models
-        self.input = input ?? PCM16MonoInput(rate: models.sampleRate)
+        self.input = WyomingAudioInput(rate: models.sampleRate)
         self.name = name
         samples.reserveCapacity(8192)
     }
@@ -75,12 +75,14 @@ public final class WyomingSession {
                     code: "bad-audio-chunk",
                     "audio-chunk of \(event.payload.count) bytes is not whole \(frameBytes)-byte sample frames")
             }
-            input.convert(event.payload, format: chunkFormat, into: &samples)
+            input.convert(event.payload, into: &samples)
             return feed(timestamp: event["timestamp"]?.integer)
         case "audio-stop":
-            var answers: [WyomingEvent] = []
+            guard !streams.isEmpty else { return [] }
+            input.finish(into: &samples)
+            var answers = feed(timestamp: event["timestamp"]?.integer)
             for stream in streams { stream.processor.finish() }
-            answers = collect(timestamp: event["timestamp"]?.integer)
+            answers += collect(timestamp: event["timestamp"]?.integer)
             if !detectedSinceStart && format != nil { answers.append(WyomingEvent(type: "not-detected")) }
             streams.removeAll()
             format = nil
@@ -111,6 +113,7 @@ public final class WyomingSession {
 
     private func start(_ newFormat: WyomingAudioFormat) throws(Refusal) {
         if let reason = input.refusal(of: newFormat) { throw Refusal(code: "unsupported-audio-format", reason) }
+        do { try input.start(newFormat) } catch { throw Refusal(code: "unsupported-audio-format", error.description) }
         streams.removeAll()
         streamCount += 1
         do {
