@@ -56,7 +56,9 @@ struct LSTMTests {
     /// The GRU goldens' tolerance (max |error| against float32 PyTorch).
     static let tolerance: Float = 1e-5
 
-    @Test("carry mode: outputs, top hidden, h_n and c_n match PyTorch", arguments: KernelFamilies.runnable, LSTMGoldens.cases)
+    @Test(
+        "carry mode: outputs, top hidden, h_n and c_n match PyTorch", arguments: KernelFamilies.runnable,
+        LSTMGoldens.cases)
     func matchesReference(family: KernelFamily, _ name: String) throws {
         try KernelFamilies.with(family) {
             let model = try LSTMGoldens.model(name)
@@ -98,7 +100,9 @@ struct LSTMTests {
         }
     }
 
-    @Test("any chunking, one frame at a time and a restored snapshot give the same bits", arguments: KernelFamilies.runnable, LSTMGoldens.cases)
+    @Test(
+        "any chunking, one frame at a time and a restored snapshot give the same bits",
+        arguments: KernelFamilies.runnable, LSTMGoldens.cases)
     func chunkExactness(family: KernelFamily, _ name: String) throws {
         try KernelFamilies.with(family) {
             let model = try LSTMGoldens.model(name)
@@ -150,7 +154,9 @@ struct LSTMTests {
                     singles[1].reset()
                 }
                 let frames = (0..<streams).flatMap { input.row((t + 5 * $0) % input.rows) }
-                frames.withUnsafeBufferPointer { x in outputs.withUnsafeMutableBufferPointer { batch.step(x, outputs: $0) } }
+                frames.withUnsafeBufferPointer { x in
+                    outputs.withUnsafeMutableBufferPointer { batch.step(x, outputs: $0) }
+                }
                 for s in 0..<streams {
                     Array(input.row((t + 5 * s) % input.rows)).withUnsafeBufferPointer { x in
                         single.withUnsafeMutableBufferPointer { singles[s].step(x, output: $0) }
@@ -174,7 +180,8 @@ struct LSTMTests {
         let prefixed = try LSTMGoldens.model("lstm_l2_h64_prefix_softmax")
         #expect(prefixed.layerCount == 2 && prefixed.hiddenSize == 64 && prefixed.labels.count == 4)
         let bare = try LSTMGoldens.model("lstm_l3_h20_nobias_nohead")
-        #expect(bare.headSize == nil && bare.outputSize == 20 && bare.parameterCount == 3 * 80 * 20 + 80 * 7 + 2 * 80 * 20)
+        #expect(
+            bare.headSize == nil && bare.outputSize == 20 && bare.parameterCount == 3 * 80 * 20 + 80 * 7 + 2 * 80 * 20)
         // A GRU model refuses an initial cell state; the cell named in the metadata must match the shapes.
         let gru = try GRUGoldens.model("torch_l1_h8")
         #expect(gru.cell == .gru && !gru.hasCellState)
@@ -185,7 +192,8 @@ struct LSTMTests {
         #expect {
             try GRUModel(file: SafetensorsFile(data: mislabelled, name: "m.safetensors"))
         } throws: { error in
-            "\(error)" == "m.safetensors: \"gru.weight_hh_l0\" is [24, 8], expected [4*hidden, hidden] (metadata cell \"lstm\")"
+            "\(error)"
+                == "m.safetensors: \"gru.weight_hh_l0\" is [24, 8], expected [4*hidden, hidden] (metadata cell \"lstm\")"
         }
     }
 }

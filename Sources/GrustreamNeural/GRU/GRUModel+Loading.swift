@@ -24,7 +24,8 @@ extension GRUModel {
             if fields.cellStated && found != fields.cell {
                 throw ModelLoadError(
                     "\(name): \"\(p)weight_hh_l0\" is \(TensorLoader.describe(shape)), expected "
-                        + "[\(fields.cell == .lstm ? 4 : 3)*hidden, hidden] (metadata cell \"\(fields.cell.rawValue)\")")
+                        + "[\(fields.cell == .lstm ? 4 : 3)*hidden, hidden] (metadata cell \"\(fields.cell.rawValue)\")"
+                )
             }
             fields.cell = found
         }

@@ -69,7 +69,8 @@ public final class GRUModel: Sendable {
 
     /// Multiply-adds × 2 of one frame in carry mode (matrix products only).
     public var flopsPerStep: Int {
-        layers.reduce(0) { $0 + 2 * $1.gateCount * $1.hiddenSize * ($1.inputSize + $1.hiddenSize) } + 2 * (headWeight?.count ?? 0)
+        layers.reduce(0) { $0 + 2 * $1.gateCount * $1.hiddenSize * ($1.inputSize + $1.hiddenSize) } + 2
+            * (headWeight?.count ?? 0)
     }
 
     public static func load(_ url: URL) throws -> GRUModel {

@@ -90,7 +90,8 @@ public final class GRURunner {
             guard model.hasCellState else {
                 throw ModelLoadError("\(model.name): an initial cell state was given, but the model is a GRU")
             }
-            try Self.copyState(initialCell, model: model, to: initial + paddedWidth(model.hiddenSize), stride: hiddenStride)
+            try Self.copyState(
+                initialCell, model: model, to: initial + paddedWidth(model.hiddenSize), stride: hiddenStride)
         }
         reset()
     }

@@ -105,7 +105,8 @@ public struct GRUBench {
         }
         precondition(y.allSatisfy(\.isFinite))
         return BenchMeasurement(
-            group: "gru", name: "\(shape.cell.rawValue)-step-\(shape.id)", description: "\(shape.cell == .lstm ? "LSTM " : "")step \(shape.layers)×\(shape.hidden), batch 1",
+            group: "gru", name: "\(shape.cell.rawValue)-step-\(shape.id)",
+            description: "\(shape.cell == .lstm ? "LSTM " : "")step \(shape.layers)×\(shape.hidden), batch 1",
             itemsPerIteration: 1, samplesNanoseconds: timings.cpu, wallNanoseconds: timings.wall,
             flopsPerItem: Double(model.flopsPerStep),
             audioSecondsPerItem: 0)

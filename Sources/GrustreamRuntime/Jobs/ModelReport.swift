@@ -11,7 +11,8 @@ public struct ModelReport {
         lines.append(model.summary)
         lines.append("architecture:")
         lines.append(
-            "  cell: \(model.cell.rawValue)" + (model.hasCellState ? " (gates i, f, g, o; states h and c)" : " (gates r, z, n)"))
+            "  cell: \(model.cell.rawValue)"
+                + (model.hasCellState ? " (gates i, f, g, o; states h and c)" : " (gates r, z, n)"))
         lines.append(
             "  form: \(model.form.rawValue) (gates \(model.gateActivation.rawValue), candidate \(model.candidateActivation.rawValue))"
         )

@@ -110,7 +110,8 @@ public struct StateFile: Sendable, Equatable {
             }
             streams.append(
                 StreamStateSnapshot(
-                    stream: stream, gru: GRUState(hidden: hidden, window: window, cell: cell), labels: labels, detector: detector,
+                    stream: stream, gru: GRUState(hidden: hidden, window: window, cell: cell), labels: labels,
+                    detector: detector,
                     idleSince: idleSince, online: online, seasonal: seasonal))
         }
         guard Self.checksum(streamsJSON: streamsJSON, tensors: tensors) == checksum else {
