@@ -69,7 +69,8 @@ public struct GRUBench {
     }
 
     public func model(_ shape: Shape) throws -> GRUModel {
-        if let dir = modelDirectory {
+        // The reference script writes GRU weights only: LSTM weights are generated here either way.
+        if let dir = modelDirectory, shape.cell == .gru {
             return try GRUModel.load(dir.appendingPathComponent(shape.fileName))
         }
         let data = SafetensorsFile.encode(Self.tensors(shape), metadata: [:])
