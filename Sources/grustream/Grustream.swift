@@ -28,6 +28,7 @@ struct Grustream: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             WyomingCommand.self,
+            HADiscoveryCommand.self,
         ]
     )
 

@@ -62,6 +62,25 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Classify: clip length in milliseconds.") var clipMs = 1000.0
     @Option(help: "Classify: augmented copies of each training clip (0: clean only).") var augment = 2
     @Option(help: "Classify: SNR range of mixed-in noise, dB (LOW:HIGH).") var snr = "0:20"
+    @Option(help: "Classify: probability of mixing noise into an augmented clip.") var noiseProbability: Float = 0.8
+    @Option(help: "Classify: folder of recorded noise (WAV) mixed in like _background_noise_/ (repeatable).")
+    var noiseDir: [String] = []
+    @Option(help: "Classify: fraction of noisy clips given generated white/pink/brown noise instead of recorded noise.")
+    var generatedNoise: Float = 0
+    @Option(help: "Classify: gain range of augmented clips, dB (LOW:HIGH).") var gain = "-10:6"
+    @Option(help: "Classify: time shift of augmented clips, ± milliseconds.") var shiftMs = 100.0
+    @Option(help: "Classify: speed perturbation factor range (resampling: tempo and pitch; LOW:HIGH, 1:1 off).")
+    var speed = "1:1"
+    @Option(help: "Classify: pitch shift range in semitones for half of the augmented clips (LOW:HIGH, 0:0 off).")
+    var pitch = "0:0"
+    @Option(help: "Classify: probability of room reverberation (simulated impulse response) on an augmented clip.")
+    var reverb: Float = 0
+    @Option(help: "Classify: reverberation time range of the simulated rooms, seconds (LOW:HIGH).") var rt60 =
+        "0.15:0.7"
+    @Option(help: "Classify: SpecAugment time masks per augmented example, COUNT:MAX_FRAMES (0:0 off).")
+    var timeMasks = "0:0"
+    @Option(help: "Classify: SpecAugment band masks per augmented example, COUNT:MAX_BANDS (feature dimensions).")
+    var bandMasks = "0:0"
     @Option(help: "Classify: silence clips as a percentage of training clips.") var silencePercent = 10
     @Option(help: "Classify: clips chained into one training sequence (frame targets).") var sequenceClips = 4
     @Option(help: "Predict: threshold = max(4, MARGIN × largest score on held-out normal data).") var thresholdMargin:
@@ -109,6 +128,31 @@ struct TrainCommand: ParsableCommand {
                     throw ValidationError("--snr \(snr): expected LOW:HIGH in dB")
                 }
                 o.snrRange = snrParts[0]...snrParts[1]
+                o.gainRange = try Self.range(gain, "--gain")
+                o.speedRange = try Self.range(speed, "--speed")
+                o.pitchRange = try Self.range(pitch, "--pitch")
+                o.rt60Range = try Self.range(rt60, "--rt60")
+                guard o.speedRange.lowerBound > 0.5, o.speedRange.upperBound < 2, o.rt60Range.lowerBound > 0,
+                    o.rt60Range.upperBound <= 2, abs(o.pitchRange.lowerBound) <= 12, abs(o.pitchRange.upperBound) <= 12
+                else {
+                    throw ValidationError("--speed must lie in (0.5, 2), --rt60 in (0, 2] s, --pitch in [-12, 12]")
+                }
+                for (name, p) in [
+                    ("--noise-probability", noiseProbability), ("--generated-noise", generatedNoise),
+                    ("--reverb", reverb),
+                ] where !(p >= 0 && p <= 1) {
+                    throw ValidationError("\(name) \(p): expected a probability 0…1")
+                }
+                (o.noiseProbability, o.generatedNoiseProbability, o.reverbProbability) = (
+                    noiseProbability, generatedNoise, reverb
+                )
+                guard shiftMs >= 0, shiftMs <= 1000 else {
+                    throw ValidationError("--shift-ms \(shiftMs): expected 0…1000")
+                }
+                o.shiftMilliseconds = shiftMs
+                o.noiseFolders = noiseDir
+                (o.timeMasks, o.maxTimeMaskFrames) = try Self.counts(timeMasks, "--time-masks")
+                (o.bandMasks, o.maxBandMaskWidth) = try Self.counts(bandMasks, "--band-masks")
                 o.schedule = try Self.parseSchedule(schedule, epochs: epochs, rate: learningRate)
                 let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
                 if let features {
@@ -143,6 +187,26 @@ struct TrainCommand: ParsableCommand {
                 print(String(decoding: json, as: UTF8.self))
             }
         }
+    }
+
+    /// `LOW:HIGH` with LOW ≤ HIGH.
+    static func range(_ text: String, _ name: String) throws -> ClosedRange<Float> {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Float($0) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low <= high else {
+            throw ValidationError("\(name) \(text): expected LOW:HIGH (numbers, LOW ≤ HIGH)")
+        }
+        return low...high
+    }
+
+    /// `COUNT:WIDTH`, both 0…100.
+    static func counts(_ text: String, _ name: String) throws -> (Int, Int) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let count = parts[0], let width = parts[1], (0...100).contains(count),
+            (0...100).contains(width)
+        else {
+            throw ValidationError("\(name) \(text): expected COUNT:WIDTH (integers 0…100)")
+        }
+        return (count, width)
     }
 
     static func parseSchedule(_ text: String, epochs: Int, rate: Float) throws -> LearningRateSchedule {

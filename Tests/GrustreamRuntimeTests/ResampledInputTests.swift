@@ -1,6 +1,7 @@
 import Foundation
 import GrustreamIO
 import GrustreamNeural
+import GrustreamRuntime
 import GrustreamTestSupport
 import Testing
 
@@ -108,5 +109,20 @@ struct ResampledInputTests {
             #expect(lines.count == 1, "\(result.stderr)")
             #expect(result.stderr.contains("cannot resample 500 Hz audio to 16000 Hz"), "\(result.stderr)")
         }
+    }
+
+    /// `train` and `eval --data` read every clip through `TrainingFeatures.readSamples`: a 44.1 kHz stereo clip
+    /// comes out as the converter's 16 kHz mono samples, as `run` would see them.
+    @Test func trainingAndEvaluationReadClipsAtAnyRate() throws {
+        let (wav, samples) = try recording(rate: 44100, channels: 2)
+        let path = temp.file("clip44k.wav")
+        try wav.write(to: URL(fileURLWithPath: path))
+        let config = try PipelineConfig.parse(
+            "[features]\nconvention = \"kaldi\"\nkind = \"mfcc\"\nsample_rate = 16000\n", file: nil, name: "t")
+        let read = try TrainingFeatures(pipeline: config).readSamples(path)
+        let expected = try AudioConverter.convert(
+            samples, inputRate: 44100, inputChannels: 2, target: target, name: "expected")
+        #expect(read == expected)
+        #expect(abs(read.count - samples.count / 2 * 16000 / 44100) <= 1)
     }
 }

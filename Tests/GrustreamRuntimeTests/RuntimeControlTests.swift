@@ -90,7 +90,13 @@ struct RuntimeControlTests {
         }
 
         func client() throws -> TestClient {
-            let client = try TestClient(path: socket)
+            // The socket file exists from bind(); connections succeed from listen() on, a moment later.
+            var attempt: TestClient?
+            for _ in 0..<200 where attempt == nil {
+                attempt = try? TestClient(path: socket)
+                if attempt == nil { usleep(20_000) }
+            }
+            let client = try attempt ?? TestClient(path: socket)
             #expect(client.readLine(timeout: 10)?.contains(#""class":"VERSION""#) == true)
             return client
         }

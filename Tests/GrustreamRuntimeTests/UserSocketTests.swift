@@ -63,7 +63,7 @@ struct UserSocketTests {
         let run = try SpawnedTool(
             ["run", "hey-mycroft", "--source", "-", "--format", "wav", "--log-level", "error"],
             environment: environment, launcher: user.launcher)
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { listening(socket) }, "socket never accepted a connection")
         let subscriber = try SpawnedTool(
             ["subscribe", "hey-mycroft", "--scores"], environment: environment, launcher: user.launcher)
         #expect(subscriber.waitForOutput { $0.contains("\"VERSION\"") })
@@ -96,7 +96,7 @@ struct UserSocketTests {
         let run = try SpawnedTool(
             ["run", "vibration-anomaly", "--log-level", "error"], environment: environment, launcher: user.launcher)
         let sockets = [folder + "/vibration-anomaly.sock", folder + "/vibration-anomaly-input.sock"]
-        #expect(waitFor { sockets.allSatisfy { FileManager.default.fileExists(atPath: $0) } }, "sockets never appeared")
+        #expect(waitFor { sockets.allSatisfy(listening) }, "sockets never accepted a connection")
         let subscriber = try SpawnedTool(
             ["subscribe", "vibration-anomaly"], environment: environment, launcher: user.launcher)
         #expect(subscriber.waitForOutput { $0.contains("\"VERSION\"") })
@@ -121,6 +121,13 @@ struct UserSocketTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutText.contains("\"STATS\""))
         #expect(!FileManager.default.fileExists(atPath: runtime + "/grustream"), "no socket, no socket directory")
+    }
+
+    /// The socket file exists from bind(); it accepts connections from listen() on, a moment later.
+    private func listening(_ path: String) -> Bool {
+        guard let fd = try? TestSocket.connect(path) else { return false }
+        close(fd)
+        return true
     }
 
     private func parse(_ line: Substring) -> [String: Any] {

@@ -25,7 +25,7 @@ struct WyomingTests {
         return Array(WAVEncoder.encodePCM(audio.samples, encoding: .s16le))
     }()
 
-    static func format(_ rate: Int = 16000, width: Int = 2) -> [(String, WyomingValue)] {
+    static func format(_ rate: Int = 16000, width: Int = 2) -> [(String, JSONValue)] {
         [("rate", .number(Double(rate))), ("width", .number(Double(width))), ("channels", .number(1))]
     }
 
@@ -162,7 +162,7 @@ struct WyomingTests {
             let value = Int32(max(-1, min(1 - 1e-7, Double(sample))) * 2_147_483_648)
             for _ in 0..<2 { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
         }
-        let format: [(String, WyomingValue)] = [
+        let format: [(String, JSONValue)] = [
             ("rate", .number(48000)), ("width", .number(4)), ("channels", .number(2)),
         ]
         var events = [WyomingEvent(type: "audio-start", data: format)]

@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamDSP
 import GrustreamNeural
 
 /// Labelled clips in the Speech Commands layout: `ROOT/<label>/*.wav`, `ROOT/_background_noise_/*.wav`.
@@ -84,21 +85,38 @@ public struct ClassifyExample {
     public var label: Int
 }
 
-/// Builds the examples of clips: fixed length, augmentation (background noise at a random SNR, gain, time shift),
-/// features through the pipeline's extractor, per-frame or last-frame targets.
+/// Builds the examples of clips: fixed length, augmentation (speed and pitch perturbation, time shift, room
+/// reverberation, recorded or generated noise at a random SNR, gain), features through the pipeline's extractor,
+/// per-frame or last-frame targets (from the dry clip, after speed perturbation and shift).
 public struct ClassifyExampleBuilder {
     public let features: TrainingFeatures
     public let options: TrainingOptions
     public let labels: [String]
     public let clipSamples: Int
     public var noise: [[Float]] = []
+    let convolver: FFTConvolver?
 
+    /// `noiseFiles` plus the WAV files of `options.noiseFolders` are the recorded noise.
     public init(features: TrainingFeatures, options: TrainingOptions, labels: [String], noiseFiles: [String]) throws {
         self.features = features
         self.options = options
         self.labels = labels
-        clipSamples = Int(options.clipMilliseconds / 1000 * features.options.sampleRate)
-        noise = try noiseFiles.map { try features.readSamples($0) }.filter { $0.count >= clipSamples }
+        let clipSamples = Int(options.clipMilliseconds / 1000 * features.options.sampleRate)
+        self.clipSamples = clipSamples
+        var files = noiseFiles
+        for folder in options.noiseFolders {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                throw TrainingError("--noise-dir \(folder): no such folder (expected WAV noise recordings)")
+            }
+            files += names.filter { $0.lowercased().hasSuffix(".wav") }.sorted().map { folder + "/" + $0 }
+        }
+        noise = try files.map { try features.readSamples($0) }.filter { $0.count >= clipSamples }
+        if options.reverbProbability > 0 && clipSamples > 0 {
+            let response = Int(Double(options.rt60Range.upperBound) * features.options.sampleRate) + 1
+            convolver = try FFTConvolver(maxSignal: clipSamples, maxResponse: response)
+        } else {
+            convolver = nil
+        }
     }
 
     public var framesPerClip: Int {
@@ -123,7 +141,15 @@ public struct ClassifyExampleBuilder {
     public func example(_ samples: [Float]?, label: Int, random: inout TrainingRandom, augment: Bool) -> ClassifyExample
     {
         var clean: [Float]
-        if let samples {
+        if var samples {
+            if augment && options.speedRange.lowerBound != options.speedRange.upperBound {
+                let factor = random.uniform(options.speedRange.lowerBound, options.speedRange.upperBound)
+                samples = Augmentation.resample(samples, factor: factor)
+            }
+            if augment && options.pitchRange.lowerBound != options.pitchRange.upperBound && random.uniform() < 0.5 {
+                let semitones = random.uniform(options.pitchRange.lowerBound, options.pitchRange.upperBound)
+                samples = Augmentation.pitchShift(samples, semitones: semitones)
+            }
             clean = fixedLength(samples)
             if augment && options.shiftMilliseconds > 0 {
                 let maxShift = Int(options.shiftMilliseconds / 1000 * features.options.sampleRate)
@@ -143,13 +169,23 @@ public struct ClassifyExampleBuilder {
             let gain = random.uniform() < 0.1 ? 0 : powf(10, random.uniform(-30, 0) / 20)
             for i in mixed.indices { mixed[i] = segment[i] * gain }
         } else if augment {
-            if !noise.isEmpty && random.uniform() < options.noiseProbability {
-                let segment = noiseSegment(&random)
-                let signalPower = clean.reduce(0) { $0 + $1 * $1 } / Float(clean.count)
-                let noisePower = max(segment.reduce(0) { $0 + $1 * $1 } / Float(segment.count), 1e-12)
+            if let convolver, random.uniform() < options.reverbProbability {
+                let response = Augmentation.roomImpulseResponse(
+                    sampleRate: features.options.sampleRate,
+                    rt60: random.uniform(options.rt60Range.lowerBound, options.rt60Range.upperBound),
+                    directToReverberantDB: random.uniform(
+                        options.directToReverberantRange.lowerBound, options.directToReverberantRange.upperBound),
+                    random: &random)
+                mixed = convolver.convolve(mixed, response)
+            }
+            let generated = options.generatedNoiseProbability
+            if (!noise.isEmpty || generated > 0) && random.uniform() < options.noiseProbability {
+                let useGenerated = generated > 0 && (noise.isEmpty || random.uniform() < generated)
+                let segment =
+                    useGenerated
+                    ? Augmentation.generatedNoise(count: mixed.count, random: &random) : noiseSegment(&random)
                 let snr = random.uniform(options.snrRange.lowerBound, options.snrRange.upperBound)
-                let scale = (signalPower / noisePower / powf(10, snr / 10)).squareRoot()
-                for i in mixed.indices { mixed[i] += scale * segment[i] }
+                mixed = Augmentation.mix(mixed, noise: segment, snrDB: snr)
             }
             let gain = powf(10, random.uniform(options.gainRange.lowerBound, options.gainRange.upperBound) / 20)
             for i in mixed.indices { mixed[i] = min(max(mixed[i] * gain, -1), 1) }

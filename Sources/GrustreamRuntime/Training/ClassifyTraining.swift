@@ -46,6 +46,15 @@ public enum ClassifyTraining {
         let dimension = features.dimension
         let statistics = FeatureStatistics(train.map(\.features), dimension: dimension)
         for i in train.indices { statistics.apply(&train[i].features) }
+        if options.augment > 0 && (options.timeMasks > 0 || options.bandMasks > 0) {
+            var maskRandom = TrainingRandom.derived(seed: options.seed, stream: 4)
+            for i in train.indices {
+                Augmentation.maskFeatures(
+                    &train[i].features, dimension: dimension, timeMasks: options.timeMasks,
+                    maxTimeWidth: options.maxTimeMaskFrames, bandMasks: options.bandMasks,
+                    maxBandWidth: options.maxBandMaskWidth, random: &maskRandom)
+            }
+        }
         for i in validation.indices { statistics.apply(&validation[i].features) }
         log(
             "classify: \(list.labels.count) labels \(list.labels), \(train.count) training examples "

@@ -51,6 +51,26 @@ public struct TrainingOptions: Sendable {
     public var sequenceClips = 4
     /// Frames after the end of a word that carry its label (frame targets).
     public var labelFramesAfter = 30
+    /// Speed perturbation of augmented clips: resampling factor range (tempo and pitch together; 1…1: off).
+    public var speedRange: ClosedRange<Float> = 1...1
+    /// Pitch shift (semitones, duration kept) of half of the augmented clips (0…0: off).
+    public var pitchRange: ClosedRange<Float> = 0...0
+    /// Probability of room reverberation (a simulated impulse response) on an augmented clip; its RT60 range
+    /// (seconds) and direct-to-reverberant energy ratio range (dB).
+    public var reverbProbability: Float = 0
+    public var rt60Range: ClosedRange<Float> = 0.15...0.7
+    public var directToReverberantRange: ClosedRange<Float> = 0...12
+    /// Folders of recorded noise (WAV) mixed in like `_background_noise_/`.
+    public var noiseFolders: [String] = []
+    /// Of the noisy augmented clips, the fraction whose noise is generated (white, pink, brown) rather than taken
+    /// from the noise files (all of them when there are no files).
+    public var generatedNoiseProbability: Float = 0
+    /// SpecAugment-style masks on every augmented training example's normalised features: this many time masks of
+    /// up to `maxTimeMaskFrames` frames and band masks of up to `maxBandMaskWidth` feature dimensions.
+    public var timeMasks = 0
+    public var maxTimeMaskFrames = 0
+    public var bandMasks = 0
+    public var maxBandMaskWidth = 0
 
     // Predict calibration.
     /// Threshold = max(minimum, margin × the largest smoothed score on held-out normal data).
@@ -75,6 +95,18 @@ public struct TrainingOptions: Sendable {
             m["snr_db"] = [snrRange.lowerBound, snrRange.upperBound]
             m["gain_db"] = [gainRange.lowerBound, gainRange.upperBound]
             m["sequence_clips"] = sequenceClips
+            m["noise_probability"] = noiseProbability
+            m["shift_ms"] = shiftMilliseconds
+            m["speed"] = [speedRange.lowerBound, speedRange.upperBound]
+            m["pitch_semitones"] = [pitchRange.lowerBound, pitchRange.upperBound]
+            m["reverb"] = [
+                "probability": reverbProbability, "rt60_s": [rt60Range.lowerBound, rt60Range.upperBound],
+                "drr_db": [directToReverberantRange.lowerBound, directToReverberantRange.upperBound],
+            ]
+            m["noise_folders"] = noiseFolders
+            m["generated_noise_probability"] = generatedNoiseProbability
+            m["time_masks"] = [timeMasks, maxTimeMaskFrames]
+            m["band_masks"] = [bandMasks, maxBandMaskWidth]
             m["clip_ms"] = clipMilliseconds
         case .predict:
             m["window"] = window

@@ -89,6 +89,24 @@ public struct WakeWordEvaluation {
         }
     }
 
+    /// How the streams were fed and what limits repeated triggers, for the JSON output.
+    var protocolDescription: [String: Any] {
+        var description: [String: Any] = [
+            "chunk_samples": options.chunkSamples, "silence_after_clip_s": options.silenceSeconds,
+            "sample_rate": pipeline.features.sampleRate,
+        ]
+        switch pipeline.detector.kind {
+        case .classify:
+            description["smooth_ms"] = pipeline.detector.classify.smoothMilliseconds
+            description["refractory_ms"] = pipeline.detector.classify.refractoryMilliseconds
+        case .precise:
+            description["trigger_level"] = pipeline.detector.precise.triggerLevel
+            description["chunk_bytes"] = pipeline.detector.precise.chunkBytes
+        case .anomaly: break
+        }
+        return description
+    }
+
     /// Every `.wav` file under `directory` (recursively), sorted by path.
     public static func audioFiles(in directory: String) throws -> [String] {
         var isDirectory: ObjCBool = false
@@ -158,11 +176,7 @@ public struct WakeWordEvaluation {
                 "false_activations_per_hour_concatenated": hours > 0 ? Double(stream.detections) / hours : 0,
                 "clips_with_false_activations": negativeStreams.filter { $0.detections > 0 }.prefix(50).map(\.name),
             ] as [String: Any],
-            "protocol": [
-                "chunk_samples": options.chunkSamples, "silence_after_clip_s": options.silenceSeconds,
-                "sample_rate": rate, "refractory_ms": pipeline.detector.classify.refractoryMilliseconds,
-                "smooth_ms": pipeline.detector.classify.smoothMilliseconds,
-            ] as [String: Any],
+            "protocol": protocolDescription,
         ]
 
         // The sweep, replayed from the recorded outputs.

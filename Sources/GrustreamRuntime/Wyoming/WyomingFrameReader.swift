@@ -26,7 +26,7 @@ public struct WyomingFrameReader: Sendable {
     public let limits: Limits
     private var buffer: [UInt8] = []
     /// Parsed header waiting for its data and payload bytes.
-    private var pending: (type: String, data: [(String, WyomingValue)], dataLength: Int, payloadLength: Int)?
+    private var pending: (type: String, data: [(String, JSONValue)], dataLength: Int, payloadLength: Int)?
     private var failed = false
 
     public init(limits: Limits = Limits()) { self.limits = limits }
@@ -85,15 +85,15 @@ public struct WyomingFrameReader: Sendable {
     }
 
     private func header(_ line: [UInt8]) throws(Failure) -> (
-        type: String, data: [(String, WyomingValue)], dataLength: Int, payloadLength: Int
+        type: String, data: [(String, JSONValue)], dataLength: Int, payloadLength: Int
     ) {
         let members = try Self.object(line, what: "the header line")
-        func member(_ key: String) -> WyomingValue? { members.last { $0.0 == key }?.1 }
+        func member(_ key: String) -> JSONValue? { members.last { $0.0 == key }?.1 }
         guard case .string(let type)? = member("type"), !type.isEmpty, type.utf8.count <= 128 else {
             throw Failure(
                 "header without a \"type\" string of 1 to 128 bytes (got \(member("type")?.literal ?? "none"))")
         }
-        var data: [(String, WyomingValue)] = []
+        var data: [(String, JSONValue)] = []
         switch member("data") {
         case nil, .null?: break
         case .object(let items)?: data = items
@@ -118,13 +118,13 @@ public struct WyomingFrameReader: Sendable {
     }
 
     /// `bytes` as one JSON object (strict RFC 8259, nesting bounded).
-    static func object(_ bytes: [UInt8], what: String) throws(Failure) -> [(String, WyomingValue)] {
+    static func object(_ bytes: [UInt8], what: String) throws(Failure) -> [(String, JSONValue)] {
         var parser = JSONParser(bytes: bytes)
         let value: JSONParser.Value
         do { value = try parser.parseDocument() } catch { throw Failure("\(what): \(error.description)") }
         guard case .object(let members) = value else {
             throw Failure("\(what) is \(value.literal); expected an object")
         }
-        return members.map { ($0.0, WyomingValue($0.1)) }
+        return members.map { ($0.0, JSONValue($0.1)) }
     }
 }

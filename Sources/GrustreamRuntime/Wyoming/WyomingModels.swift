@@ -37,12 +37,7 @@ public struct WyomingModels: @unchecked Sendable {
                     "\(file): \(Int(pipeline.features.sampleRate)) Hz, but \(first.config.name) reads \(Int(first.features.sampleRate)) Hz; every pipeline of one server reads the same audio"
                 )
             }
-            let triggering: [String]
-            if let detector = try? pipeline.makeDetector() as? ClassifyDetector {
-                triggering = zip(detector.labels, detector.currentThresholds).filter { $0.1.isFinite }.map(\.0)
-            } else {
-                triggering = [pipeline.labels.first ?? pipeline.config.name]
-            }
+            let triggering = pipeline.triggeringLabels
             for label in triggering {
                 let name = triggering.count == 1 ? pipeline.config.name : "\(pipeline.config.name):\(label)"
                 guard !words.contains(where: { $0.name == name }) else {
@@ -66,10 +61,10 @@ public struct WyomingModels: @unchecked Sendable {
 
     /// The `info` event answering `describe`: one wake program, "grustream", with every word as a model.
     public func info() -> WyomingEvent {
-        let attribution = WyomingValue.object([
+        let attribution = JSONValue.object([
             ("name", .string("grustream")), ("url", .string("file:///usr/local/share/doc/grustream/README.md")),
         ])
-        let models = words.map { word -> WyomingValue in
+        let models = words.map { word -> JSONValue in
             let pipeline = pipelines[word.pipeline]
             return .object([
                 ("name", .string(word.name)), ("attribution", attribution), ("installed", .bool(true)),
@@ -78,7 +73,7 @@ public struct WyomingModels: @unchecked Sendable {
                 ("phrase", .string(word.phrase)),
             ])
         }
-        let program = WyomingValue.object([
+        let program = JSONValue.object([
             ("name", .string("grustream")), ("attribution", attribution), ("installed", .bool(true)),
             ("description", .string("grustream: streaming features → stateful GRU wake-word detectors")),
             ("version", .string(Event.release)), ("models", .array(models)),
