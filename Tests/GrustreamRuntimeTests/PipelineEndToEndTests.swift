@@ -157,7 +157,10 @@ struct PipelineEndToEndTests {
         ])
         #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
         let subscribers = try (0..<5).map { _ in try SpawnedTool(["subscribe", socket]) }
-        usleep(300_000)  // let every subscriber connect before the events start
+        // Every subscriber is connected once it printed the daemon's VERSION line: only then do the events start.
+        for subscriber in subscribers {
+            #expect(subscriber.waitForOutput { $0.contains("\"class\":\"VERSION\"") }, "a subscriber never connected")
+        }
         process.write(try Data(contentsOf: recording))
         let result = process.finish()
         #expect(result.status == 0, "\(result.stderr)")
