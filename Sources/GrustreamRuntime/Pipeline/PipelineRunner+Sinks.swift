@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What the runner has said about its sinks: readers gone, refused socket requests.
@@ -39,5 +40,20 @@ extension PipelineRunner {
             "\(count) socket client request line(s) refused (each got an ERROR line), the last: \(last ?? "")")
         sinkReports.badRequests = badRequests
         sinkReports.lastBadRequestLog = now
+    }
+}
+
+extension PipelineRunner {
+    /// One `ClipRecorder` per `[[sink]] kind = "clips"` for a new stream (`path` relative to the pipeline file).
+    func makeClipRecorders(stream: String) -> [ClipRecorder] {
+        pipeline.config.sinks.filter { $0.kind == .clips }.map { sink in
+            let options = ClipRecorder.Options(
+                folder: pipeline.config.resolve(sink.path).path, preRollSeconds: Double(sink.preRollMs) / 1000,
+                postRollSeconds: Double(sink.postRollMs) / 1000, maxClips: sink.maxClips, maxBytes: sink.maxBytes,
+                model: URL(fileURLWithPath: pipeline.config.model.path).lastPathComponent)
+            return ClipRecorder(
+                options: options, stream: stream, sampleRate: Double(pipeline.features.sampleRate),
+                channels: max(1, pipeline.features.channels), logger: logger)
+        }
     }
 }
