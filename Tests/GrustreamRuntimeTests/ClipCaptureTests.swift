@@ -11,7 +11,7 @@ struct ClipCaptureTests {
 
     init() throws { try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true) }
 
-    func run(_ sink: String) throws -> CommandLineTool.Result {
+    func run(_ sink: String, model: String = "hey-mycroft-gru60") throws -> CommandLineTool.Result {
         let root = Fixtures.repositoryRoot.path
         let toml = """
             [source]
@@ -19,7 +19,7 @@ struct ClipCaptureTests {
             path = "\(root)/samples/hey-mycroft-demo.wav"
             format = "wav"
             [model]
-            path = "\(root)/models/hey-mycroft-gru60.safetensors"
+            path = "\(root)/models/\(model).safetensors"
             [detector]
             kind = "precise"
             [[sink]]
@@ -104,6 +104,43 @@ struct ClipCaptureTests {
         let left = try clips()
         #expect(left.count == 1)
         #expect(left[0] > kept.last!)
+    }
+
+    /// The GRU-20 model's decoded score rises to 0.34 and 0.51 on "hey jane" without a detection: with
+    /// `near_miss = 0.3` those spans are kept in `LABEL-near-miss/`, none within a detection's post-roll.
+    @Test func nearMissesAreKeptApart() throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let result = try run("near_miss = 0.3", model: "hey-mycroft-gru20")
+        #expect(result.status == 0, "\(result.stderr)")
+        let detections = result.stdoutText.split(separator: "\n").filter { $0.contains("\"DETECTION\"") }
+        #expect(detections.count == 2)
+        #expect(try clips().count == 2)
+        let near = temp.appendingPathComponent("clips/hey-mycroft-near-miss")
+        let sidecars = try FileManager.default.contentsOfDirectory(atPath: near.path).filter { $0.hasSuffix(".json") }
+        #expect(!sidecars.isEmpty)
+        let detectionStarts = try clips().compactMap { name -> Double? in
+            let url = folder.appendingPathComponent(name).deletingPathExtension().appendingPathExtension("json")
+            return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])?["start"]
+                as? Double
+        }
+        for name in sidecars {
+            let meta = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: near.appendingPathComponent(name)))
+                    as? [String: Any])
+            #expect(meta["kind"] as? String == "near-miss")
+            let score = try #require(meta["score"] as? Double)
+            let start = try #require(meta["start"] as? Double)
+            let end = try #require(meta["end"] as? Double)
+            #expect(score >= 0.3 && score < 1)
+            #expect(!detectionStarts.contains { $0 >= start && $0 <= end + 0.5 }, "\(name)")
+            let wav = near.appendingPathComponent(name).deletingPathExtension().appendingPathExtension("wav")
+            let from = max(0, Int(((start - 1.0) * 16000).rounded()))
+            #expect(try Self.samples(wav).count == Int(((end + 0.5) * 16000).rounded()) - from)
+        }
+        // off by default: no near-miss folder
+        try FileManager.default.removeItem(at: temp.appendingPathComponent("clips"))
+        #expect(try run("", model: "hey-mycroft-gru20").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: near.path))
     }
 
     @Test func aClipsSinkNeedsAFolder() throws {

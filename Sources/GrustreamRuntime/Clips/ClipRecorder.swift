@@ -20,6 +20,10 @@ public final class ClipRecorder: @unchecked Sendable {
         public var maxClips: Int
         public var maxBytes: Int
         public var model: String
+        /// A frame score at or above this opens a near miss (0: off); the labels it applies to and where each one's
+        /// score is in the detector's `withScores` values.
+        public var nearMiss: Double = 0
+        public var nearMissLabels: [(label: String, score: Int)] = []
         public init(
             folder: String, preRollSeconds: Double, postRollSeconds: Double, maxClips: Int, maxBytes: Int,
             model: String
@@ -48,6 +52,7 @@ public final class ClipRecorder: @unchecked Sendable {
     private struct Pending {
         var label: String, score: Double, start: Double, end: Double, t: Double
         var from: Int, to: Int
+        var nearMiss: Bool
     }
     private var pending: [Pending] = []
     private var sequence = 0
@@ -59,6 +64,12 @@ public final class ClipRecorder: @unchecked Sendable {
     private var indexed = false
     public private(set) var droppedClips = 0
     private let logger: Logger
+    /// Per near-miss label: the open span's start (NaN: none), end and peak score, and whether a detection of the
+    /// label fell in it.
+    private var nearStart: [Double]
+    private var nearEnd: [Double]
+    private var nearPeak: [Double]
+    private var nearDetected: [Bool]
 
     public init(options: Options, stream: String, sampleRate: Double, channels: Int, logger: Logger) {
         self.options = options
@@ -71,6 +82,42 @@ public final class ClipRecorder: @unchecked Sendable {
         ring = .allocate(capacity: capacity)
         ring.initialize(repeating: 0)
         pending.reserveCapacity(Self.maxPending)
+        let n = options.nearMiss > 0 ? options.nearMissLabels.count : 0
+        nearStart = [Double](repeating: .nan, count: n)
+        nearEnd = [Double](repeating: 0, count: n)
+        nearPeak = [Double](repeating: 0, count: n)
+        nearDetected = [Bool](repeating: false, count: n)
+    }
+
+    /// Whether `observe` needs the frame scores.
+    var watchesScores: Bool { !nearStart.isEmpty }
+
+    /// One frame's detector scores (`Detector.withScores`), for near misses: a span of frames at or above
+    /// `nearMiss` in which no detection of that label came is written as a near miss when it closes. No allocation.
+    func observe(_ scores: UnsafeBufferPointer<Float>, start: Double, end: Double) {
+        for (k, entry) in options.nearMissLabels.enumerated() where entry.score < scores.count {
+            let score = Double(scores[entry.score])
+            if score >= options.nearMiss {
+                if nearStart[k].isNaN {
+                    nearStart[k] = start
+                    nearPeak[k] = score
+                    nearDetected[k] = false
+                }
+                nearEnd[k] = end
+                nearPeak[k] = max(nearPeak[k], score)
+            } else if !nearStart[k].isNaN {
+                closeNearMiss(k, t: end)
+            }
+        }
+    }
+
+    private func closeNearMiss(_ k: Int, t: Double) {
+        if !nearDetected[k] {
+            schedule(
+                label: options.nearMissLabels[k].label, score: nearPeak[k], start: nearStart[k], end: nearEnd[k], t: t,
+                nearMiss: true)
+        }
+        nearStart[k] = .nan
     }
 
     deinit {
@@ -94,19 +141,30 @@ public final class ClipRecorder: @unchecked Sendable {
 
     /// A detection at stream time `t` covering `start`…`end` seconds.
     func detected(label: String, score: Double, start: Double, end: Double, t: Double) {
+        for (k, entry) in options.nearMissLabels.enumerated() where k < nearDetected.count && entry.label == label {
+            nearDetected[k] = true
+        }
+        // a near miss of this label that the detection follows within the post-roll was its rising edge
+        pending.removeAll { $0.nearMiss && $0.label == label && start <= $0.end + options.postRollSeconds }
+        schedule(label: label, score: score, start: start, end: end, t: t, nearMiss: false)
+    }
+
+    private func schedule(label: String, score: Double, start: Double, end: Double, t: Double, nearMiss: Bool) {
         guard pending.count < Self.maxPending else {
             droppedClips += 1
             return
         }
         let from = max(0, Int(((start - options.preRollSeconds) * sampleRate).rounded()))
         let to = max(from, Int(((end + options.postRollSeconds) * sampleRate).rounded()))
-        pending.append(Pending(label: label, score: score, start: start, end: end, t: t, from: from, to: to))
+        pending.append(
+            Pending(label: label, score: score, start: start, end: end, t: t, from: from, to: to, nearMiss: nearMiss))
         cutReady(final: false)
     }
 
     /// End of the stream: the clips still waiting for their post-roll are cut with what there is; returns after
     /// every clip has been written.
     func finish() {
+        for k in nearStart.indices where !nearStart[k].isNaN { closeNearMiss(k, t: nearEnd[k]) }
         cutReady(final: true)
         group.wait()
     }
@@ -145,7 +203,8 @@ public final class ClipRecorder: @unchecked Sendable {
         }
         sequence += 1
         let meta = ClipMetadata(
-            label: clip.label, score: clip.score, model: options.model, stream: stream, t: clip.t,
+            kind: clip.nearMiss ? "near-miss" : "detection", label: clip.label, score: clip.score, model: options.model,
+            stream: stream, t: clip.t,
             start: clip.start, end: clip.end, clipStart: Double(from) / sampleRate, clipEnd: Double(to) / sampleRate,
             sampleRate: Int(sampleRate), preRollMs: Int((options.preRollSeconds * 1000).rounded()),
             postRollMs: Int((options.postRollSeconds * 1000).rounded()), wallTime: Date().timeIntervalSince1970)
@@ -169,7 +228,8 @@ public final class ClipRecorder: @unchecked Sendable {
 
     /// On the writer queue.
     private func write(_ pcm: [Int16], meta: ClipMetadata, name: String) throws {
-        let folder = URL(fileURLWithPath: options.folder).appendingPathComponent(Self.safe(meta.label))
+        let folder = URL(fileURLWithPath: options.folder)
+            .appendingPathComponent(Self.safe(meta.kind == "near-miss" ? meta.label + "-near-miss" : meta.label))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if !indexed { scanIndex() }
         let wav = folder.appendingPathComponent(name + ".wav")
@@ -234,6 +294,7 @@ public final class ClipRecorder: @unchecked Sendable {
 
 /// A clip's JSON sidecar and its WAV encoding.
 struct ClipMetadata: Sendable {
+    var kind: String
     var label: String
     var score: Double
     var model: String
@@ -261,7 +322,7 @@ struct ClipMetadata: Sendable {
             }
             return out + "\""
         }
-        return "{\"kind\":\"detection\",\"label\":\(str(label)),\"score\":\(score),\"model\":\(str(model)),"
+        return "{\"kind\":\(str(kind)),\"label\":\(str(label)),\"score\":\(score),\"model\":\(str(model)),"
             + "\"stream\":\(str(stream)),\"t\":\(t),\"start\":\(start),\"end\":\(end),\"clip_start\":\(clipStart),"
             + "\"clip_end\":\(clipEnd),\"sample_rate\":\(sampleRate),\"pre_roll_ms\":\(preRollMs),"
             + "\"post_roll_ms\":\(postRollMs),\"wall_time\":\(wallTime)}\n"

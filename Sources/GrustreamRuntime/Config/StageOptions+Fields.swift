@@ -252,6 +252,9 @@ extension SinkOptions {
         .integer("pre_roll_ms", \.preRollMs, "clips: audio kept before a detection's start", ConfigLimits.clipRollMs),
         .integer("post_roll_ms", \.postRollMs, "clips: audio kept after a detection's end", ConfigLimits.clipRollMs),
         .integer("max_clips", \.maxClips, "clips: the oldest are removed beyond this many", ConfigLimits.maxClips),
+        .number(
+            "near_miss", \.nearMiss, "clips: also keep spans scoring at least this without a detection (0: off)",
+            .within(0, 1)),
         .integer(
             "max_bytes", \.maxBytes, "clips: the oldest are removed beyond this many bytes", ConfigLimits.maxClipBytes),
     ]

@@ -105,6 +105,8 @@ public struct SinkOptions: Sendable, Equatable {
     /// Retention of the clip folder: the oldest clips are removed beyond this many files or bytes.
     public var maxClips: Int = 1000
     public var maxBytes: Int = 100_000_000
+    /// Clips of near misses too: spans whose detector score reached this without a detection (0: off).
+    public var nearMiss: Double = 0
 
     public init() {}
 }

@@ -327,6 +327,9 @@ public final class StreamProcessor {
             }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
             frameObserver?(frame)
+            for recorder in clipRecorders where recorder.watchesScores {
+                detector.withScores { recorder.observe($0, start: start, end: end) }
+            }
             if paused {
                 pausedFrames += 1
             } else if scoresEnabled || bus.scoresWatched {
