@@ -327,7 +327,7 @@ public final class StreamProcessor {
             }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
             frameObserver?(frame)
-            for recorder in clipRecorders where recorder.watchesScores {
+            for recorder in clipRecorders where recorder.watchesScores && !paused {
                 detector.withScores { recorder.observe($0, start: start, end: end) }
             }
             if paused {
