@@ -10,6 +10,9 @@ import Logging
 /// oldest clips (by file name, which starts with the UTC time) are removed until at most `maxClips` files and
 /// `maxBytes` bytes remain in the folder.
 ///
+/// Near misses (`near_miss` > 0): a span of frames whose detector score stays at or above `nearMiss`, with no
+/// detection of its label in it or within the post-roll after it, is kept the same way in `LABEL-near-miss/`.
+///
 /// Layout: `FOLDER/LABEL/YYYYMMDD-HHMMSS.mmm-STREAM-N.wav` (+ `.json`), the label folders
 /// `grustream train --data` / `eval --data` read.
 public final class ClipRecorder: @unchecked Sendable {
