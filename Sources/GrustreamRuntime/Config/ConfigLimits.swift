@@ -19,6 +19,10 @@ public enum ConfigLimits {
     public static let intervalSeconds = NumberRange.within(0, 86_400)
     /// `client_queue_bytes`: 4 KiB to 256 MiB per subscriber.
     public static let clientQueueBytes = NumberRange.within(4096, Double(1 << 28))
+    /// Clip capture: pre-/post-roll up to a minute; retention up to a million clips and 1 TB.
+    public static let clipRollMs = NumberRange.within(0, 60_000)
+    public static let maxClips = NumberRange.within(1, 1_000_000)
+    public static let maxClipBytes = NumberRange.within(1, 1e12)
     /// `smooth_ms` of both detectors: a minute.
     public static let smoothMilliseconds = NumberRange.within(0, 60_000)
     /// `refractory_ms`, `min_span_ms`: an hour.

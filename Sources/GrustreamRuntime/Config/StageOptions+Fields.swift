@@ -241,14 +241,22 @@ extension DetectorOptions {
 
 extension SinkOptions {
     public static let fields: [OptionField<SinkOptions>] = [
-        .choice("kind", \.kind, "stdout | unix"),
-        .string("path", \.path, "socket path (kind = unix)"),
+        .choice("kind", \.kind, "stdout | unix | clips"),
+        .string("path", \.path, "socket path (kind = unix); folder of the clips (kind = clips)"),
         .string("mode", \.mode, "socket file permissions, octal"),
         .string("group", \.group, "group owning the socket file"),
         .integer(
             "client_queue_bytes", \.clientQueueBytes, "a subscriber with more unsent bytes is dropped",
             ConfigLimits.clientQueueBytes),
         .bool("control", \.control, "clients may pause, resume, reset and set thresholds (false: read-only)"),
+        .integer("pre_roll_ms", \.preRollMs, "clips: audio kept before a detection's start", ConfigLimits.clipRollMs),
+        .integer("post_roll_ms", \.postRollMs, "clips: audio kept after a detection's end", ConfigLimits.clipRollMs),
+        .integer("max_clips", \.maxClips, "clips: the oldest are removed beyond this many", ConfigLimits.maxClips),
+        .number(
+            "near_miss", \.nearMiss, "clips: also keep spans scoring at least this without a detection (0: off)",
+            .within(0, 1)),
+        .integer(
+            "max_bytes", \.maxBytes, "clips: the oldest are removed beyond this many bytes", ConfigLimits.maxClipBytes),
     ]
 }
 

@@ -87,7 +87,7 @@ public struct DetectorOptions: Sendable, Equatable {
 
 /// One `[[sink]]`: where events go.
 public struct SinkOptions: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case stdout, unix }
+    public enum Kind: String, Sendable, CaseIterable { case stdout, unix, clips }
     public var kind: Kind = .stdout
     /// Socket path (`kind = "unix"`).
     public var path: String = ""
@@ -99,6 +99,14 @@ public struct SinkOptions: Sendable, Equatable {
     public var clientQueueBytes: Int = 1 << 20
     /// Clients may send runtime commands (pause, resume, reset, threshold); false: a read-only events socket.
     public var control = true
+    /// `kind = "clips"` (`path`: the folder): audio kept before a detection's start and after its end.
+    public var preRollMs: Int = 1000
+    public var postRollMs: Int = 500
+    /// Retention of the clip folder: the oldest clips are removed beyond this many files or bytes.
+    public var maxClips: Int = 1000
+    public var maxBytes: Int = 100_000_000
+    /// Clips of near misses too: spans whose detector score reached this without a detection (0: off).
+    public var nearMiss: Double = 0
 
     public init() {}
 }

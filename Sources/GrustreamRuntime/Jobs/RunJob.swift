@@ -79,6 +79,7 @@ public struct RunJob: Sendable {
         for sink in pipeline.config.sinks {
             switch sink.kind {
             case .stdout: publishers.append(StdoutPublisher())
+            case .clips: continue  // not an event publisher: `PipelineRunner` gives each stream a `ClipRecorder`
             case .unix:
                 var options = UnixSocketPublisher.Options()
                 options.clientQueueLimitBytes = sink.clientQueueBytes

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What the runner has said about its sinks: readers gone, refused socket requests.
@@ -39,5 +40,33 @@ extension PipelineRunner {
             "\(count) socket client request line(s) refused (each got an ERROR line), the last: \(last ?? "")")
         sinkReports.badRequests = badRequests
         sinkReports.lastBadRequestLog = now
+    }
+}
+
+extension PipelineRunner {
+    /// One `ClipRecorder` per `[[sink]] kind = "clips"` for a new stream (`path` relative to the pipeline file).
+    func makeClipRecorders(stream: String) -> [ClipRecorder] {
+        // the scores near misses watch: a classifier's posterior of each label that can trigger; a Precise
+        // detector's decoded (or raw, with `score = "raw"`) score; none for an anomaly detector
+        let triggering = pipeline.triggeringLabels
+        var nearMissLabels: [(label: String, score: Int)] = []
+        switch pipeline.detector.kind {
+        case .classify:
+            nearMissLabels = pipeline.labels.enumerated().filter { triggering.contains($0.1) }.map { ($0.1, $0.0) }
+        case .precise:
+            nearMissLabels = triggering.prefix(1).map { ($0, pipeline.detector.precise.score == .raw ? 0 : 1) }
+        case .anomaly: break
+        }
+        return pipeline.config.sinks.filter { $0.kind == .clips }.map { sink in
+            var options = ClipRecorder.Options(
+                folder: pipeline.config.resolve(sink.path).path, preRollSeconds: Double(sink.preRollMs) / 1000,
+                postRollSeconds: Double(sink.postRollMs) / 1000, maxClips: sink.maxClips, maxBytes: sink.maxBytes,
+                model: URL(fileURLWithPath: pipeline.config.model.path).lastPathComponent)
+            options.nearMiss = sink.nearMiss
+            options.nearMissLabels = nearMissLabels
+            return ClipRecorder(
+                options: options, stream: stream, sampleRate: Double(pipeline.features.sampleRate),
+                channels: max(1, pipeline.features.channels), logger: logger)
+        }
     }
 }

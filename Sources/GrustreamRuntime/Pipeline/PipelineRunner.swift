@@ -191,6 +191,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processor.keepsState = stream.hasStableName
                 processor.logger = logger
+                processor.clipRecorders = makeClipRecorders(stream: stream.name)
                 applyControlState(to: processor)
                 processors[stream.id] = processor
                 try prepareBatch()

@@ -49,6 +49,10 @@ public enum PipelineValidation {
                 config, key: "source", path: config.sourceSocketPath(), mode: config.source.mode,
                 group: config.source.group)
         }
+        for (index, sink) in config.sinks.enumerated() where sink.kind == .clips && sink.path.isEmpty {
+            throw PipelineConfigError(
+                "\(file): sink[\(index)].path is missing; a clips sink needs the folder to write to")
+        }
         for (index, sink) in config.sinks.enumerated() where sink.kind == .unix {
             _ = try socketSettings(
                 config, key: "sink[\(index)]", path: config.sinkSocketPath(sink), mode: sink.mode, group: sink.group)

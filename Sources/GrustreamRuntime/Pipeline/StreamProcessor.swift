@@ -102,6 +102,8 @@ public final class StreamProcessor {
     /// nil in the daemon.
     package var frameObserver: ((DetectorFrame) -> Void)?
     package var eventObserver: ((DetectorEvent) -> Void)?
+    /// `[[sink]] kind = "clips"`: each gets the stream's samples and its detections.
+    var clipRecorders: [ClipRecorder] = []
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
@@ -221,6 +223,7 @@ public final class StreamProcessor {
         if let timestamps {
             inputTimestamps.store(timestamps, from: receivedInputFrames + skippedInputFrames, count: count)
         }
+        for recorder in clipRecorders { recorder.append(samples, first: receivedInputFrames + skippedInputFrames) }
         receivedInputFrames += count
         extractor.accept(samples) { frame in enqueue(frame) }
     }
@@ -232,6 +235,7 @@ public final class StreamProcessor {
         let endSample = receivedInputFrames + skippedInputFrames
         let ts = inputTimestamps.value(at: endSample - 1)
         detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
+        for recorder in clipRecorders { recorder.finish() }
     }
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
@@ -323,6 +327,9 @@ public final class StreamProcessor {
             }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
             frameObserver?(frame)
+            for recorder in clipRecorders where recorder.watchesScores && !paused {
+                detector.withScores { recorder.observe($0, start: start, end: end) }
+            }
             if paused {
                 pausedFrames += 1
             } else if scoresEnabled || bus.scoresWatched {
@@ -437,6 +444,11 @@ public final class StreamProcessor {
         switch event.kind {
         case .detection:
             lastEvent = (detector.labels[event.label], t)
+            for recorder in clipRecorders {
+                recorder.detected(
+                    label: detector.labels[event.label], score: Double(event.score), start: event.start,
+                    end: event.end, t: t)
+            }
             published = .detection(
                 stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
                 start: event.start, end: event.end)

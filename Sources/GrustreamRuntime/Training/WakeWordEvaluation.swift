@@ -132,27 +132,24 @@ public struct WakeWordEvaluation {
     public mutating func run(positives: [String], negatives: [String]) throws -> [String: Any] {
         let rate = pipeline.features.sampleRate
         let silence = [Float](repeating: 0, count: Int(options.silenceSeconds * rate))
-        var positiveStreams: [RecordedStream] = []
-        var positiveSeconds = 0.0
-        for path in positives {
+        /// One clip as a fresh stream: the clip, then the silence; `also` sees the clip's samples.
+        func clipStream(_ path: String, seconds: inout Double, also: ([Float]) -> Void = { _ in }) throws
+            -> RecordedStream
+        {
             let samples = try readAudio(path)
-            positiveSeconds += Double(samples.count) / rate
+            seconds += Double(samples.count) / rate
             let recorder = try StreamRecorder(pipeline: pipeline, name: path, label: label)
             recorder.feed(samples, chunk: options.chunkSamples)
             recorder.feed(silence, chunk: options.chunkSamples)
-            positiveStreams.append(recorder.finish())
+            also(samples)
+            return recorder.finish()
         }
-        var negativeStreams: [RecordedStream] = []
+        var positiveSeconds = 0.0
+        let positiveStreams = try positives.map { try clipStream($0, seconds: &positiveSeconds) }
         var negativeSeconds = 0.0
         let concatenated = try StreamRecorder(pipeline: pipeline, name: "negatives", label: label)
-        for path in negatives {
-            let samples = try readAudio(path)
-            negativeSeconds += Double(samples.count) / rate
-            let recorder = try StreamRecorder(pipeline: pipeline, name: path, label: label)
-            recorder.feed(samples, chunk: options.chunkSamples)
-            recorder.feed(silence, chunk: options.chunkSamples)
-            negativeStreams.append(recorder.finish())
-            concatenated.feed(samples, chunk: options.chunkSamples)
+        let negativeStreams = try negatives.map {
+            try clipStream($0, seconds: &negativeSeconds) { concatenated.feed($0, chunk: options.chunkSamples) }
         }
         let stream = concatenated.finish()
         let hours = negativeSeconds / 3600
