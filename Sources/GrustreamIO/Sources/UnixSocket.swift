@@ -6,45 +6,24 @@
 
 /// Unix-domain socket plumbing for `UnixSocketSource`.
 enum UnixSocket {
-    /// A listening, non-blocking stream socket at `path`. A stale socket file (nobody accepting) is removed
-    /// and replaced; a live one, or a path that is not a socket, is refused with a clear message. `mode` and
-    /// `group` are set between bind and listen, so nobody connects before they are in force.
+    /// A listening, non-blocking stream socket at `path` (`UnixListener`). A stale socket file (nobody
+    /// accepting) is replaced; a live one, or a path that is not a socket, is refused with a clear message.
     static func listen(path: String, name: String, mode: UInt32? = nil, group: UInt32? = nil) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity, !path.isEmpty else {
-            throw CaptureError("\(name): socket path is \(path.utf8.count) bytes, expected 1 to \(capacity - 1)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
-        func attempt() throws -> Int32 {
-            let fd = try call("socket") {
-                socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            }
-            do {
-                _ = try call("bind") {
-                    withUnsafePointer(to: &address) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-                    }
-                }
-                if let mode { _ = try call("chmod") { chmod(path, mode_t(mode)) } }
-                if let group { _ = try call("chown") { chown(path, uid_t.max, gid_t(group)) } }
-                _ = try call("listen") { Glibc.listen(fd, 1024) }
-                return fd
-            } catch {
-                close(fd)
-                throw error
-            }
-        }
-        func call(_ function: StaticString, _ body: () -> Int32) throws -> Int32 {
-            do { return try POSIX.call(function, context: name, body) } catch let failure as POSIXFailure {
-                if failure.code == EADDRINUSE { throw failure }
+        do {
+            return try UnixListener.listen(
+                path: path, mode: mode.map { mode_t($0) }, group: group.map { gid_t($0) }, backlog: 1024)
+        } catch {
+            switch error {
+            case .pathLength(let bytes, let capacity):
+                throw CaptureError("\(name): socket path is \(bytes) bytes, expected 1 to \(capacity - 1)")
+            case .notASocket:
+                throw CaptureError("\(name): \(path) exists and is not a socket; remove it or choose another path")
+            case .inUse:
                 throw CaptureError(
-                    "\(name): cannot listen: \(function) failed: \(POSIX.message(failure.code))\(hint(failure.code))")
+                    "\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path"
+                )
+            case .system(let step, let code):
+                throw CaptureError("\(name): cannot listen: \(step) failed: \(POSIX.message(code))\(hint(code))")
             }
         }
         func hint(_ code: Int32) -> String {
@@ -52,30 +31,6 @@ enum UnixSocket {
                 ? " (check the permissions of the directory, or use a path under /run/grustream)"
                 : code == ENOENT ? " (the directory does not exist)" : ""
         }
-        do { return try attempt() } catch let failure as POSIXFailure where failure.code == EADDRINUSE {
-            var status = stat()
-            guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK else {
-                throw CaptureError("\(name): \(path) exists and is not a socket; remove it or choose another path")
-            }
-            if isAlive(&address, length: length) {
-                throw CaptureError(
-                    "\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path"
-                )
-            }
-            unlink(path)  // stale: left behind by a process that died
-            return try attempt()
-        }
-    }
-
-    /// True when something accepts connections on the socket at `address`.
-    private static func isAlive(_ address: inout sockaddr_un, length: socklen_t) -> Bool {
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard probe >= 0 else { return false }
-        defer { close(probe) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, length) }
-        }
-        return result == 0 || errno == EAGAIN  // EAGAIN: alive, backlog full
     }
 
     /// Many producers need many descriptors: raise the soft RLIMIT_NOFILE towards the hard limit.

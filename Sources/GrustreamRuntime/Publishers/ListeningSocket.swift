@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// Making (or adopting) the listening Unix socket: path checks, stale-file replacement, permissions.
 enum ListeningSocket {
@@ -14,48 +15,57 @@ enum ListeningSocket {
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
-    /// Socket, bind, chmod, chown, listen. Returns a non-blocking listening fd.
+    /// A non-blocking listening fd at `path`, made by `UnixListener`: stale-file replacement, mode and group set
+    /// before listen(), and the path appears only once the socket accepts connections.
     static func create(path: String, mode: String, group: String?, backlog: Int32) throws(PublisherError) -> Int32 {
-        var address = try Posix.unixAddress(path)
+        _ = try Posix.unixAddress(path)
         let permissions = try parseMode(mode, path: path)
         let groupID = try group.map { name throws(PublisherError) in try lookUpGroup(name, path: path) }
-        try removeStaleSocket(path, address: address)
+        do {
+            return try UnixListener.listen(path: path, mode: permissions, group: groupID, backlog: backlog)
+        } catch {
+            throw describe(error, path: path, mode: mode, group: group)
+        }
+    }
 
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue | SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw PublisherError.system(path, "cannot create a socket") }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+    private static func describe(_ failure: UnixListener.Failure, path: String, mode: String, group: String?)
+        -> PublisherError
+    {
+        switch failure {
+        case .pathLength(_, let capacity):
+            return PublisherError(
+                "\(path): the socket's temporary name in this directory does not fit the \(capacity - 1) bytes of a "
+                    + "Unix socket path (choose a longer file name or a shorter directory)")
+        case .notASocket:
+            return PublisherError("\(path): exists and is not a socket; refusing to replace it (choose another path)")
+        case .inUse(backlogFull: false):
+            return PublisherError(
+                "\(path): another process is listening on this socket (is grustream already running?); "
+                    + "stop it or choose another socket path")
+        case .inUse(backlogFull: true):
+            return PublisherError("\(path): another process is listening on this socket (its backlog is full)")
+        case .system(let step, let code):
+            switch step {
+            case "bind":
+                let hint: String? =
+                    switch code {
+                    case ENOENT: "does the directory exist? systemd's RuntimeDirectory=grustream makes /run/grustream"
+                    case EACCES: "the daemon's user may not create files in that directory"
+                    default: nil
+                    }
+                return .system(path, "cannot bind", errno: code, hint: hint)
+            case "chmod": return .system(path, "cannot set mode \(mode)", errno: code)
+            case "chown":
+                return .system(
+                    path, "cannot set group \"\(group ?? "")\"", errno: code,
+                    hint: "the daemon's user must belong to that group")
+            case "listen": return .system(path, "cannot listen", errno: code)
+            case "rename": return .system(path, "cannot move the listening socket onto the path", errno: code)
+            case "lstat": return .system(path, "cannot inspect the socket path", errno: code)
+            case "connect": return .system(path, "cannot check whether the existing socket is in use", errno: code)
+            default: return .system(path, "cannot create a socket", errno: code)
             }
         }
-        guard bound == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            let hint: String? =
-                switch code {
-                case ENOENT: "does the directory exist? systemd's RuntimeDirectory=grustream makes /run/grustream"
-                case EACCES: "the daemon's user may not create files in that directory"
-                case EADDRINUSE: "another process made this socket just now"
-                default: nil
-                }
-            throw PublisherError.system(path, "cannot bind", errno: code, hint: hint)
-        }
-        // Permissions before listen(): nobody can connect in between.
-        var failure: PublisherError?
-        if chmod(path, permissions) != 0 {
-            failure = PublisherError.system(path, "cannot set mode \(mode)")
-        } else if let groupID, chown(path, uid_t.max, groupID) != 0 {
-            failure = PublisherError.system(
-                path, "cannot set group \"\(group!)\"", hint: "the daemon's user must belong to that group")
-        } else if listen(fd, backlog) != 0 {
-            failure = PublisherError.system(path, "cannot listen")
-        }
-        if let failure {
-            Glibc.close(fd)
-            unlink(path)
-            throw failure
-        }
-        return fd
     }
 
     /// Check that an inherited fd is a listening stream socket, and make it non-blocking.
@@ -104,35 +114,5 @@ enum ListeningSocket {
                     + "; create it (groupadd \(name)) or change the sink's group")
         }
         return entry.pointee.gr_gid
-    }
-
-    /// Remove a socket file nobody accepts on (left by a crashed run); refuse a live one or a non-socket.
-    static func removeStaleSocket(_ path: String, address: sockaddr_un) throws(PublisherError) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return }
-            throw PublisherError.system(path, "cannot inspect the socket path")
-        }
-        guard info.st_mode & S_IFMT == S_IFSOCK else {
-            throw PublisherError("\(path): exists and is not a socket; refusing to replace it (choose another path)")
-        }
-        let probe = Posix.connectUnix(address)
-        if probe >= 0 {
-            Glibc.close(probe)
-            throw PublisherError(
-                "\(path): another process is listening on this socket (is grustream already running?); "
-                    + "stop it or choose another socket path")
-        }
-        let code = errno
-        switch code {
-        case ECONNREFUSED:  // stale: nobody listens
-            guard unlink(path) == 0 || errno == ENOENT else {
-                throw PublisherError.system(path, "cannot remove the stale socket file")
-            }
-        case EAGAIN:  // listening, backlog full: live
-            throw PublisherError("\(path): another process is listening on this socket (its backlog is full)")
-        default:
-            throw PublisherError.system(path, "cannot check whether the existing socket is in use", errno: code)
-        }
     }
 }

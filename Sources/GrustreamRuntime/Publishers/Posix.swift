@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// The choke point between Swift and the C library for the publishers (as NIO's `syscall(where:)`).
 enum Posix {
@@ -37,23 +38,7 @@ enum Posix {
     }
 
     /// `connect(2)` a new `SOCK_STREAM` socket to `path`; returns the fd or −1 with `errno` set.
-    static func connectUnix(_ address: sockaddr_un) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        var address = address
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                retrying { connect(fd, generic, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
-        if result != 0 {
-            let saved = errno
-            Glibc.close(fd)
-            errno = saved
-            return -1
-        }
-        return fd
-    }
+    static func connectUnix(_ address: sockaddr_un) -> Int32 { UnixListener.connect(address) }
 
     /// Write all of `bytes` to a blocking fd, retrying on `EINTR` and partial writes. Returns 0 or an errno.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32 {
