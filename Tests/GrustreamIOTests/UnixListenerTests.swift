@@ -79,7 +79,7 @@ struct UnixListenerTests {
         #expect(FileManager.default.createFile(atPath: plain, contents: Data("keep".utf8)))
         #expect(throws: UnixListener.Failure.notASocket) { _ = try UnixListener.listen(path: plain, backlog: 4) }
         #expect(FileManager.default.contents(atPath: plain) == Data("keep".utf8))
-        #expect(throws: UnixListener.Failure.system(step: "bind", code: ENOENT)) {
+        #expect(throws: UnixListener.Failure.system(step: .bind, code: ENOENT)) {
             _ = try UnixListener.listen(path: directory.file("no/such/dir.sock"), backlog: 4)
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

@@ -20,9 +20,14 @@ public enum UnixListener {
         case notASocket
         /// A process accepts connections on the socket at the path; `backlogFull` when connect said EAGAIN.
         case inUse(backlogFull: Bool)
-        /// A system call failed: `step` is the call ("socket", "bind", "chmod", "chown", "listen", "rename",
-        /// "lstat", "connect"), `code` its errno.
-        case system(step: String, code: Int32)
+        /// A system call failed: `step` names the call, `code` is its errno.
+        case system(step: Step, code: Int32)
+    }
+
+    /// The system calls of `listen(path:mode:group:backlog:)`, in order: probing the path (`lstat`,
+    /// `connect`), then making the socket under its temporary name and moving it onto the path.
+    public enum Step: String, Sendable {
+        case lstat, connect, socket, bind, chmod, chown, listen, rename
     }
 
     /// A non-blocking, close-on-exec listening socket at `path`. A socket file nobody accepts on (left by a
@@ -34,12 +39,12 @@ public enum UnixListener {
         try probeExisting(path, target)
         let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
         let directory = slash.map { String(decoding: path.utf8[...$0], as: UTF8.self) } ?? ""
-        var lastFailure = Failure.system(step: "bind", code: EADDRINUSE)
+        var lastFailure = Failure.system(step: .bind, code: EADDRINUSE)
         for _ in 0..<8 {
             let temporary = try temporaryName(in: directory, finalLength: path.utf8.count)
             do {
                 return try listenUnderTemporaryName(temporary, renamingTo: path, mode: mode, group: group, backlog)
-            } catch .system(step: "bind", code: EADDRINUSE) {
+            } catch .system(step: .bind, code: EADDRINUSE) {
                 continue  // the random name is taken: draw another
             } catch {
                 lastFailure = error
@@ -93,7 +98,7 @@ public enum UnixListener {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return }
-            throw .system(step: "lstat", code: errno)
+            throw .system(step: .lstat, code: errno)
         }
         guard info.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket }
         let probe = connect(target)
@@ -104,7 +109,7 @@ public enum UnixListener {
         switch errno {
         case ECONNREFUSED, ENOENT: return  // stale, or removed meanwhile
         case EAGAIN: throw .inUse(backlogFull: true)
-        case let code: throw .system(step: "connect", code: code)
+        case let code: throw .system(step: .connect, code: code)
         }
     }
 
@@ -113,7 +118,7 @@ public enum UnixListener {
     ) throws(Failure) -> Int32 {
         var address = try address(temporary)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system(step: "socket", code: errno) }
+        guard fd >= 0 else { throw .system(step: .socket, code: errno) }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
@@ -122,17 +127,17 @@ public enum UnixListener {
         guard bound == 0 else {
             let code = errno
             close(fd)
-            throw .system(step: "bind", code: code)
+            throw .system(step: .bind, code: code)
         }
         var failure: Failure?
         if let mode, chmod(temporary, mode) != 0 {
-            failure = .system(step: "chmod", code: errno)
+            failure = .system(step: .chmod, code: errno)
         } else if let group, chown(temporary, uid_t.max, group) != 0 {
-            failure = .system(step: "chown", code: errno)
+            failure = .system(step: .chown, code: errno)
         } else if Glibc.listen(fd, backlog) != 0 {
-            failure = .system(step: "listen", code: errno)
+            failure = .system(step: .listen, code: errno)
         } else if rename(temporary, path) != 0 {
-            failure = .system(step: "rename", code: errno)
+            failure = .system(step: .rename, code: errno)
         }
         if let failure {
             close(fd)

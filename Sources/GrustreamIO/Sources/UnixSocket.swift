@@ -23,7 +23,8 @@ enum UnixSocket {
                     "\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path"
                 )
             case .system(let step, let code):
-                throw CaptureError("\(name): cannot listen: \(step) failed: \(POSIX.message(code))\(hint(code))")
+                throw CaptureError(
+                    "\(name): cannot listen: \(step.rawValue) failed: \(POSIX.message(code))\(hint(code))")
             }
         }
         func hint(_ code: Int32) -> String {

@@ -46,7 +46,7 @@ enum ListeningSocket {
             return PublisherError("\(path): another process is listening on this socket (its backlog is full)")
         case .system(let step, let code):
             switch step {
-            case "bind":
+            case .bind:
                 let hint: String? =
                     switch code {
                     case ENOENT: "does the directory exist? systemd's RuntimeDirectory=grustream makes /run/grustream"
@@ -54,16 +54,16 @@ enum ListeningSocket {
                     default: nil
                     }
                 return .system(path, "cannot bind", errno: code, hint: hint)
-            case "chmod": return .system(path, "cannot set mode \(mode)", errno: code)
-            case "chown":
+            case .chmod: return .system(path, "cannot set mode \(mode)", errno: code)
+            case .chown:
                 return .system(
                     path, "cannot set group \"\(group ?? "")\"", errno: code,
                     hint: "the daemon's user must belong to that group")
-            case "listen": return .system(path, "cannot listen", errno: code)
-            case "rename": return .system(path, "cannot move the listening socket onto the path", errno: code)
-            case "lstat": return .system(path, "cannot inspect the socket path", errno: code)
-            case "connect": return .system(path, "cannot check whether the existing socket is in use", errno: code)
-            default: return .system(path, "cannot create a socket", errno: code)
+            case .listen: return .system(path, "cannot listen", errno: code)
+            case .rename: return .system(path, "cannot move the listening socket onto the path", errno: code)
+            case .lstat: return .system(path, "cannot inspect the socket path", errno: code)
+            case .connect: return .system(path, "cannot check whether the existing socket is in use", errno: code)
+            case .socket: return .system(path, "cannot create a socket", errno: code)
             }
         }
     }
