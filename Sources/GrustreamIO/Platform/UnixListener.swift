@@ -75,14 +75,11 @@ public enum UnixListener {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return -1 }
         var address = address
-        var result: Int32
-        repeat {
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                POSIX.retrying { Glibc.connect(fd, generic, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
-        } while result != 0 && errno == EINTR
+        }
         if result != 0 {
             let saved = errno
             close(fd)

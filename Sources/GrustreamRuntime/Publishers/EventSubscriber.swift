@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// The client side of the event socket, behind `grustream subscribe`: connect, send a `WATCH` line if a filter
 /// is given, copy every received line to an output descriptor as it arrives, return when the server closes.
@@ -64,7 +65,7 @@ public struct EventSubscriber: Sendable {
                 ? "is grustream running with a unix sink?"
                 : code == EACCES ? "is your user in the socket's group?" : nil
             throw PublisherError(
-                "cannot connect to \(path): \(Posix.describe(code))" + (hint.map { " (\($0))" } ?? ""))
+                "cannot connect to \(path): \(POSIX.message(code))" + (hint.map { " (\($0))" } ?? ""))
         }
         defer { Glibc.close(fd) }
         if let watch {
@@ -72,7 +73,7 @@ public struct EventSubscriber: Sendable {
             let code = line.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let n = Posix.retrying {
+                    let n = POSIX.retrying {
                         send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                     }
                     if n < 0 { return errno }
@@ -80,7 +81,7 @@ public struct EventSubscriber: Sendable {
                 }
                 return 0
             }
-            if code != 0 { throw PublisherError("\(path): cannot send the WATCH request: \(Posix.describe(code))") }
+            if code != 0 { throw PublisherError("\(path): cannot send the WATCH request: \(POSIX.message(code))") }
         }
         try copyLines(from: fd, to: output)
     }
@@ -101,7 +102,7 @@ public struct EventSubscriber: Sendable {
                     contentsOf: repeatElement(0, count: min(buffer.count, Self.maximumLineBytes - buffer.count)))
             }
             let n = buffer.withUnsafeMutableBytes { raw in
-                Posix.retrying { recv(fd, raw.baseAddress! + filled, raw.count - filled, 0) }
+                POSIX.retrying { recv(fd, raw.baseAddress! + filled, raw.count - filled, 0) }
             }
             if n < 0 {
                 if errno == ECONNRESET { break }  // the server went away: same as a close
@@ -116,7 +117,7 @@ public struct EventSubscriber: Sendable {
                 Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete]))
             }
             if code == EPIPE { return }
-            if code != 0 { throw PublisherError("cannot write events: \(Posix.describe(code))") }
+            if code != 0 { throw PublisherError("cannot write events: \(POSIX.message(code))") }
             buffer.withUnsafeMutableBytes { raw in
                 raw.baseAddress!.copyMemory(from: raw.baseAddress! + complete, byteCount: filled - complete)
             }
@@ -126,7 +127,7 @@ public struct EventSubscriber: Sendable {
             let code = buffer.withUnsafeBytes {
                 Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled]))
             }
-            if code != 0 && code != EPIPE { throw PublisherError("cannot write events: \(Posix.describe(code))") }
+            if code != 0 && code != EPIPE { throw PublisherError("cannot write events: \(POSIX.message(code))") }
         }
     }
 }

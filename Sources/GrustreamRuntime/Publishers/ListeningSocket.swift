@@ -110,7 +110,7 @@ enum ListeningSocket {
         let rc = getgrnam_r(name, &group, &buffer, buffer.count, &result)
         guard rc == 0, let entry = result else {
             throw PublisherError(
-                "\(path): group \"\(name)\" does not exist" + (rc == 0 ? "" : " (\(Posix.describe(rc)))")
+                "\(path): group \"\(name)\" does not exist" + (rc == 0 ? "" : " (\(POSIX.message(rc)))")
                     + "; create it (groupadd \(name)) or change the sink's group")
         }
         return entry.pointee.gr_gid

@@ -1,20 +1,8 @@
 import Glibc
 import GrustreamIO
 
-/// The choke point between Swift and the C library for the publishers (as NIO's `syscall(where:)`).
+/// Socket helpers of the publishers and the subscriber (the EINTR loop and `strerror` are `POSIX`'s).
 enum Posix {
-    static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
-
-    /// Run `body` again while it fails with `EINTR`; return its result (−1 with `errno` set on failure).
-    @inline(__always)
-    static func retrying<T: BinaryInteger>(_ body: () -> T) -> T {
-        while true {
-            let result = body()
-            if result == -1 && errno == EINTR { continue }
-            return result
-        }
-    }
-
     /// Ignore SIGPIPE once for the whole process: a vanished reader must give `EPIPE`, not kill the daemon.
     static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
@@ -72,10 +60,4 @@ enum Posix {
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
     }
 
-    /// Monotonic clock in nanoseconds.
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// Anything that goes wrong with event publishing: a socket that cannot be made or adopted, a client request
 /// that cannot be read, a subscriber that cannot connect. One line, naming the path and saying what to do:
@@ -16,6 +17,6 @@ public struct PublisherError: Error, CustomStringConvertible, Sendable, Equatabl
     /// `"<path>: <what> failed: <strerror> (<hint>)"` from the current `errno`.
     static func system(_ path: String, _ what: String, errno code: Int32 = errno, hint: String? = nil) -> PublisherError
     {
-        PublisherError("\(path): \(what): \(Posix.describe(code))" + (hint.map { " (\($0))" } ?? ""))
+        PublisherError("\(path): \(what): \(POSIX.message(code))" + (hint.map { " (\($0))" } ?? ""))
     }
 }

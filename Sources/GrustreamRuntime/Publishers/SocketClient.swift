@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// One connected subscriber, owned by the publisher's I/O thread: its filter, its bounded output queue and
 /// the partial request line it is sending.
@@ -45,7 +46,7 @@ final class SocketClient {
     func flush() -> SendResult {
         while sent < outbound.count {
             let n = outbound.withUnsafeBytes { raw in
-                Posix.retrying {
+                POSIX.retrying {
                     send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
                 }
             }
@@ -73,7 +74,7 @@ final class SocketClient {
     func receive(scratch: inout [UInt8], onLine: ([UInt8]) -> Void) -> ReadResult {
         while true {
             let n = scratch.withUnsafeMutableBytes { raw in
-                Posix.retrying { recv(fd, raw.baseAddress!, raw.count, Int32(MSG_DONTWAIT)) }
+                POSIX.retrying { recv(fd, raw.baseAddress!, raw.count, Int32(MSG_DONTWAIT)) }
             }
             if n == 0 { return .endOfInput }
             if n < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .open : .failed }

@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 
 /// The I/O thread of a `UnixSocketPublisher`: one `poll(2)` loop over the wake-up pipe, the listening socket
 /// and the clients. Everything here belongs to that thread, except `handoff`.
@@ -43,11 +44,11 @@ final class SocketLoop {
             buildPollSet()
             var timeout: Int32 = -1
             if let deadline = closeDeadline {
-                let now = Posix.monotonicNanoseconds()
+                let now = MonotonicClock.nanoseconds()
                 timeout = now >= deadline ? 0 : Int32(min((deadline - now) / 1_000_000 + 1, 1000))
             }
             if let until = acceptPausedUntil {
-                let now = Posix.monotonicNanoseconds()
+                let now = MonotonicClock.nanoseconds()
                 if now >= until {
                     acceptPausedUntil = nil
                 } else {
@@ -84,7 +85,7 @@ final class SocketLoop {
                 for client in clients where client.queuedBytes == 0 { markDead(client) }
             }
             removeDeadClients()
-            if let deadline = closeDeadline, clients.isEmpty || Posix.monotonicNanoseconds() >= deadline {
+            if let deadline = closeDeadline, clients.isEmpty || MonotonicClock.nanoseconds() >= deadline {
                 break
             }
         }
@@ -111,7 +112,7 @@ final class SocketLoop {
     }
 
     private func drainWakePipe() {
-        while Posix.retrying({ read(handoff.wakePipe.0, &scratch, scratch.count) }) > 0 {}
+        while POSIX.retrying({ read(handoff.wakePipe.0, &scratch, scratch.count) }) > 0 {}
     }
 
     // MARK: Clients
@@ -141,10 +142,10 @@ final class SocketLoop {
 
     private func acceptClients() {
         while true {
-            let fd = Posix.retrying { accept(listenFD, nil, nil) }
+            let fd = POSIX.retrying { accept(listenFD, nil, nil) }
             guard fd >= 0 else {  // EAGAIN, or a client that vanished before we got to it
                 if [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(errno) {
-                    acceptPausedUntil = Posix.monotonicNanoseconds() + 100_000_000
+                    acceptPausedUntil = MonotonicClock.nanoseconds() + 100_000_000
                 }
                 return
             }
@@ -274,7 +275,7 @@ final class SocketLoop {
     // MARK: Closing
 
     private func beginClosing() {
-        closeDeadline = Posix.monotonicNanoseconds() + UInt64(max(0, options.closeTimeoutSeconds) * 1e9)
+        closeDeadline = MonotonicClock.nanoseconds() + UInt64(max(0, options.closeTimeoutSeconds) * 1e9)
         stopListening()
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 import Synchronization
 
 /// Fans event lines out to any number of clients of a `SOCK_STREAM` Unix socket, as gpsd does.
@@ -221,7 +222,7 @@ final class Handoff: @unchecked Sendable {
     /// Make the I/O thread's `poll` return (a full pipe already means it will).
     func wake() {
         var byte: UInt8 = 1
-        _ = Posix.retrying { write(wakePipe.1, &byte, 1) }
+        _ = POSIX.retrying { write(wakePipe.1, &byte, 1) }
     }
 
     deinit {

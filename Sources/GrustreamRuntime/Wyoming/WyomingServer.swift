@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 import Logging
 import Synchronization
 
@@ -146,7 +147,7 @@ public final class WyomingServer: @unchecked Sendable {
     /// Accept clients until `stop()`; each runs on its own thread. Returns once every client thread has ended.
     public func run() {
         while true {
-            let fd = Posix.retrying { accept(listenFD, nil, nil) }
+            let fd = POSIX.retrying { accept(listenFD, nil, nil) }
             if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
             if fd < 0 {
                 if state.withLock({ $0.stopping }) { break }
@@ -234,7 +235,7 @@ public final class WyomingServer: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
         logger.debug("wyoming client connected (fd \(fd))")
         while true {
-            let n = buffer.withUnsafeMutableBytes { raw in Posix.retrying { recv(fd, raw.baseAddress!, raw.count, 0) } }
+            let n = buffer.withUnsafeMutableBytes { raw in POSIX.retrying { recv(fd, raw.baseAddress!, raw.count, 0) } }
             guard n > 0 else { break }  // closed, idle timeout, or stopped
             let events: [WyomingEvent]
             do {
