@@ -101,7 +101,7 @@ public struct GRUParameters: Sendable, Equatable {
         values.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: t.scalars)
     }
 
-    /// Initialise as the issue asks: input weights (and the head) Xavier/Glorot-uniform per gate block,
+    /// Initialise: input weights (and the head) Xavier/Glorot-uniform per gate block,
     /// recurrent weights orthogonal per gate block [H, H], biases zero — except the update gate's input bias,
     /// zero too (PyTorch-compatible equations; no forget-bias trick). Deterministic for a seed.
     public mutating func initialise(seed: UInt64) {
