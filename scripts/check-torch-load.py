@@ -3,8 +3,8 @@
 
   scripts/check-torch-load.py MODEL.safetensors [--grustream PATH] [--frames 200]
 
-1. safetensors.torch.load_file → a plain nn.GRU + nn.Linear (load_state_dict(strict=True) of the gru.* and
-   linear.* tensors; norm.mean/norm.std are the input normalisation), printed with the grustream metadata.
+1. safetensors.torch.load_file → a plain nn.GRU (or nn.LSTM, for lstm.* tensors) + nn.Linear
+   (load_state_dict(strict=True) of the gru.*/lstm.* and linear.* tensors; norm.mean/norm.std are the input normalisation), printed with the grustream metadata.
 2. Random inputs [T, I] → PyTorch outputs (normalised inputs, softmax when the metadata says so) and
    `grustream infer --normalise` outputs; prints the largest difference and exits 1 above 1e-4.
 """
@@ -35,6 +35,17 @@ class GRUModel(nn.Module):
         return self.linear(y)
 
 
+class LSTMModel(nn.Module):
+    def __init__(self, i, h, layers, o):
+        super().__init__()
+        self.lstm = nn.LSTM(i, h, num_layers=layers, batch_first=True)
+        self.linear = nn.Linear(h, o)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.linear(y)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
@@ -45,11 +56,12 @@ def main():
     tensors = load_file(args.model)
     with safe_open(args.model, "pt") as f:
         meta = json.loads((f.metadata() or {}).get("grustream", "{}"))
-    i = tensors["gru.weight_ih_l0"].shape[1]
-    h = tensors["gru.weight_hh_l0"].shape[1]
-    layers = sum(1 for k in tensors if k.startswith("gru.weight_ih_l"))
+    prefix = "lstm" if "lstm.weight_ih_l0" in tensors else "gru"
+    i = tensors[f"{prefix}.weight_ih_l0"].shape[1]
+    h = tensors[f"{prefix}.weight_hh_l0"].shape[1]
+    layers = sum(1 for k in tensors if k.startswith(f"{prefix}.weight_ih_l"))
     o = tensors["linear.weight"].shape[0]
-    model = GRUModel(i, h, layers, o)
+    model = (LSTMModel if prefix == "lstm" else GRUModel)(i, h, layers, o)
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("norm.")}, strict=True)
     model.eval()
     print(model)

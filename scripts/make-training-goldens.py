@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Golden files for grustream training (GrustreamNeural/Training): Tests/Fixtures/training/<case>.safetensors.
 
-Each case is a stacked PyTorch nn.GRU (batch_first=False) + nn.Linear with random weights and inputs, evaluated
+Each case is a stacked PyTorch nn.GRU or nn.LSTM (batch_first=False) + nn.Linear with random weights and inputs, evaluated
 in float64 (the exact reference; stored as float32):
-  param.<name>      the parameters, PyTorch state_dict names (gru.weight_ih_l0, ..., linear.weight, linear.bias)
-  input             [T, B, I] time-major inputs;  h0 [L, B, H] initial state (zeros when absent)
+  param.<name>      the parameters, PyTorch state_dict names (gru.weight_ih_l0 or lstm.weight_ih_l0, ...,
+                    linear.weight, linear.bias)
+  input             [T, B, I] time-major inputs;  h0 [L, B, H] initial state (zeros when absent); an LSTM's h0 is
+                    [2L, B, H]: h of each layer, then c of each layer
   target            classify: [T, B] class index (-1 = no target: last-frame loss); predict: [T, B, O]
   output            [T, B, O] head outputs; loss [1]
   grad.<name>       d loss / d parameter (autograd)
@@ -28,11 +30,15 @@ torch.set_num_threads(1)
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "training")
 
 CASES = {
-    # name: (input, hidden, layers, output, batch, steps, loss, with h0)
-    "classify_frames": (5, 6, 2, 4, 3, 7, "ce_frames", False),
-    "classify_last": (4, 9, 1, 3, 4, 6, "ce_last", False),
-    "predict_mse": (4, 5, 2, 4, 2, 8, "mse", True),
-    "wide_two_layers": (13, 20, 2, 12, 3, 5, "ce_frames", True),
+    # name: (input, hidden, layers, output, batch, steps, loss, with h0, cell)
+    "classify_frames": (5, 6, 2, 4, 3, 7, "ce_frames", False, "gru"),
+    "classify_last": (4, 9, 1, 3, 4, 6, "ce_last", False, "gru"),
+    "predict_mse": (4, 5, 2, 4, 2, 8, "mse", True, "gru"),
+    "wide_two_layers": (13, 20, 2, 12, 3, 5, "ce_frames", True, "gru"),
+    "lstm_classify_frames": (5, 6, 2, 4, 3, 7, "ce_frames", False, "lstm"),
+    "lstm_classify_last": (4, 9, 1, 3, 4, 6, "ce_last", True, "lstm"),
+    "lstm_predict_mse": (4, 5, 2, 4, 2, 8, "mse", True, "lstm"),
+    "lstm_wide_two_layers": (13, 20, 2, 12, 3, 5, "ce_frames", True, "lstm"),
 }
 ADAM = dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-3, clip=0.5)
 SGD = dict(lr=0.05, momentum=0.9, weight_decay=1e-3, l1=1e-3)
@@ -49,15 +55,30 @@ class Net(nn.Module):
         return self.linear(y)
 
 
+class LSTMNet(nn.Module):
+    """h0 is [2L, B, H]: h of each layer, then c of each layer (grustream's training state layout)."""
+
+    def __init__(self, i, h, layers, o):
+        super().__init__()
+        self.layers = layers
+        self.lstm = nn.LSTM(i, h, num_layers=layers)
+        self.linear = nn.Linear(h, o)
+
+    def forward(self, x, h0):
+        y, _ = self.lstm(x, (h0[:self.layers].contiguous(), h0[self.layers:].contiguous()))
+        return self.linear(y)
+
+
 def loss_of(kind, y, target):
     if kind == "mse":
         return F.mse_loss(y, target)
     return F.cross_entropy(y.reshape(-1, y.shape[-1]), target.reshape(-1).long(), ignore_index=-1)
 
 
-def make(name, seed, i, h, layers, o, b, t, kind, with_h0):
+def make(name, seed, i, h, layers, o, b, t, kind, with_h0, cell):
     g = torch.Generator().manual_seed(seed)
-    net = Net(i, h, layers, o).double()
+    net = (LSTMNet if cell == "lstm" else Net)(i, h, layers, o).double()
+    state_rows = 2 * layers if cell == "lstm" else layers
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64) * 0.4)
@@ -66,8 +87,8 @@ def make(name, seed, i, h, layers, o, b, t, kind, with_h0):
         for p in net.parameters():
             p.copy_(p.float().double())
     x = torch.randn(t, b, i, generator=g, dtype=torch.float64).float().double()
-    h0 = (torch.randn(layers, b, h, generator=g, dtype=torch.float64) * 0.5).float().double() if with_h0 \
-        else torch.zeros(layers, b, h, dtype=torch.float64)
+    h0 = (torch.randn(state_rows, b, h, generator=g, dtype=torch.float64) * 0.5).float().double() if with_h0 \
+        else torch.zeros(state_rows, b, h, dtype=torch.float64)
     if kind == "mse":
         target = torch.randn(t, b, o, generator=g, dtype=torch.float64).float().double()
     else:
@@ -105,7 +126,7 @@ def make(name, seed, i, h, layers, o, b, t, kind, with_h0):
 
     meta = dict(generator="scripts/make-training-goldens.py", torch=torch.__version__, numpy=np.__version__,
                 safetensors=safetensors.__version__, python=sys.version.split()[0], seed=seed, input=i, hidden=h,
-                layers=layers, output=o, batch=b, steps=t, loss=kind, h0=with_h0, adam=ADAM, sgd=SGD,
+                layers=layers, output=o, cell=cell, batch=b, steps=t, loss=kind, h0=with_h0, adam=ADAM, sgd=SGD,
                 precision="float64 reference, stored as float32")
     save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(ROOT, f"{name}.safetensors"),
               metadata={"golden": json.dumps(meta)})

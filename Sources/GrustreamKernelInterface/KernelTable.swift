@@ -51,6 +51,17 @@ package final class KernelTable: Sendable {
             UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
         ) -> Void
 
+    @usableFromInline let lstmTrainingGatesForwardEntry:
+        @Sendable (
+            UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void
+    @usableFromInline let lstmTrainingGatesBackwardEntry:
+        @Sendable (
+            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+            UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+        ) -> Void
+
     // Features
     @usableFromInline let sumEntry: @Sendable (UnsafePointer<Float>, Int) -> Float
     @usableFromInline let sumOfSquaresEntry: @Sendable (UnsafePointer<Float>, Int, Float) -> Float
@@ -106,6 +117,16 @@ package final class KernelTable: Sendable {
                 UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                 UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
             ) -> Void,
+        lstmTrainingGatesForward:
+            @escaping @Sendable (
+                UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+            ) -> Void,
+        lstmTrainingGatesBackward:
+            @escaping @Sendable (
+                UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int, Int
+            ) -> Void,
         sum: @escaping @Sendable (UnsafePointer<Float>, Int) -> Float,
         sumOfSquares: @escaping @Sendable (UnsafePointer<Float>, Int, Float) -> Float,
         scaledCopy: @escaping @Sendable (UnsafePointer<Float>, Int, Float, UnsafeMutablePointer<Float>) -> Void,
@@ -136,6 +157,8 @@ package final class KernelTable: Sendable {
         addBiasEntry = addBias
         trainingGatesForwardEntry = trainingGatesForward
         trainingGatesBackwardEntry = trainingGatesBackward
+        lstmTrainingGatesForwardEntry = lstmTrainingGatesForward
+        lstmTrainingGatesBackwardEntry = lstmTrainingGatesBackward
         sumEntry = sum
         sumOfSquaresEntry = sumOfSquares
         scaledCopyEntry = scaledCopy
@@ -259,6 +282,28 @@ extension KernelTable {
         trainingGatesBackwardEntry(
             gates, previous, candidateRecurrent, outputGradient, hiddenGradient, inputGateGradient,
             recurrentGateGradient, batch, hidden)
+    }
+
+    /// The training graph's forward LSTM gate pass for one step of `batch` rows (`LSTMTrainingGates.forward`).
+    @inlinable
+    package func lstmTrainingGatesForward(
+        gates: UnsafeMutablePointer<Float>, recurrent: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
+        cellPrevious: UnsafePointer<Float>, cellNext: UnsafeMutablePointer<Float>,
+        next: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
+    ) {
+        lstmTrainingGatesForwardEntry(gates, recurrent, biasHH, cellPrevious, cellNext, next, batch, hidden)
+    }
+
+    /// The training graph's backward LSTM gate pass for one step of `batch` rows (`LSTMTrainingGates.backward`).
+    @inlinable
+    package func lstmTrainingGatesBackward(
+        gates: UnsafePointer<Float>, cellPrevious: UnsafePointer<Float>, cellNext: UnsafePointer<Float>,
+        outputGradient: UnsafePointer<Float>, hiddenGradient: UnsafeMutablePointer<Float>,
+        cellGradient: UnsafeMutablePointer<Float>, gateGradient: UnsafeMutablePointer<Float>,
+        batch: Int, hidden: Int
+    ) {
+        lstmTrainingGatesBackwardEntry(
+            gates, cellPrevious, cellNext, outputGradient, hiddenGradient, cellGradient, gateGradient, batch, hidden)
     }
 
     /// Σ x[i], i < n, in the fixed lane order of the family sources.

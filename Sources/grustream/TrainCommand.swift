@@ -6,7 +6,8 @@ import GrustreamRuntime
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a GRU model (stacked GRU + linear head) from data, with the features of a pipeline file.",
+        abstract:
+            "Train a GRU or LSTM model (stacked cells + linear head) from data, with the features of a pipeline file.",
         discussion: """
             Tasks:
               classify  labelled clips in the Speech Commands layout: --data DIR with a folder of WAV clips per label \
@@ -16,6 +17,9 @@ struct TrainCommand: ParsableCommand {
               predict   next-frame prediction on recordings of normal operation (--data FILE_OR_DIR, repeatable: CSV, \
             raw f32le/s16le as the pipeline's [source] says, or WAV); truncated BPTT over --window frames; the end of \
             each recording is held out to calibrate the anomaly detector (log-error mean/std and a threshold).
+
+            --cell gru (PyTorch nn.GRU, gates r, z, n) or --cell lstm (nn.LSTM, gates i, f, g, o; states h and c): \
+            every other option works the same for both.
 
             Progress goes to stderr (a live bar on a terminal, one line per epoch otherwise); a JSON summary goes to \
             stdout. Ctrl-C stops after the current batch and saves the best model so far.
@@ -40,9 +44,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --features: class per frame .npy [sequences, steps] (−1: none).") var targets: String?
     @Option(help: "Keyword labels (folders), comma separated; other folders become _unknown_. Default: every folder.")
     var labels: String?
-    @Option(help: "GRU layers.") var layers = 2
+    @Option(help: "Recurrent cell: gru | lstm (PyTorch nn.GRU / nn.LSTM).") var cell = "gru"
+    @Option(help: "Recurrent layers.") var layers = 2
     @Option(help: "Hidden units per layer.") var hidden = 64
-    @Option(help: "Dropout between GRU layers (0…1).") var dropout: Float = 0
+    @Option(help: "Dropout between recurrent layers (0…1).") var dropout: Float = 0
     @Option(help: "Maximum epochs.") var epochs = 30
     @Option(help: "Sequences (classify) or lanes (predict) per mini-batch.") var batch = 32
     @Option(help: "Predict: frames per truncated-BPTT window.") var window = 64
@@ -102,6 +107,10 @@ struct TrainCommand: ParsableCommand {
                     throw ValidationError("--target \(target): expected frames or last")
                 }
                 o.target = tg
+                guard let c = RecurrentCell(rawValue: cell) else {
+                    throw ValidationError("--cell \(cell): expected gru or lstm")
+                }
+                o.cell = c
                 guard layers >= 1, hidden >= 1, epochs >= 1, batch >= 1, window >= 2 else {
                     throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
                 }

@@ -6,7 +6,10 @@ import Testing
 
 /// The committed goldens of scripts/make-training-goldens.py (PyTorch autograd and optimisers, float64).
 enum TrainingGoldens {
-    static let cases = ["classify_frames", "classify_last", "predict_mse", "wide_two_layers"]
+    static let cases = [
+        "classify_frames", "classify_last", "predict_mse", "wide_two_layers", "lstm_classify_frames",
+        "lstm_classify_last", "lstm_predict_mse", "lstm_wide_two_layers",
+    ]
 
     struct Case {
         let file: SafetensorsFile
@@ -22,7 +25,7 @@ enum TrainingGoldens {
             architecture = GRUArchitecture(
                 inputSize: meta["input"] as! Int, hiddenSize: meta["hidden"] as! Int,
                 layerCount: meta["layers"] as! Int,
-                outputSize: meta["output"] as! Int)
+                outputSize: meta["output"] as! Int, cell: RecurrentCell(rawValue: meta["cell"] as? String ?? "gru")!)
             batch = meta["batch"] as! Int
             steps = meta["steps"] as! Int
             loss = meta["loss"] as! String
@@ -166,10 +169,10 @@ struct TrainingGraphTests {
 
     @Test(
         "the training forward pass gives GRURunner's outputs (≤ 1e-5), stream by stream",
-        arguments: KernelFamilies.runnable)
-    func forwardMatchesInferenceEngine(family: KernelFamily) throws {
+        arguments: KernelFamilies.runnable, [RecurrentCell.gru, .lstm])
+    func forwardMatchesInferenceEngine(family: KernelFamily, cell: RecurrentCell) throws {
         try KernelFamilies.with(family) {
-            let a = GRUArchitecture(inputSize: 13, hiddenSize: 24, layerCount: 2, outputSize: 5)
+            let a = GRUArchitecture(inputSize: 13, hiddenSize: 24, layerCount: 2, outputSize: 5, cell: cell)
             let p = Self.randomParameters(a, seed: 7)
             let batch = 3
             let steps = 11
@@ -180,6 +183,7 @@ struct TrainingGraphTests {
                 graph.forward(p, input: $0.baseAddress!, batch: batch, steps: steps, random: &random)
             }
             let model = try p.inferenceModel()
+            #expect(model.hasCellState == (cell == .lstm))
             for b in 0..<batch {
                 let runner = try GRURunner(model: model)
                 var frames: [Float] = []
@@ -224,10 +228,12 @@ struct TrainingGraphTests {
         return (loss, grads)
     }
 
-    @Test("gradients agree with central finite differences", arguments: KernelFamilies.runnable)
-    func finiteDifferences(family: KernelFamily) throws {
+    @Test(
+        "gradients agree with central finite differences", arguments: KernelFamilies.runnable,
+        [RecurrentCell.gru, .lstm])
+    func finiteDifferences(family: KernelFamily, cell: RecurrentCell) throws {
         try KernelFamilies.with(family) {
-            let a = GRUArchitecture(inputSize: 3, hiddenSize: 4, layerCount: 2, outputSize: 3)
+            let a = GRUArchitecture(inputSize: 3, hiddenSize: 4, layerCount: 2, outputSize: 3, cell: cell)
             var p = Self.randomParameters(a, seed: 11, scale: 0.8)
             let batch = 2
             let steps = 5
@@ -256,10 +262,10 @@ struct TrainingGraphTests {
 
     @Test(
         "truncated BPTT: two windows carrying the final state give the outputs of one long window",
-        arguments: KernelFamilies.runnable)
-    func carriedStateContinues(family: KernelFamily) {
+        arguments: KernelFamilies.runnable, [RecurrentCell.gru, .lstm])
+    func carriedStateContinues(family: KernelFamily, cell: RecurrentCell) {
         KernelFamilies.with(family) {
-            let a = GRUArchitecture(inputSize: 4, hiddenSize: 9, layerCount: 2, outputSize: 3)
+            let a = GRUArchitecture(inputSize: 4, hiddenSize: 9, layerCount: 2, outputSize: 3, cell: cell)
             let p = Self.randomParameters(a, seed: 21)
             var random = TrainingRandom(seed: 4)
             let batch = 2

@@ -155,6 +155,25 @@ struct OnlineLearningTests {
         }
     }
 
+    @Test func anLSTMPredictorIsRefused() throws {
+        var parameters = GRUParameters(
+            architecture: GRUArchitecture(inputSize: 1, hiddenSize: 8, layerCount: 1, outputSize: 1, cell: .lstm))
+        parameters.initialise(seed: 7)
+        try parameters.write(
+            to: temp.appendingPathComponent("lstm.safetensors"), normalisation: nil,
+            metadata: [
+                "task": "predict", "output_activation": "none", "mode": "carry", "cell": "lstm",
+                "features": ["kind": "raw", "channels": 1, "sample_rate": 100],
+            ])
+        let text =
+            "[source]\nrate = 100\n[model]\npath = \"lstm.safetensors\"\nonline_learning = true\n[detector]\nkind = \"anomaly\"\n"
+        let error = #expect(throws: PipelineConfigError.self) {
+            try PipelineValidation.validate(PipelineConfig.parse(text, file: temp.appendingPathComponent("lstm.toml")))
+        }
+        #expect(
+            "\(error.map { "\($0)" } ?? "")".contains("online learning needs a GRU"), "\(String(describing: error))")
+    }
+
     @Test func aModelTooLargeForTheStateFileIsRefused() throws {
         var parameters = GRUParameters(
             architecture: GRUArchitecture(inputSize: 1, hiddenSize: 96, layerCount: 2, outputSize: 1))

@@ -90,8 +90,10 @@ struct TrainingTaskTests {
         #expect((result["confusion"] as? [[Int]])?.count == 4)
     }
 
-    @Test("predict: normal sensor CSV → next-frame model with log-error calibration in the metadata; faults score high")
-    func predictEndToEnd() throws {
+    @Test(
+        "predict: normal sensor CSV → next-frame model with log-error calibration in the metadata; faults score high",
+        arguments: [RecurrentCell.gru, .lstm])
+    func predictEndToEnd(cell: RecurrentCell) throws {
         let config = try pipeline(
             """
             [source]
@@ -126,13 +128,14 @@ struct TrainingTaskTests {
         try "start,end\n10,14\n20,23\n".write(toFile: path("spans.csv"), atomically: true, encoding: .utf8)
         var options = TrainingOptions()
         options.task = .predict
+        options.cell = cell
         options.hidden = 8
         options.layers = 1
         options.epochs = 4
         options.batch = 4
         options.window = 16
         let features = try TrainingFeatures(pipeline: config)
-        let output = temp.appendingPathComponent("p.safetensors")
+        let output = temp.appendingPathComponent("p-\(cell.rawValue).safetensors")
         _ = try PredictTraining.run(
             dataPaths: [path("normal.csv")], features: features, options: options, output: output, log: { _ in })
         let model = try GRUModel.load(output)
@@ -141,6 +144,7 @@ struct TrainingTaskTests {
             detector["error_mean"] is Double && (detector["error_std"] as? Double ?? 0) > 0
                 && (detector["threshold"] as? Double ?? 0) >= 4)
         #expect(model.outputSize == features.dimension)
+        #expect(model.hasCellState == (cell == .lstm))
         let evaluation = try Evaluation(model: model, features: features)
         let anomaly = evaluation.anomalyOptions(pipeline: config.detector.anomaly, thresholdFromPipeline: false)
         let result = try evaluation.predictSpans(
@@ -167,17 +171,19 @@ struct TrainingTaskTests {
     }
 
     @Test(
-        "grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout")
-    func commandLine() throws {
+        "grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout",
+        arguments: ["gru", "lstm"])
+    func commandLine(cell: String) throws {
         let root = try writeClips()
         let pipelineFile = temp.appendingPathComponent("kws.toml")
         try Self.kwsPipeline.write(to: pipelineFile, atomically: true, encoding: .utf8)
-        let model = path("cli.safetensors")
+        let model = path("cli-\(cell).safetensors")
         let result = try CommandLineTool.run(
             [
                 "train", "--task", "classify", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,b",
                 "--hidden", "8",
-                "--layers", "1", "--epochs", "2", "--batch", "4", "--clip-ms", "500", "--validation-percent", "25",
+                "--layers", "1", "--cell", cell, "--epochs", "2", "--batch", "4", "--clip-ms", "500",
+                "--validation-percent", "25",
                 "--output", model,
             ], timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
@@ -185,6 +191,9 @@ struct TrainingTaskTests {
         #expect(epochLines.count == 2, "\(result.stderr)")
         let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         #expect(summary?["epochs_run"] as? Int == 2)
+        let loaded = try GRUModel.load(URL(fileURLWithPath: model))
+        #expect(loaded.hasCellState == (cell == "lstm"))
+        #expect(loaded.gateCount == (cell == "lstm" ? 4 : 3))
         let eval = try CommandLineTool.run([
             "eval", "--model", model, "--pipeline", pipelineFile.path, "--data", root, "--clip-ms", "500",
         ])
@@ -193,7 +202,7 @@ struct TrainingTaskTests {
         #expect((report?["clips"] as? [String: Any])?["accuracy"] is Double)
     }
 
-    @Test("train without data, or with a missing keyword folder: exit status 2, one line")
+    @Test("train without data, with a missing keyword folder, or with an unknown cell: exit status 2, one line")
     func badUsage() throws {
         let root = try writeClips()
         let pipelineFile = temp.appendingPathComponent("kws.toml")
@@ -204,10 +213,19 @@ struct TrainingTaskTests {
                 "train", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,zzz", "--output",
                 path("m.safetensors"),
             ],
+            [
+                "train", "--pipeline", pipelineFile.path, "--data", root, "--cell", "rnn", "--output",
+                path("m.safetensors"),
+            ],
         ] {
             let result = try CommandLineTool.run(arguments)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         }
+        let cell = try CommandLineTool.run([
+            "train", "--pipeline", pipelineFile.path, "--data", root, "--cell", "rnn", "--output",
+            path("m.safetensors"),
+        ])
+        #expect(cell.stderr.contains("--cell rnn: expected gru or lstm"), "\(cell.stderr)")
     }
 }

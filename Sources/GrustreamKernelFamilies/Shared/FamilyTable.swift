@@ -65,6 +65,18 @@ func makeKernelTable() -> KernelTable {
                 outputGradient: outputGradient, hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient,
                 recurrentGateGradient: recurrentGateGradient, batch: batch, hidden: hidden)
         },
+        lstmTrainingGatesForward: { gates, recurrent, biasHH, cellPrevious, cellNext, next, batch, hidden in
+            LSTMTrainingGates.forward(
+                gates: gates, recurrent: recurrent, biasHH: biasHH, cellPrevious: cellPrevious, cellNext: cellNext,
+                next: next, batch: batch, hidden: hidden)
+        },
+        lstmTrainingGatesBackward: {
+            gates, cellPrevious, cellNext, outputGradient, hiddenGradient, cellGradient, gateGradient, batch, hidden in
+            LSTMTrainingGates.backward(
+                gates: gates, cellPrevious: cellPrevious, cellNext: cellNext, outputGradient: outputGradient,
+                hiddenGradient: hiddenGradient, cellGradient: cellGradient, gateGradient: gateGradient, batch: batch,
+                hidden: hidden)
+        },
         sum: { x, n in FrameKernels.sum(x, n) },
         sumOfSquares: { x, n, offset in FrameKernels.sumOfSquares(x, n, minus: offset) },
         scaledCopy: { x, n, scale, out in FrameKernels.scaledCopy(x, n, scale: scale, into: out) },

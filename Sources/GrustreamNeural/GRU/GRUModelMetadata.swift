@@ -16,7 +16,7 @@ public enum GRUForm: String, Sendable {
 }
 
 /// The recurrent cell of a model's layers (metadata `cell`).
-public enum RecurrentCell: String, Sendable {
+public enum RecurrentCell: String, Sendable, Codable {
     /// PyTorch `nn.GRU` (gates r, z, n; state h).
     case gru
     /// PyTorch `nn.LSTM` (gates i, f, g, o; states h and c).

@@ -5,6 +5,9 @@ extension GRUModel {
     /// A private copy of this model (same weights, normalisation and metadata) whose weights `overwrite(with:)` may
     /// change: for one stream that learns online. Needs a unidirectional PyTorch-form GRU with a head.
     public func trainableCopy() throws -> (model: GRUModel, parameters: GRUParameters) {
+        guard !hasCellState else {
+            throw ModelLoadError("\(name): online learning needs a GRU (this model is an LSTM)")
+        }
         let parameters = try GRUParameters(model: self)
         let tensors = parameters.fileTensors(normalisation: normalisation)
         let data = SafetensorsFile.encode(tensors, metadata: fileMetadata)

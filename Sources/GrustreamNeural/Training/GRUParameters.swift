@@ -1,19 +1,28 @@
 import Foundation
 
-/// The shape of a trainable network: stacked unidirectional PyTorch-form GRU layers and a linear head.
+/// The shape of a trainable network: stacked unidirectional PyTorch-form GRU (or LSTM) layers and a linear head.
 public struct GRUArchitecture: Sendable, Equatable, Codable {
     public var inputSize: Int
     public var hiddenSize: Int
     public var layerCount: Int
     /// Width of the linear head's output.
     public var outputSize: Int
+    /// The recurrent cell: PyTorch `nn.GRU` (gates r, z, n) or `nn.LSTM` (gates i, f, g, o; states h and c).
+    public var cell: RecurrentCell
 
-    public init(inputSize: Int, hiddenSize: Int, layerCount: Int, outputSize: Int) {
+    public init(inputSize: Int, hiddenSize: Int, layerCount: Int, outputSize: Int, cell: RecurrentCell = .gru) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount
         self.outputSize = outputSize
+        self.cell = cell
     }
+
+    /// Gate blocks per layer: 3 (GRU) or 4 (LSTM).
+    public var gateCount: Int { cell == .lstm ? 4 : 3 }
+
+    /// Rows of the carried state per batch row: h per layer, then (LSTM) c per layer.
+    public var stateRows: Int { cell == .lstm ? 2 * layerCount : layerCount }
 
     /// Width of layer k's input.
     public func layerInputSize(_ k: Int) -> Int { k == 0 ? inputSize : hiddenSize }
@@ -32,7 +41,7 @@ public struct ParameterSlot: Sendable, Equatable {
 /// Every weight of a trainable network in one flat `[Float]` (so that optimisers, clipping and L1/L2 are
 /// loops over one array), laid out as named PyTorch tensors. Per layer k: `gru.weight_ih_lk` [3H, I_k],
 /// `gru.weight_hh_lk` [3H, H], `gru.bias_ih_lk` [3H], `gru.bias_hh_lk` [3H] (gates r, z, n); then
-/// `linear.weight` [O, H] and `linear.bias` [O].
+/// `linear.weight` [O, H] and `linear.bias` [O]. An LSTM has `lstm.*` tensors of 4H rows (gates i, f, g, o).
 public struct GRUParameters: Sendable, Equatable {
     public let architecture: GRUArchitecture
     public let slots: [ParameterSlot]
@@ -47,12 +56,13 @@ public struct GRUParameters: Sendable, Equatable {
             slots.append(ParameterSlot(name: name, shape: shape, offset: offset))
             offset += shape.reduce(1, *)
         }
-        let h3 = 3 * a.hiddenSize
+        let rows = a.gateCount * a.hiddenSize
+        let prefix = a.cell == .lstm ? "lstm" : "gru"
         for k in 0..<a.layerCount {
-            add("gru.weight_ih_l\(k)", [h3, a.layerInputSize(k)])
-            add("gru.weight_hh_l\(k)", [h3, a.hiddenSize])
-            add("gru.bias_ih_l\(k)", [h3])
-            add("gru.bias_hh_l\(k)", [h3])
+            add("\(prefix).weight_ih_l\(k)", [rows, a.layerInputSize(k)])
+            add("\(prefix).weight_hh_l\(k)", [rows, a.hiddenSize])
+            add("\(prefix).bias_ih_l\(k)", [rows])
+            add("\(prefix).bias_hh_l\(k)", [rows])
         }
         add("linear.weight", [a.outputSize, a.hiddenSize])
         add("linear.bias", [a.outputSize])
@@ -91,7 +101,7 @@ public struct GRUParameters: Sendable, Equatable {
         values.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: t.scalars)
     }
 
-    /// Initialise as the issue asks: input weights (and the head) Xavier/Glorot-uniform per gate block,
+    /// Initialise: input weights (and the head) Xavier/Glorot-uniform per gate block,
     /// recurrent weights orthogonal per gate block [H, H], biases zero — except the update gate's input bias,
     /// zero too (PyTorch-compatible equations; no forget-bias trick). Deterministic for a seed.
     public mutating func initialise(seed: UInt64) {
@@ -103,8 +113,8 @@ public struct GRUParameters: Sendable, Equatable {
             let o = layerOffsets(k)
             let width = a.layerInputSize(k)
             let bound = (6 / Float(width + h)).squareRoot()
-            for i in 0..<(3 * h * width) { values[o.weightIH + i] = random.uniform(-bound, bound) }
-            for gate in 0..<3 {
+            for i in 0..<(a.gateCount * h * width) { values[o.weightIH + i] = random.uniform(-bound, bound) }
+            for gate in 0..<a.gateCount {
                 let q = Self.orthogonal(h, random: &random)
                 for i in 0..<(h * h) { values[o.weightHH + gate * h * h + i] = q[i] }
             }
@@ -134,18 +144,21 @@ public struct GRUParameters: Sendable, Equatable {
     /// The parameters of an inference model of the same form (PyTorch form, unidirectional, with a head);
     /// for fine-tuning and for checking that training and inference agree.
     public init(model: GRUModel) throws {
-        guard model.form == .pytorch, !model.bidirectional, let o = model.headSize, !model.hasCellState,
-            model.layers.allSatisfy(\.resetAfter), model.gateActivation == .sigmoid, model.candidateActivation == .tanh
+        guard model.form == .pytorch, !model.bidirectional, let o = model.headSize,
+            model.hasCellState || model.layers.allSatisfy(\.resetAfter), model.gateActivation == .sigmoid,
+            model.candidateActivation == .tanh
         else {
             throw ModelLoadError(
-                "\(model.name): training needs a unidirectional PyTorch-form GRU (sigmoid/tanh) with a linear head")
+                "\(model.name): training needs a unidirectional PyTorch-form GRU or LSTM (sigmoid/tanh) with a linear head"
+            )
         }
         self.init(
             architecture: GRUArchitecture(
-                inputSize: model.inputSize, hiddenSize: model.hiddenSize, layerCount: model.layerCount, outputSize: o))
+                inputSize: model.inputSize, hiddenSize: model.hiddenSize, layerCount: model.layerCount, outputSize: o,
+                cell: model.hasCellState ? .lstm : .gru))
         for (k, layer) in model.layers.enumerated() {
             let off = layerOffsets(k)
-            let h3 = 3 * model.hiddenSize
+            let h3 = architecture.gateCount * model.hiddenSize
             values.replaceSubrange(off.weightIH..<(off.weightIH + layer.weightIH.count), with: layer.weightIH)
             values.replaceSubrange(off.weightHH..<(off.weightHH + layer.weightHH.count), with: layer.weightHH)
             values.replaceSubrange(

@@ -1,10 +1,11 @@
 import Foundation
 import GrustreamKernels
 
-/// Forward and backward passes (backpropagation through time) of a stacked GRU + linear head over a batch of
-/// fixed-length windows, with every intermediate kept for the backward pass. No autograd: the gradients are
-/// the chain rule written out for PyTorch's GRU equations (gates r, z, n; reset applied after the recurrent
-/// product), checked against PyTorch autograd (Tests/Fixtures/training) and finite differences.
+/// Forward and backward passes (backpropagation through time) of a stacked GRU (or LSTM) + linear head over a
+/// batch of fixed-length windows, with every intermediate kept for the backward pass. No autograd: the gradients
+/// are the chain rule written out for PyTorch's GRU equations (gates r, z, n; reset applied after the recurrent
+/// product) and `nn.LSTM`'s (gates i, f, g, o), checked against PyTorch autograd (Tests/Fixtures/training) and
+/// finite differences.
 ///
 /// Layout: time-major. Inputs [steps, batch, input], outputs [steps, batch, output]: row t·batch + b.
 /// Buffers are allocated once for `maxBatch` × `maxSteps`; a call may use fewer of either.
@@ -18,8 +19,10 @@ public final class GRUTrainingGraph {
     private let scratch = FloatScratch()
     /// [layer] [(steps + 1) · batch, hidden]: row block 0 is the initial state, block t+1 the output at t.
     private let states: [UnsafeMutablePointer<Float>]
-    /// [layer] [steps · batch, 3·hidden]: r, z, n after their activations.
+    /// [layer] [steps · batch, G·hidden]: r, z, n (LSTM: i, f, g, o) after their activations.
     private let gates: [UnsafeMutablePointer<Float>]
+    /// LSTM only: [layer] [(steps + 1) · batch, hidden], the cell states (row block 0 the initial one).
+    private let cells: [UnsafeMutablePointer<Float>]
     /// [layer] [steps · batch, hidden]: W_hn h + b_hn (the recurrent part of the candidate, before r).
     private let candidateRecurrent: [UnsafeMutablePointer<Float>]
     /// [layer − 1] [steps · batch, hidden]: dropout masks (0 or 1/(1−p)) and the dropped outputs fed upward.
@@ -36,6 +39,8 @@ public final class GRUTrainingGraph {
     private let layerOutputGradient: UnsafeMutablePointer<Float>
     private let layerInputGradient: UnsafeMutablePointer<Float>
     private let hiddenGradient: UnsafeMutablePointer<Float>
+    /// LSTM: [batch, hidden], the gradient carried back through the cell state.
+    private let cellGradient: UnsafeMutablePointer<Float>
 
     /// The input of the last forward pass, [steps · batch, input] (kept for the weight gradient of layer 0).
     private var input: UnsafePointer<Float>?
@@ -53,28 +58,37 @@ public final class GRUTrainingGraph {
         let rows = maxBatch * maxSteps
         let h = a.hiddenSize
         let wide = max(a.inputSize, h)
+        let gateWidth = a.gateCount * h
         states = (0..<a.layerCount).map { [scratch] _ in scratch.allocate((maxSteps + 1) * maxBatch * h) }
-        gates = (0..<a.layerCount).map { [scratch] _ in scratch.allocate(rows * 3 * h) }
+        cells = (0..<(a.cell == .lstm ? a.layerCount : 0)).map { [scratch] _ in
+            scratch.allocate((maxSteps + 1) * maxBatch * h)
+        }
+        gates = (0..<a.layerCount).map { [scratch] _ in scratch.allocate(rows * gateWidth) }
         candidateRecurrent = (0..<a.layerCount).map { [scratch] _ in scratch.allocate(rows * h) }
         masks = (0..<max(a.layerCount - 1, 0)).map { [scratch] _ in scratch.allocate(rows * h) }
         dropped = (0..<max(a.layerCount - 1, 0)).map { [scratch] _ in scratch.allocate(rows * h) }
         outputs = scratch.allocate(rows * a.outputSize)
-        transposed = scratch.allocate(max(wide * 3 * h, h * a.outputSize))
-        recurrentProduct = scratch.allocate(maxBatch * 3 * h)
-        inputGateGradient = scratch.allocate(rows * 3 * h)
-        recurrentGateGradient = scratch.allocate(rows * 3 * h)
+        transposed = scratch.allocate(max(wide * gateWidth, h * a.outputSize))
+        recurrentProduct = scratch.allocate(maxBatch * gateWidth)
+        inputGateGradient = scratch.allocate(rows * gateWidth)
+        recurrentGateGradient = scratch.allocate(rows * gateWidth)
         layerOutputGradient = scratch.allocate(rows * wide)
         layerInputGradient = scratch.allocate(rows * wide)
         hiddenGradient = scratch.allocate(maxBatch * h)
+        cellGradient = scratch.allocate(maxBatch * h)
     }
 
-    /// The state after the last step of the last forward pass, [layers, batch, hidden] (for truncated BPTT:
-    /// the next window starts from it, without gradient flowing back).
+    /// The state after the last step of the last forward pass, [stateRows, batch, hidden]: h of each layer, then
+    /// (LSTM) c of each layer (for truncated BPTT: the next window starts from it, without gradient flowing back).
     public func finalState() -> [Float] {
         let h = architecture.hiddenSize
-        var out = [Float](repeating: 0, count: architecture.layerCount * batch * h)
-        for l in 0..<architecture.layerCount {
+        let layers = architecture.layerCount
+        var out = [Float](repeating: 0, count: architecture.stateRows * batch * h)
+        for l in 0..<layers {
             for i in 0..<(batch * h) { out[l * batch * h + i] = states[l][steps * batch * h + i] }
+        }
+        for (l, c) in cells.enumerated() {
+            for i in 0..<(batch * h) { out[(layers + l) * batch * h + i] = c[steps * batch * h + i] }
         }
         return out
     }
@@ -84,8 +98,8 @@ public final class GRUTrainingGraph {
         UnsafePointer(states[architecture.layerCount - 1] + batch * architecture.hiddenSize)
     }
 
-    /// Run the network over `input` [steps, batch, input] (time-major) from `initialState` [layers, batch, hidden]
-    /// (nil: zeros). Results in `outputs` [steps, batch, output]. `input` must stay valid until `backward`.
+    /// Run the network over `input` [steps, batch, input] (time-major) from `initialState`
+    /// [stateRows, batch, hidden] (as `finalState()`; nil: zeros). Results in `outputs` [steps, batch, output]. `input` must stay valid until `backward`.
     /// With `training` and `dropout` > 0, draws dropout masks from `random`.
     public func forward(
         _ parameters: GRUParameters, input: UnsafePointer<Float>, batch: Int, steps: Int,
@@ -98,8 +112,9 @@ public final class GRUTrainingGraph {
         self.steps = steps
         droppedInForward = training && dropout > 0
         let h = a.hiddenSize
-        let h3 = 3 * h
+        let h3 = a.gateCount * h
         let rows = steps * batch
+        let lstm = a.cell == .lstm
         parameters.values.withUnsafeBufferPointer { p in
             let w = p.baseAddress!
             var layerInput = input
@@ -112,6 +127,14 @@ public final class GRUTrainingGraph {
                     for i in 0..<(batch * h) { s[i] = initialState[l * batch * h + i] }
                 } else {
                     s.update(repeating: 0, count: batch * h)
+                }
+                if lstm {
+                    if let initialState {
+                        let first = (a.layerCount + l) * batch * h
+                        for i in 0..<(batch * h) { cells[l][i] = initialState[first + i] }
+                    } else {
+                        cells[l].update(repeating: 0, count: batch * h)
+                    }
                 }
                 // G = X · W_ihᵀ + b_ih for every step at once   [rows, 3H]
                 kernels.transpose(w + o.weightIH, rows: h3, columns: width, into: transposed)
@@ -128,10 +151,17 @@ public final class GRUTrainingGraph {
                     kernels.multiply(
                         rows: batch, columns: h3, depth: h, a: previous, aRowStride: h, aColumnStride: 1,
                         b: transposed, ldb: h3, c: recurrentProduct, ldc: h3, accumulate: false)
-                    kernels.trainingGatesForward(
-                        gates: g + t * batch * h3, recurrent: recurrentProduct, biasHH: biasHH,
-                        candidateRecurrent: candidateRecurrent[l] + t * batch * h, previous: previous, next: next,
-                        batch: batch, hidden: h)
+                    if lstm {
+                        kernels.lstmTrainingGatesForward(
+                            gates: g + t * batch * h3, recurrent: recurrentProduct, biasHH: biasHH,
+                            cellPrevious: cells[l] + t * batch * h, cellNext: cells[l] + (t + 1) * batch * h,
+                            next: next, batch: batch, hidden: h)
+                    } else {
+                        kernels.trainingGatesForward(
+                            gates: g + t * batch * h3, recurrent: recurrentProduct, biasHH: biasHH,
+                            candidateRecurrent: candidateRecurrent[l] + t * batch * h, previous: previous,
+                            next: next, batch: batch, hidden: h)
+                    }
                 }
                 layerInput = UnsafePointer(s + batch * h)
                 if l < a.layerCount - 1 {
@@ -163,8 +193,9 @@ public final class GRUTrainingGraph {
     ) {
         let a = architecture
         let h = a.hiddenSize
-        let h3 = 3 * h
+        let h3 = a.gateCount * h
         let rows = steps * batch
+        let lstm = a.cell == .lstm
         let batch = batch
         let steps = steps
         guard let input else { preconditionFailure("backward before forward") }
@@ -191,23 +222,34 @@ public final class GRUTrainingGraph {
                     let cr = candidateRecurrent[l]
                     let dOut = layerOutputGradient
                     hiddenGradient.update(repeating: 0, count: batch * h)
+                    cellGradient.update(repeating: 0, count: batch * h)
+                    // An LSTM's gate gradients are the same on the input and the recurrent side.
+                    let dGh = lstm ? inputGateGradient : recurrentGateGradient
                     for t in stride(from: steps - 1, through: 0, by: -1) {
-                        kernels.trainingGatesBackward(
-                            gates: g + t * batch * h3, previous: s + t * batch * h,
-                            candidateRecurrent: cr + t * batch * h, outputGradient: dOut + t * batch * h,
-                            hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient + t * batch * h3,
-                            recurrentGateGradient: recurrentGateGradient + t * batch * h3, batch: batch, hidden: h)
+                        if lstm {
+                            kernels.lstmTrainingGatesBackward(
+                                gates: g + t * batch * h3, cellPrevious: cells[l] + t * batch * h,
+                                cellNext: cells[l] + (t + 1) * batch * h, outputGradient: dOut + t * batch * h,
+                                hiddenGradient: hiddenGradient, cellGradient: cellGradient,
+                                gateGradient: inputGateGradient + t * batch * h3, batch: batch, hidden: h)
+                        } else {
+                            kernels.trainingGatesBackward(
+                                gates: g + t * batch * h3, previous: s + t * batch * h,
+                                candidateRecurrent: cr + t * batch * h, outputGradient: dOut + t * batch * h,
+                                hiddenGradient: hiddenGradient, inputGateGradient: inputGateGradient + t * batch * h3,
+                                recurrentGateGradient: recurrentGateGradient + t * batch * h3, batch: batch, hidden: h)
+                        }
                         // dh_{t-1} += dGh_t · W_hh
                         kernels.multiply(
-                            rows: batch, columns: h, depth: h3, a: recurrentGateGradient + t * batch * h3,
+                            rows: batch, columns: h, depth: h3, a: dGh + t * batch * h3,
                             aRowStride: h3, aColumnStride: 1, b: w + o.weightHH, ldb: h, c: hiddenGradient, ldc: h,
                             accumulate: true)
                     }
                     // dW_hh += dGhᵀ · H_prev; db_hh += Σ dGh
                     kernels.multiply(
-                        rows: h3, columns: h, depth: rows, a: recurrentGateGradient, aRowStride: 1, aColumnStride: h3,
+                        rows: h3, columns: h, depth: rows, a: dGh, aRowStride: 1, aColumnStride: h3,
                         b: s, ldb: h, c: grad + o.weightHH, ldc: h, accumulate: true)
-                    kernels.addColumnSums(recurrentGateGradient, rows: rows, columns: h3, into: grad + o.biasHH)
+                    kernels.addColumnSums(dGh, rows: rows, columns: h3, into: grad + o.biasHH)
                     // dW_ih += dGiᵀ · X; db_ih += Σ dGi
                     let layerInput: UnsafePointer<Float> =
                         l == 0 ? input : UnsafePointer(droppedInForward ? dropped[l - 1] : states[l - 1] + batch * h)

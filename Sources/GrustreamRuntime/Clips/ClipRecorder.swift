@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamIO
 import Logging
 
 /// `[[sink]] kind = "clips"`: writes the audio around each detection as a WAV file with a JSON sidecar, for
@@ -199,11 +200,8 @@ public final class ClipRecorder: @unchecked Sendable {
             logger.warning("clip writer is behind: a \(clip.label) clip was dropped (\(droppedClips) so far)")
             return
         }
-        var pcm = [Int16](repeating: 0, count: to - from)
-        for k in from..<to {
-            let v = max(-1, min(1, ring[k % ring.count]))
-            pcm[k - from] = Int16((v * 32767).rounded())
-        }
+        var pcm = [Float](repeating: 0, count: to - from)
+        for k in from..<to { pcm[k - from] = max(-1, min(1, ring[k % ring.count])) }
         sequence += 1
         let meta = ClipMetadata(
             kind: clip.nearMiss ? "near-miss" : "detection", label: clip.label, score: clip.score, model: options.model,
@@ -230,15 +228,16 @@ public final class ClipRecorder: @unchecked Sendable {
     }
 
     /// On the writer queue.
-    private func write(_ pcm: [Int16], meta: ClipMetadata, name: String) throws {
+    private func write(_ pcm: [Float], meta: ClipMetadata, name: String) throws {
         let folder = URL(fileURLWithPath: options.folder)
             .appendingPathComponent(Self.safe(meta.kind == "near-miss" ? meta.label + "-near-miss" : meta.label))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if !indexed { scanIndex() }
         let wav = folder.appendingPathComponent(name + ".wav")
         let json = folder.appendingPathComponent(name + ".json")
-        let wavBytes = ClipMetadata.wavFile(pcm, sampleRate: meta.sampleRate)
-        let jsonBytes = Data(meta.json.utf8)
+        let wavBytes = WAVEncoder.encode(
+            pcm, format: PCMFormat(sampleRate: meta.sampleRate, channels: 1, encoding: .s16le))
+        let jsonBytes = meta.json
         try wavBytes.write(to: wav, options: .atomic)
         try jsonBytes.write(to: json, options: .atomic)
         index.append((wav.path, wavBytes.count + jsonBytes.count))
@@ -295,7 +294,7 @@ public final class ClipRecorder: @unchecked Sendable {
     }
 }
 
-/// A clip's JSON sidecar and its WAV encoding.
+/// What a clip's JSON sidecar holds.
 struct ClipMetadata: Sendable {
     var kind: String
     var label: String
@@ -312,39 +311,18 @@ struct ClipMetadata: Sendable {
     var postRollMs: Int
     var wallTime: Double
 
-    var json: String {
-        func str(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-                default: out.unicodeScalars.append(u)
-                }
-            }
-            return out + "\""
-        }
-        return "{\"kind\":\(str(kind)),\"label\":\(str(label)),\"score\":\(score),\"model\":\(str(model)),"
-            + "\"stream\":\(str(stream)),\"t\":\(t),\"start\":\(start),\"end\":\(end),\"clip_start\":\(clipStart),"
-            + "\"clip_end\":\(clipEnd),\"sample_rate\":\(sampleRate),\"pre_roll_ms\":\(preRollMs),"
-            + "\"post_roll_ms\":\(postRollMs),\"wall_time\":\(wallTime)}\n"
-    }
-
-    /// 16-bit PCM mono RIFF/WAVE.
-    static func wavFile(_ pcm: [Int16], sampleRate: Int) -> Data {
-        var d = Data(capacity: 44 + pcm.count * 2)
-        func u32(_ v: Int) {
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { d.append(contentsOf: $0) }
-        }
-        func u16(_ v: Int) {
-            withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { d.append(contentsOf: $0) }
-        }
-        d.append(contentsOf: Array("RIFF".utf8)); u32(36 + pcm.count * 2)
-        d.append(contentsOf: Array("WAVE".utf8)); d.append(contentsOf: Array("fmt ".utf8))
-        u32(16); u16(1); u16(1); u32(sampleRate); u32(sampleRate * 2); u16(2); u16(16)
-        d.append(contentsOf: Array("data".utf8)); u32(pcm.count * 2)
-        for s in pcm { u16(Int(UInt16(bitPattern: s))) }
-        return d
+    /// The sidecar: one JSON object and a newline.
+    var json: Data {
+        let value = JSONValue.object([
+            ("kind", .string(kind)), ("label", .string(label)), ("score", .number(score)), ("model", .string(model)),
+            ("stream", .string(stream)), ("t", .number(t)), ("start", .number(start)), ("end", .number(end)),
+            ("clip_start", .number(clipStart)), ("clip_end", .number(clipEnd)),
+            ("sample_rate", .number(Double(sampleRate))), ("pre_roll_ms", .number(Double(preRollMs))),
+            ("post_roll_ms", .number(Double(postRollMs))), ("wall_time", .number(wallTime)),
+        ])
+        var bytes: [UInt8] = []
+        value.append(into: &bytes)
+        bytes.append(0x0A)
+        return Data(bytes)
     }
 }

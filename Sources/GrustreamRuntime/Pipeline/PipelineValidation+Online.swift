@@ -27,6 +27,9 @@ extension PipelineValidation {
                 "\(model.name) predicts \(model.outputSize) values (activation \(model.outputActivation.rawValue)) from \(model.inputSize); expected a next-frame predictor (grustream train --task predict)"
             )
         }
+        guard !model.hasCellState else {
+            throw refuse("\(model.name) is an LSTM; online learning needs a GRU")
+        }
         do { _ = try GRUParameters(model: model) } catch let error as ModelLoadError { throw refuse("\(error)") }
         let bytes = OnlineLearner.stateBytes(
             parameters: model.parameterCount, dimension: model.inputSize, layers: model.layerCount,

@@ -21,7 +21,8 @@ public enum ArrayTraining {
             throw TrainingError("--features: \(n) sequences, too few to hold out \(held) for validation")
         }
         let architecture = GRUArchitecture(
-            inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: classes)
+            inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: classes,
+            cell: options.cell)
         let session = TrainingSession(
             architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
         log("arrays: \(n - held) training and \(held) validation sequences of \(steps) × \(d), \(classes) classes")
@@ -68,7 +69,7 @@ public enum ArrayTraining {
             })
         let metadata: [String: Any] = [
             "task": "classify", "labels": (0..<classes).map { "class\($0)" }, "output_activation": "softmax",
-            "mode": "carry",
+            "mode": "carry", "cell": options.cell.rawValue,
             "training": options.metadata,
         ]
         try session.best.write(to: output, normalisation: nil, metadata: metadata)

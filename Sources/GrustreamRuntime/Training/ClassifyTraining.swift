@@ -66,7 +66,8 @@ public enum ClassifyTraining {
         let frames = builder.framesPerClip
         let steps = chain * frames
         let architecture = GRUArchitecture(
-            inputSize: dimension, hiddenSize: options.hidden, layerCount: options.layers, outputSize: list.labels.count)
+            inputSize: dimension, hiddenSize: options.hidden, layerCount: options.layers, outputSize: list.labels.count,
+            cell: options.cell)
         let session = TrainingSession(
             architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
         let classes = list.labels.count
@@ -130,7 +131,8 @@ public enum ClassifyTraining {
 
         var metadata: [String: Any] = [
             "task": "classify", "labels": list.labels, "output_activation": "softmax", "mode": "carry",
-            "gru_prefix": "gru.", "head_prefix": "linear.", "norm_prefix": "norm.", "features": features.metadata,
+            "cell": options.cell.rawValue, "gru_prefix": "\(options.cell.rawValue).", "head_prefix": "linear.",
+            "norm_prefix": "norm.", "features": features.metadata,
             "target": options.target.rawValue,
         ]
         var training = options.metadata

@@ -62,7 +62,7 @@ public enum PredictTraining {
             "predict: \(recordings.count) recordings, \(totalFrames) training frames × \(d) in \(batch) lanes of \(laneLength), "
                 + "windows of \(window), \(validationParts.reduce(0) { $0 + $1.count } / d) held-out frames")
         let architecture = GRUArchitecture(
-            inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: d)
+            inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: d, cell: options.cell)
         let session = TrainingSession(architecture: architecture, options: options, maxBatch: batch, maxSteps: window)
         var input = [Float](repeating: 0, count: window * batch * d)
         var target = [Float](repeating: 0, count: window * batch * d)
@@ -124,7 +124,8 @@ public enum PredictTraining {
         training["epochs_run"] = summary.epochsRun
         training["val_loss"] = Double(session.bestLoss)
         let metadata: [String: Any] = [
-            "task": "predict", "output_activation": "none", "mode": "carry", "gru_prefix": "gru.",
+            "task": "predict", "output_activation": "none", "mode": "carry", "cell": options.cell.rawValue,
+            "gru_prefix": "\(options.cell.rawValue).",
             "head_prefix": "linear.",
             "norm_prefix": "norm.", "features": features.metadata,
             "detector": [

@@ -7,7 +7,9 @@ public struct TrainingOptions: Sendable {
     public enum Target: String, Sendable, CaseIterable { case frames, last }
 
     public var task: Task = .classify
-    /// GRU layers and hidden units per layer.
+    /// The recurrent cell: GRU (`nn.GRU`) or LSTM (`nn.LSTM`).
+    public var cell = RecurrentCell.gru
+    /// Recurrent layers and hidden units per layer.
     public var layers = 2
     public var hidden = 64
     public var dropout: Float = 0
@@ -82,7 +84,8 @@ public struct TrainingOptions: Sendable {
     /// The options as a JSON object, recorded in the model's metadata.
     public var metadata: [String: Any] {
         var m: [String: Any] = [
-            "layers": layers, "hidden": hidden, "dropout": dropout, "epochs": epochs, "batch": batch,
+            "cell": cell.rawValue, "layers": layers, "hidden": hidden, "dropout": dropout, "epochs": epochs,
+            "batch": batch,
             "optimiser": optimiser.rawValue, "learning_rate": learningRate, "weight_decay": weightDecay, "l1": l1,
             "clip": clip, "schedule": "\(schedule)", "patience": patience, "validation_percent": validationPercent,
             "seed": seed,
