@@ -16,7 +16,7 @@ public enum SampleEncoding: String, Sendable, CaseIterable, Equatable {
     /// `count` whole samples from `source` into `destination`, each exactly as `decode(_:)`: the switch is taken
     /// once, so each encoding is one tight loop the compiler vectorises (s16le: 16 samples per instruction
     /// group instead of one sample per branchy call).
-    func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
+    public func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
         @inline(__always) func each(_ one: (UnsafeRawPointer) -> Float) {
             let width = bytesPerSample
             for i in 0..<count { destination[i] = one(source + i * width) }

@@ -76,19 +76,16 @@ public final class WyomingAudioInput {
     public func convert(_ payload: [UInt8], into samples: inout [Float]) {
         samples.removeAll(keepingCapacity: true)
         guard let format else { return }
+        /// Whole samples of the payload through the decoders' own PCM conversion (`refusal` admits 2 or 4 bytes).
         func decode(into out: inout [Float]) {
+            let encoding: SampleEncoding = format.width == 2 ? .s16le : .s32le
+            let count = payload.count / encoding.bytesPerSample
             out.removeAll(keepingCapacity: true)
+            guard count > 0 else { return }
+            out.append(contentsOf: repeatElement(0, count: count))
             payload.withUnsafeBytes { raw in
-                if format.width == 2 {
-                    for i in 0..<payload.count / 2 {
-                        let value = Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))
-                        out.append(Float(value) * (1 / 32768))
-                    }
-                } else {
-                    for i in 0..<payload.count / 4 {
-                        let value = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
-                        out.append(Float(value) * (1 / 2_147_483_648))
-                    }
+                out.withUnsafeMutableBufferPointer {
+                    encoding.decode(raw.baseAddress!, count: count, into: $0.baseAddress!)
                 }
             }
         }
