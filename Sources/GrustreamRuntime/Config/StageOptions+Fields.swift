@@ -78,6 +78,24 @@ extension ModelOptions {
                 $0.labels.isEmpty
                     ? "[] (from the model)" : "[" + $0.labels.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
             }),
+        .custom(
+            "ensemble", "more models for the same labels: the detector reads the mean of all posteriors",
+            apply: { options, value, path in
+                guard case .array(let items) = value else {
+                    throw OptionField<ModelOptions>.mismatch(path, value, "an array of model paths")
+                }
+                guard items.count <= ConfigLimits.maximumEnsembleMembers else {
+                    throw PipelineConfigError(
+                        "\(path): \(items.count) models; expected at most \(ConfigLimits.maximumEnsembleMembers)")
+                }
+                options.ensemble = try items.enumerated().map { index, item in
+                    guard case .string(let s) = item, !s.isEmpty else {
+                        throw OptionField<ModelOptions>.mismatch("\(path)[\(index)]", item, "a model path")
+                    }
+                    return s
+                }
+            },
+            render: { "[" + $0.ensemble.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
         .bool("online_learning", \.onlineLearning, "keep training the predictor on each stream (its own weights)"),
         .number(
             "online_learning_rate", \.onlineLearningRate, "Adam learning rate of online steps",

@@ -60,6 +60,9 @@ public struct ModelOptions: Sendable, Equatable {
     public var outputActivation: Activation = .fromModel
     /// Labels for the outputs, overriding the model's.
     public var labels: [String] = []
+    /// More models trained for the same labels (relative paths: from the pipeline file): each runs beside `path`
+    /// on the same features, and the detector reads the mean of their posteriors.
+    public var ensemble: [String] = []
     /// Keep training a next-frame predictor on the stream itself (each stream its own copy of the weights).
     public var onlineLearning = false
     /// Adam's learning rate of the online steps.

@@ -29,7 +29,8 @@ public enum EventEncoder {
     /// `Event` or any array: the per-frame path of the pipeline. `ts`: the input row's timestamp, printed last.
     public static func encodeScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), into buffer: inout [UInt8]
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, model: String? = nil, time: WallTime = .now(),
+        into buffer: inout [UInt8]
     ) {
         appendHeader(kind: .scores, stream: stream, time: time, t: t, into: &buffer)
         if fields.count == scores.count && !fields.isEmpty {
@@ -59,6 +60,10 @@ public enum EventEncoder {
         }
         appendKey("frame", into: &buffer)
         appendInteger(frame, into: &buffer)
+        if let model {
+            appendKey("model", into: &buffer)
+            appendString(model, into: &buffer)
+        }
         if let ts {
             appendKey("ts", into: &buffer)
             appendDouble(ts, into: &buffer)

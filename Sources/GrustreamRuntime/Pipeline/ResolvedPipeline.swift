@@ -20,9 +20,25 @@ public struct ResolvedPipeline: @unchecked Sendable {
     /// `precise` detector: the model's ThresholdDecoder and the raw score of the all-zero window.
     public let preciseDecoder: PreciseThresholdDecoder?
     public let initialRawScore: Float
+    /// Several models on one input (`[[models]]`): this model's name in events (nil: a single-model pipeline).
+    public internal(set) var modelName: String?
+    /// The pipeline's other models (on the first one only): one input and one extractor per distinct features.
+    public internal(set) var companions: [ResolvedPipeline] = []
+    /// This model runs only while the `gate` hears voice.
+    public internal(set) var gated = false
+    /// The voice-activity gate of the `gated` models (on the first one only).
+    public internal(set) var gate: GateOptions?
+    /// The whole pipeline file of a `[[models]]` pipeline (`config` is the first model's part of it).
+    public internal(set) var multiModelConfig: PipelineConfig?
+    /// `[model] ensemble`: the other models whose posteriors are averaged with this one's.
+    public internal(set) var ensemble: [EnsembleMember] = []
 
     /// Load the model named by `[model] path` and check it against the pipeline.
     public init(config: PipelineConfig) throws {
+        if !config.models.isEmpty {
+            self = try Self.resolveModels(config)
+            return
+        }
         guard !config.model.path.isEmpty else {
             throw PipelineConfigError(
                 "\(config.file?.path ?? config.name): model.path: no model given; a pipeline needs [model] path = \"….safetensors\""
@@ -162,6 +178,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
                 )
             }
         }
+        ensemble = try Self.loadEnsemble(
+            config: config, model: model, modelURL: modelURL, labels: labels, mode: mode,
+            outputActivation: outputActivation)
     }
 
     /// Seconds between frames.

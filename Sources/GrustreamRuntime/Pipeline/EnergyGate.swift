@@ -1,0 +1,136 @@
+import Foundation
+
+/// `[gate] kind = "energy"`: voice activity from the input's level, one decision per 10 ms block of input (by
+/// stream sample index, so the decisions do not depend on how the input was read). A block's level is
+/// `10 log10(mean square)` dBFS over its samples (every channel); the noise floor follows the level down at once
+/// and up by at most `floor_rise_db_per_s`; a block is voice when its level is at least `margin_db` above the floor
+/// (the floor before the block) and at least `min_db`. The gate is open on a voice block and for `hold_ms` after it.
+/// The decisions of the most recent blocks are kept in a ring (allocated once) for the models to look up by sample.
+final class EnergyGate {
+    let options: GateOptions
+    /// Samples per channel in a block.
+    let blockSamples: Int
+    private let channels: Int
+    private let holdBlocks: Int
+    private let riseDecibelsPerBlock: Double
+    /// Ring of decisions, by block index (a power of two).
+    private let open: UnsafeMutableBufferPointer<Bool>
+    /// Blocks decided so far (the next block's index) and the partial block's sum of squares and sample count.
+    private(set) var decidedBlocks = 0
+    private var sumOfSquares = 0.0
+    private var samplesInBlock = 0
+    private var floorDecibels = Double.nan
+    private var blocksSinceVoice = Int.max
+    /// Blocks decided voice, and blocks decided open, so far.
+    private(set) var voiceBlocks = 0
+    private(set) var openBlocks = 0
+
+    /// - waitingSamples: input frames that can lie between a sample's arrival and the look-up of its frame.
+    init(options: GateOptions, sampleRate: Double, channels: Int, waitingSamples: Int) {
+        self.options = options
+        blockSamples = max(1, Int((sampleRate / 100).rounded()))
+        self.channels = max(1, channels)
+        let blockSeconds = Double(blockSamples) / sampleRate
+        holdBlocks = Int((options.holdMilliseconds / 1000 / blockSeconds).rounded())
+        riseDecibelsPerBlock = options.floorRiseDecibelsPerSecond * blockSeconds
+        let blocks = waitingSamples / blockSamples + 4
+        let capacity = 1 << (Int.bitWidth - (max(blocks, 2) - 1).leadingZeroBitCount)
+        open = .allocate(capacity: capacity)
+        open.initialize(repeating: true)
+    }
+
+    deinit { open.deallocate() }
+
+    /// The stream's next interleaved samples (any count).
+    func append(_ samples: UnsafeBufferPointer<Float>) {
+        var index = 0
+        while index + channels <= samples.count {
+            for c in 0..<channels {
+                let x = Double(samples[index + c])
+                sumOfSquares += x * x
+            }
+            index += channels
+            samplesInBlock += 1
+            if samplesInBlock == blockSamples { decide() }
+        }
+    }
+
+    private func decide() {
+        let meanSquare = sumOfSquares / Double(blockSamples * channels)
+        let level = 10 * log10(max(meanSquare, 1e-15))
+        let floor = floorDecibels.isNaN ? level : floorDecibels
+        let voice = level >= floor + options.marginDecibels && level >= options.minimumDecibels
+        floorDecibels = level < floor ? level : min(level, floor + riseDecibelsPerBlock)
+        if voice {
+            blocksSinceVoice = 0
+            voiceBlocks += 1
+        } else if blocksSinceVoice < Int.max {
+            blocksSinceVoice += 1
+        }
+        let isOpen = blocksSinceVoice <= holdBlocks
+        if isOpen { openBlocks += 1 }
+        open[decidedBlocks & (open.count - 1)] = isOpen
+        decidedBlocks += 1
+        sumOfSquares = 0
+        samplesInBlock = 0
+    }
+
+    /// Whether the gate is open at stream sample `sample`: the decision of its block, else of the last block
+    /// decided (a sample of the partial block), or open when the block has left the ring.
+    func isOpen(atSample sample: Int) -> Bool {
+        guard decidedBlocks > 0 else { return false }
+        let block = min(max(0, sample) / blockSamples, decidedBlocks - 1)
+        guard decidedBlocks - block <= open.count else { return true }
+        return open[block & (open.count - 1)]
+    }
+}
+
+/// The most recent rows of a model's input while its gate is closed: run from the initial state when the gate
+/// opens, so the model does not start cold on the first voiced frame. Allocated once.
+final class PreRollRows {
+    let capacity: Int
+    let width: Int
+    /// [capacity, width], in arrival order from `oldest` (a ring).
+    private let rows: UnsafeMutableBufferPointer<Float>
+    /// [capacity, width] the rows in order, for the runner, and its outputs (discarded).
+    let ordered: UnsafeMutableBufferPointer<Float>
+    let outputs: UnsafeMutableBufferPointer<Float>
+    private(set) var count = 0
+    private var next = 0
+
+    init(capacity: Int, width: Int, outputWidth: Int) {
+        self.capacity = capacity
+        self.width = width
+        rows = .allocate(capacity: max(1, capacity * width))
+        rows.initialize(repeating: 0)
+        ordered = .allocate(capacity: max(1, capacity * width))
+        ordered.initialize(repeating: 0)
+        outputs = .allocate(capacity: max(1, capacity * outputWidth))
+        outputs.initialize(repeating: 0)
+    }
+
+    deinit {
+        rows.deallocate()
+        ordered.deallocate()
+        outputs.deallocate()
+    }
+
+    func push(_ row: UnsafePointer<Float>) {
+        guard capacity > 0 else { return }
+        (rows.baseAddress! + next * width).update(from: row, count: width)
+        next = next + 1 == capacity ? 0 : next + 1
+        count = min(count + 1, capacity)
+    }
+
+    /// The kept rows, oldest first, into `ordered`; returns how many. Empties the ring.
+    func takeOrdered() -> Int {
+        let n = count
+        let oldest = (next - n + capacity) % max(1, capacity)
+        for k in 0..<n {
+            (ordered.baseAddress! + k * width).update(
+                from: rows.baseAddress! + ((oldest + k) % capacity) * width, count: width)
+        }
+        count = 0
+        return n
+    }
+}
