@@ -75,11 +75,13 @@ final class EnergyGate {
         samplesInBlock = 0
     }
 
-    /// Whether the gate is open at stream sample `sample`: the decision of its block, else of the last block
-    /// decided (a sample of the partial block), or open when the block has left the ring.
+    /// Whether the gate is open at stream sample `sample`: the decision of the last block that ends at or before it
+    /// (decided once the sample has arrived, whatever the reads), closed before the first block, open when the
+    /// block has left the ring.
     func isOpen(atSample sample: Int) -> Bool {
-        guard decidedBlocks > 0 else { return false }
-        let block = min(max(0, sample) / blockSamples, decidedBlocks - 1)
+        let block = (sample + 1) / blockSamples - 1
+        guard block >= 0 else { return false }
+        guard block < decidedBlocks else { return decidedBlocks > 0 && open[(decidedBlocks - 1) & (open.count - 1)] }
         guard decidedBlocks - block <= open.count else { return true }
         return open[block & (open.count - 1)]
     }
