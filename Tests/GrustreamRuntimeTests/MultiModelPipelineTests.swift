@@ -208,7 +208,8 @@ struct MultiModelPipelineTests {
         var samples = [Float](repeating: 0, count: 3 * 16000)
         samples += audio.samples
         let input = temp.appendingPathComponent("silence-then-words.wav")
-        try WAVEncoder.encode(samples, format: PCMFormat(sampleRate: 16000, channels: 1, encoding: .s16le)).write(to: input)
+        try WAVEncoder.encode(samples, format: PCMFormat(sampleRate: 16000, channels: 1, encoding: .s16le)).write(
+            to: input)
         let gated = try run(try write(multiPipeline(gated: true), "gated.toml"), input: input)
         let open = try run(try write(multiPipeline(), "open.toml"), input: input)
         #expect(gated.status == 0 && open.status == 0, "\(gated.stderr)")
@@ -223,7 +224,10 @@ struct MultiModelPipelineTests {
         let silent = ameliaScores.filter { $0.streamTime < 2.9 }
         #expect(silent.count > 250)
         #expect(silent.allSatisfy { (($0["scores"] as? NSDictionary)?["amelia"] as? Double) == 0 })
-        #expect(ameliaScores.contains { $0.streamTime > 3 && ((($0["scores"] as? NSDictionary)?["amelia"] as? Double) ?? 0) > 0 })
+        #expect(
+            ameliaScores.contains {
+                $0.streamTime > 3 && ((($0["scores"] as? NSDictionary)?["amelia"] as? Double) ?? 0) > 0
+            })
         #expect(sameEvents(events(of: "mycroft", gated.stdoutText), events(of: "mycroft", open.stdoutText)))
     }
 
@@ -271,16 +275,31 @@ struct MultiModelPipelineTests {
         ("[gate]\nmargin_db = -3\n", "gate.margin_db = -3 is out of range"),
         ("[[models]]\npath = \"../models/amelia.safetensors\"\n", "another model has this name"),
         ("[[models]]\nname = \"x\"\n", "models[3].path: no model given"),
-        ("[[models]]\nname = \"x\"\npath = \"y.safetensors\"\ngated = true\n", "models[3].gated = true, but there is no [gate]"),
-        ("[[models]]\nname = \"x\"\npath = \"y\"\ndetector = { threshold = 2 }\n", "models[3].detector.threshold = 2 is out of range"),
-        ("[[models]]\nname = \"x\"\npath = \"y\"\nfeatures = { mel_bins = 0 }\n", "models[3].features.mel_bins = 0 is out of range"),
+        (
+            "[[models]]\nname = \"x\"\npath = \"y.safetensors\"\ngated = true\n",
+            "models[3].gated = true, but there is no [gate]"
+        ),
+        (
+            "[[models]]\nname = \"x\"\npath = \"y\"\ndetector = { threshold = 2 }\n",
+            "models[3].detector.threshold = 2 is out of range"
+        ),
+        (
+            "[[models]]\nname = \"x\"\npath = \"y\"\nfeatures = { mel_bins = 0 }\n",
+            "models[3].features.mel_bins = 0 is out of range"
+        ),
         ("[[models]]\nname = \"x\"\npath = \"y\"\nbogus = 1\n", "models[3].bogus: unknown key"),
-        ("[[models]]\nname = \"x\"\npath = \"y\"\nensemble = \"z\"\n", "models[3].ensemble = \"z\" is a string; expected an array of model paths"),
+        (
+            "[[models]]\nname = \"x\"\npath = \"y\"\nensemble = \"z\"\n",
+            "models[3].ensemble = \"z\" is a string; expected an array of model paths"
+        ),
         (
             "[[models]]\nname = \"eight\"\npath = \"../models/amelia.safetensors\"\nfeatures = { kind = \"fbank\", sample_rate = 8000, mel_bins = 32 }\n",
             "models[3] (eight): features at 8000 Hz, 1 channel(s), but mycroft's at 16000 Hz"
         ),
-        ("[runtime]\nstate_file = \"x.state\"\n[[models]]\nname = \"e\"\npath = \"../models/amelia.safetensors\"\nensemble = [\"../models/hey-savant.safetensors\"]\n", "runtime.state_file: the hidden states of model.ensemble members are not saved"),
+        (
+            "[runtime]\nstate_file = \"x.state\"\n[[models]]\nname = \"e\"\npath = \"../models/amelia.safetensors\"\nensemble = [\"../models/hey-savant.safetensors\"]\n",
+            "runtime.state_file: the hidden states of model.ensemble members are not saved"
+        ),
     ]
 
     /// Bad multi-model files: exit status 2, one line naming the file and the key.

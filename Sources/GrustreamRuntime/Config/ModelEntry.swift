@@ -69,7 +69,8 @@ public struct GateOptions: Sendable, Equatable {
 
     public static let fields: [OptionField<GateOptions>] = [
         .choice("kind", \.kind, "energy: the input's level against its tracked noise floor"),
-        .number("margin_db", \.marginDecibels, "dB above the noise floor that make a 10 ms block voice", .within(0, 100)),
+        .number(
+            "margin_db", \.marginDecibels, "dB above the noise floor that make a 10 ms block voice", .within(0, 100)),
         .number("min_db", \.minimumDecibels, "dBFS a voice block must reach", .within(-150, 0)),
         .number(
             "floor_rise_db_per_s", \.floorRiseDecibelsPerSecond, "how fast the noise floor may rise",
@@ -138,7 +139,8 @@ extension PipelineConfig {
         for (index, entry) in models.enumerated() {
             let path = "models[\(index)]"
             guard !entry.model.path.isEmpty else {
-                throw PipelineConfigError("\(path).path: no model given; each [[models]] entry needs path = \"….safetensors\"")
+                throw PipelineConfigError(
+                    "\(path).path: no model given; each [[models]] entry needs path = \"….safetensors\"")
             }
             guard seen.insert(entry.displayName).inserted else {
                 throw PipelineConfigError(

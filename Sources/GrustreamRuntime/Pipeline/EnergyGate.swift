@@ -10,6 +10,7 @@ final class EnergyGate {
     let options: GateOptions
     /// Samples per channel in a block.
     let blockSamples: Int
+    let sampleRate: Double
     private let channels: Int
     private let holdBlocks: Int
     private let riseDecibelsPerBlock: Double
@@ -28,6 +29,7 @@ final class EnergyGate {
     /// - waitingSamples: input frames that can lie between a sample's arrival and the look-up of its frame.
     init(options: GateOptions, sampleRate: Double, channels: Int, waitingSamples: Int) {
         self.options = options
+        self.sampleRate = sampleRate
         blockSamples = max(1, Int((sampleRate / 100).rounded()))
         self.channels = max(1, channels)
         let blockSeconds = Double(blockSamples) / sampleRate
@@ -92,6 +94,7 @@ final class EnergyGate {
 final class PreRollRows {
     let capacity: Int
     let width: Int
+    let outputWidth: Int
     /// [capacity, width], in arrival order from `oldest` (a ring).
     private let rows: UnsafeMutableBufferPointer<Float>
     /// [capacity, width] the rows in order, for the runner, and its outputs (discarded).
@@ -103,6 +106,7 @@ final class PreRollRows {
     init(capacity: Int, width: Int, outputWidth: Int) {
         self.capacity = capacity
         self.width = width
+        self.outputWidth = outputWidth
         rows = .allocate(capacity: max(1, capacity * width))
         rows.initialize(repeating: 0)
         ordered = .allocate(capacity: max(1, capacity * width))

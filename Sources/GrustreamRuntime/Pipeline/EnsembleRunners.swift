@@ -35,9 +35,10 @@ final class EnsembleRunners {
         }
         means = members.map { $0.model.normalisation?.mean ?? [] }
         inverseStds = members.map { $0.model.normalisation?.std.map { 1 / $0 } ?? [] }
-        preRolls = preRollRows.map { n in
-            members.map { PreRollRows(capacity: n, width: $0.model.inputSize, outputWidth: $0.model.outputSize) }
-        } ?? []
+        preRolls =
+            preRollRows.map { n in
+                members.map { PreRollRows(capacity: n, width: $0.model.inputSize, outputWidth: $0.model.outputSize) }
+            } ?? []
     }
 
     deinit {

@@ -36,7 +36,9 @@ extension ResolvedPipeline {
                 }
                 lane = try ResolvedPipeline(config: single)
             } catch let error as PipelineConfigError {
-                let text = error.description.hasPrefix(file) ? String(error.description.dropFirst(file.count + 2)) : error.description
+                let text =
+                    error.description.hasPrefix(file)
+                    ? String(error.description.dropFirst(file.count + 2)) : error.description
                 throw PipelineConfigError("\(file): \(where_): \(text)")
             }
             lane.modelName = entry.displayName
@@ -77,7 +79,8 @@ extension ResolvedPipeline {
         let file = config.file?.path ?? config.name
         if config.model.onlineLearning {
             throw PipelineConfigError(
-                "\(file): model.ensemble: online learning trains one model; remove model.online_learning or the ensemble")
+                "\(file): model.ensemble: online learning trains one model; remove model.online_learning or the ensemble"
+            )
         }
         if !config.runtime.stateFile.isEmpty {
             throw PipelineConfigError(

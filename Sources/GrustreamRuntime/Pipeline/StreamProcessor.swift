@@ -191,16 +191,24 @@ public final class StreamProcessor {
         gateOpen.initialize(repeating: true)
         let preRollFrames =
             pipeline.gated
-            ? Int(((primary?.pipeline.gate ?? pipeline.gate)?.preRollMilliseconds ?? 0) / 1000
-                * pipeline.features.sampleRate / Double(max(1, pipeline.features.hopLength))) : nil
+            ? Int(
+                ((primary?.pipeline.gate ?? pipeline.gate)?.preRollMilliseconds ?? 0) / 1000
+                    * pipeline.features.sampleRate / Double(max(1, pipeline.features.hopLength))) : nil
         ensembleRunners =
             pipeline.ensemble.isEmpty
             ? nil
             : try EnsembleRunners(
                 members: pipeline.ensemble, mode: pipeline.mode, rows: Self.batchFrames, preRollRows: preRollFrames)
-        preRoll = preRollFrames.map {
-            PreRollRows(capacity: $0, width: pipeline.model.inputSize, outputWidth: pipeline.model.outputSize)
+        if let old = previous?.preRoll, old.capacity == preRollFrames, old.width == pipeline.model.inputSize,
+            old.outputWidth == pipeline.model.outputSize
+        {
+            preRoll = old
+        } else {
+            preRoll = preRollFrames.map {
+                PreRollRows(capacity: $0, width: pipeline.model.inputSize, outputWidth: pipeline.model.outputSize)
+            }
         }
+        gateWasOpen = previous?.gateWasOpen ?? true
         outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
         outputs.initialize(repeating: 0)
         if let norm = pipeline.model.normalisation {
@@ -232,6 +240,11 @@ public final class StreamProcessor {
             }
         }
         if let origin { inputTimestamps.continueFrom(origin.inputTimestamps) }
+        if carriedHiddenState, let old = previous?.ensembleRunners, let new = ensembleRunners,
+            old.runners.count == new.runners.count
+        {
+            for (a, b) in zip(old.runners, new.runners) { try? b.restore(a.state) }
+        }
         if primary == nil && (!pipeline.companions.isEmpty || pipeline.gate != nil) {
             try makeLanes(replacing: previous)
         } else if let primary, pipeline.gated {
@@ -245,9 +258,14 @@ public final class StreamProcessor {
         featureGroups = [(pipeline.features, extractor, [self])]
         if let options = pipeline.gate {
             let hop = max(1, pipeline.features.hopLength)
-            streamGate = EnergyGate(
-                options: options, sampleRate: pipeline.features.sampleRate, channels: channels,
-                waitingSamples: Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2))
+            if let old = previous?.streamGate, old.options == options, old.sampleRate == pipeline.features.sampleRate {
+                streamGate = old
+            } else {
+                streamGate = EnergyGate(
+                    options: options, sampleRate: pipeline.features.sampleRate, channels: channels,
+                    waitingSamples: Self.readFrames + frameLength + hop
+                        * (Self.batchFrames + extractor.latencyFrames + 2))
+            }
             if pipeline.gated { gate = streamGate }
         }
         for companion in pipeline.companions {
@@ -313,7 +331,9 @@ public final class StreamProcessor {
         let first = receivedInputFrames + skippedInputFrames
         receivedInputFrames += count
         guard !lanes.isEmpty else { return extractor.accept(samples) { frame in enqueue(frame) } }
-        for lane in lanes { lane.follow(count: count, first: first, skipped: skippedInputFrames, timestamps: timestamps) }
+        for lane in lanes {
+            lane.follow(count: count, first: first, skipped: skippedInputFrames, timestamps: timestamps)
+        }
         for group in featureGroups {
             group.extractor.accept(samples) { frame in for lane in group.lanes { lane.enqueue(frame) } }
         }
@@ -494,7 +514,9 @@ public final class StreamProcessor {
             frames += 1
         }
         pending = 0
-        if !runner.hasFiniteState || !(ensembleRunners?.hasFiniteState ?? true) { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+        if !runner.hasFiniteState || !(ensembleRunners?.hasFiniteState ?? true) {
+            resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate)
+        }
     }
 
     /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose

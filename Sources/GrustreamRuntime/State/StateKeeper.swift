@@ -83,7 +83,8 @@ final class StateKeeper {
             logger.notice("\(processor.stateKey): hidden and detector state restored from \(url.path)")
             return nil
         } catch {
-            return "\(url.path): stream \(processor.stateKey): \(error); ignored, the stream starts from the initial state"
+            return
+                "\(url.path): stream \(processor.stateKey): \(error); ignored, the stream starts from the initial state"
         }
     }
 
