@@ -74,4 +74,12 @@ extension MultiModelPipelineTests {
         #expect(third.status == 0, "\(third.stderr)")
         #expect(third.stderr.contains("saved for another model"), "\(third.stderr)")
     }
+
+    /// The Wyoming server names one wake word per pipeline: a `[[models]]` pipeline is refused with one line.
+    @Test func wyomingRefusesAPipelineOfSeveralModels() throws {
+        let pipeline = root.appendingPathComponent("pipelines/wakewords.toml").path
+        let result = try CommandLineTool.run(["wyoming", "--pipeline", pipeline, "--uri", "tcp://127.0.0.1:0"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("\(pipeline): a pipeline of several models"), "\(result.stderr)")
+    }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// `[gate] kind = "energy"`: voice activity from the input's level, one decision per 10 ms block of input (by
 /// stream sample index, so the decisions do not depend on how the input was read). A block's level is
-/// `10 log10(mean square)` dBFS over its samples (every channel); the noise floor follows the level down at once
-/// and up by at most `floor_rise_db_per_s`; a block is voice when its level is at least `margin_db` above the floor
-/// (the floor before the block) and at least `min_db`. The gate is open on a voice block and for `hold_ms` after it.
+/// `10 log10(mean square)` dBFS over its samples (every channel); the noise floor follows a 100 ms average of the
+/// level down at once and up by at most `floor_rise_db_per_s`; a block is voice when its level is at least
+/// `margin_db` above the floor (the floor before the block) and at least `min_db`. The gate is open on a voice block and for `hold_ms` after it.
 /// The decisions of the most recent blocks are kept in a ring (allocated once) for the models to look up by sample.
 final class EnergyGate {
     let options: GateOptions
@@ -18,8 +18,10 @@ final class EnergyGate {
     private let open: UnsafeMutableBufferPointer<Bool>
     /// Blocks decided so far (the next block's index) and the partial block's sum of squares and sample count.
     private(set) var decidedBlocks = 0
-    private var sumOfSquares = 0.0
-    private var samplesInBlock = 0
+    /// `[blockSamples × channels]` the partial block, `filled` values of it.
+    private let block: UnsafeMutableBufferPointer<Float>
+    private var filled = 0
+    private var smoothedDecibels = Double.nan
     private var floorDecibels = Double.nan
     private var blocksSinceVoice = Int.max
     /// Blocks decided voice, and blocks decided open, so far.
@@ -39,30 +41,50 @@ final class EnergyGate {
         let capacity = 1 << (Int.bitWidth - (max(blocks, 2) - 1).leadingZeroBitCount)
         open = .allocate(capacity: capacity)
         open.initialize(repeating: true)
+        block = .allocate(capacity: blockSamples * self.channels)
+        block.initialize(repeating: 0)
     }
 
-    deinit { open.deallocate() }
+    deinit {
+        open.deallocate()
+        block.deallocate()
+    }
 
-    /// The stream's next interleaved samples (any count).
+    /// The stream's next interleaved samples (any count): copied into the block (`block`), which is summed when
+    /// complete, always in the same order (so the decisions do not depend on how the input was read).
     func append(_ samples: UnsafeBufferPointer<Float>) {
         var index = 0
-        while index + channels <= samples.count {
-            for c in 0..<channels {
-                let x = Double(samples[index + c])
-                sumOfSquares += x * x
-            }
-            index += channels
-            samplesInBlock += 1
-            if samplesInBlock == blockSamples { decide() }
+        let width = blockSamples * channels
+        while index < samples.count {
+            let take = min(width - filled, samples.count - index)
+            (block.baseAddress! + filled).update(from: samples.baseAddress! + index, count: take)
+            filled += take
+            index += take
+            if filled == width { decide() }
         }
     }
 
     private func decide() {
-        let meanSquare = sumOfSquares / Double(blockSamples * channels)
-        let level = 10 * log10(max(meanSquare, 1e-15))
-        let floor = floorDecibels.isNaN ? level : floorDecibels
+        let width = blockSamples * channels
+        var lanes = SIMD8<Float>()
+        var k = 0
+        while k + 8 <= width {
+            let x = UnsafeRawPointer(block.baseAddress! + k).loadUnaligned(as: SIMD8<Float>.self)
+            lanes += x * x
+            k += 8
+        }
+        var sum = Double(lanes.sum())
+        while k < width {
+            sum += Double(block[k] * block[k])
+            k += 1
+        }
+        let level = 10 * log10(max(sum / Double(width), 1e-15))
+        // The floor follows a 100 ms average of the level, so one quiet block does not pull it down.
+        smoothedDecibels = smoothedDecibels.isNaN ? level : smoothedDecibels + 0.1 * (level - smoothedDecibels)
+        let floor = floorDecibels.isNaN ? smoothedDecibels : floorDecibels
         let voice = level >= floor + options.marginDecibels && level >= options.minimumDecibels
-        floorDecibels = level < floor ? level : min(level, floor + riseDecibelsPerBlock)
+        floorDecibels =
+            smoothedDecibels < floor ? smoothedDecibels : min(smoothedDecibels, floor + riseDecibelsPerBlock)
         if voice {
             blocksSinceVoice = 0
             voiceBlocks += 1
@@ -73,8 +95,7 @@ final class EnergyGate {
         if isOpen { openBlocks += 1 }
         open[decidedBlocks & (open.count - 1)] = isOpen
         decidedBlocks += 1
-        sumOfSquares = 0
-        samplesInBlock = 0
+        filled = 0
     }
 
     /// Whether the gate is open at stream sample `sample`: the decision of the last block that ends at or before it

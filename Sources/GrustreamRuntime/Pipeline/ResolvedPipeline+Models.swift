@@ -61,6 +61,32 @@ extension ResolvedPipeline {
         return primary
     }
 
+    /// What `grustream check` says of a valid pipeline: each model, its features and detector.
+    public var checkSummary: String {
+        lanes.map { lane in
+            (lane.modelName.map { "\($0): " } ?? "") + lane.model.summary
+                + (lane.ensemble.isEmpty ? "" : " + an ensemble of \(lane.ensemble.count) more")
+                + "; features \(lane.features.kind.rawValue) × \(lane.features.dimension) at \(Int(lane.features.sampleRate)) Hz"
+                + "; detector \(lane.detector.kind.rawValue)" + (lane.gated ? ", gated" : "")
+        }.joined(separator: "; ")
+    }
+
+    /// `describe()` of every model of a `[[models]]` pipeline, each line under `models[i].`, then the gate.
+    func describeModels() -> String {
+        var lines: [String] = []
+        for (index, lane) in companions.enumerated() {
+            lines.append("models[\(index + 1)] (\(lane.modelName ?? "")):")
+            lines.append(
+                lane.describe().split(separator: "\n").filter {
+                    !$0.hasPrefix("source.") && !$0.hasPrefix("sink[") && !$0.hasPrefix("runtime.")
+                }.map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if let gate {
+            lines.append(OptionTable.format(OptionTable.describe(gate, fields: GateOptions.fields), prefix: "gate."))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Every lane of the pipeline: itself, then its companions.
     public var lanes: [ResolvedPipeline] { [self] + companions }
 

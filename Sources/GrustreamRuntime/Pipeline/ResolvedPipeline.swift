@@ -54,6 +54,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
     }
 
     public init(config: PipelineConfig, model: GRUModel, modelURL: URL) throws {
+        guard config.models.isEmpty else {
+            throw PipelineConfigError(
+                "\(config.file?.path ?? config.name): models: a pipeline of several models names its own models; give a single-model pipeline ([model]) with a model file"
+            )
+        }
         self.config = config
         self.model = model
         self.modelURL = modelURL
@@ -224,7 +229,10 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var resolved = config
         resolved.features = features
         resolved.detector = detector
-        return resolved.describe() + "\n"
+        let header = modelName.map { "models[0] (\($0)):\n" } ?? ""
+        let others = companions.isEmpty && gate == nil ? "" : "\n" + describeModels()
+        return header + resolved.describe() + "\n"
             + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
+            + others
     }
 }
