@@ -116,7 +116,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 readStarts.removeAll(keepingCapacity: true)
             }
             let now = MonotonicClock.nanoseconds()
-            if source is UnixSocketSource { reportBadFrames(now: now) }
+            if source.kind == .producers { reportBadFrames(now: now) }
             if watchdog != nil && now - lastPet >= petInterval {
                 notifier.watchdog()
                 lastPet = now
@@ -202,7 +202,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 refused.insert(stream.id)
                 logger.error("\(error)")
                 bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
-                if source is StreamSource {
+                if source.kind == .recorded {
                     inputError = inputError ?? error
                     requestStop()
                 }
@@ -228,7 +228,7 @@ public final class PipelineRunner: @unchecked Sendable {
             if let error = stream.error {
                 logger.error("\(error)")
                 bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
-                if source is StreamSource { inputError = inputError ?? error }
+                if source.kind == .recorded { inputError = inputError ?? error }
             } else {
                 logger.debug("stream closed: \(stream)")
             }
@@ -238,7 +238,7 @@ public final class PipelineRunner: @unchecked Sendable {
         case .sourceError(let name, let error, let retryIn):
             logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
             bus.publish(.error(stream: name, t: 0, message: "\(error)"))
-            if retryIn == nil && !(source is UnixSocketSource) { inputError = inputError ?? error }
+            if retryIn == nil && source.kind != .producers { inputError = inputError ?? error }
         }
     }
 
@@ -293,7 +293,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
     /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
     func prepareBatch() throws {
-        guard source is UnixSocketSource, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
+        guard source.kind == .producers, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
             batch = nil
             return
         }
@@ -319,7 +319,7 @@ public final class PipelineRunner: @unchecked Sendable {
             + processors.values.reduce(0) { $0 + $1.badFeatureFrames }
         s.stateResets = stateResetsOfClosedStreams + processors.values.reduce(0) { $0 + $1.stateResets }
         s.badRequests = bus.publishers.reduce(0) { $0 + (($1 as? UnixSocketPublisher)?.badRequests ?? 0) }
-        s.refusedProducers = (source as? UnixSocketSource)?.connectionsRefused ?? 0
+        s.refusedProducers = source.connectionsRefused
         s.clients = bus.clientCount
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)

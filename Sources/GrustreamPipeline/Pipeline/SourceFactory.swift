@@ -66,9 +66,9 @@ public enum SourceFactory {
             }
             var options = AlsaSource.Options(
                 device: s.device, sampleRate: s.rate, channels: s.channels, encoding: encoding)
-            options.periodFrames = max(1, Int((s.periodMilliseconds / 1000 * Double(s.rate)).rounded()))
+            options.periodFrames = AlsaSource.Options.frames(s.periodMilliseconds, s.rate)
             options.bufferFrames = max(
-                options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
+                options.periodFrames! * 2, AlsaSource.Options.frames(s.bufferMilliseconds, s.rate))
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
             options.streamName = streamName
