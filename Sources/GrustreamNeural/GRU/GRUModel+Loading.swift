@@ -97,7 +97,7 @@ extension GRUModel {
                     + "but there is no \"\(fields.headPrefix)weight\" [output, \(top)]")
         }
 
-        var normalisation: (mean: [Float], std: [Float])? = nil
+        var normalisation: InputNormalisation? = nil
         let meanName = "\(fields.normPrefix)mean"
         let stdName = "\(fields.normPrefix)std"
         if file.info(meanName) != nil || file.info(stdName) != nil {
@@ -112,7 +112,7 @@ extension GRUModel {
                 throw ModelLoadError(
                     "\(name): \"\(meanName)\"[\(bad)] is \(mean.scalars[bad]), expected a finite number")
             }
-            normalisation = (mean.scalars, std.scalars)
+            normalisation = InputNormalisation(mean: mean.scalars, std: std.scalars)
         }
         try tensors.checkAllUsed(fields)
         let outputSize = headSize ?? top
