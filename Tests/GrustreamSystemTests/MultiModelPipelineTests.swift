@@ -3,7 +3,7 @@ import GrustreamIO
 import GrustreamTestSupport
 import Testing
 
-@testable import GrustreamRuntime
+@testable import GrustreamPipeline
 
 #if canImport(Glibc)
     import Glibc

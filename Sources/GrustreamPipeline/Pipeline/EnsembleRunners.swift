@@ -12,9 +12,8 @@ final class EnsembleRunners {
     /// Per member: `[rows, input]` normalised features and `[rows, output]` outputs.
     private let inputs: [UnsafeMutableBufferPointer<Float>]
     private let outputs: [UnsafeMutableBufferPointer<Float>]
-    /// Per member: model normalisation, mean and 1/std (empty: none).
-    private let means: [[Float]]
-    private let inverseStds: [[Float]]
+    /// Per member: the model's input normalisation (nil: none).
+    private let normalisations: [InputNormalisation?]
     /// With a gate: per member, the rows before the gate opened.
     let preRolls: [PreRollRows]
 
@@ -33,8 +32,7 @@ final class EnsembleRunners {
             b.initialize(repeating: 0)
             return b
         }
-        means = members.map { $0.model.normalisation?.mean ?? [] }
-        inverseStds = members.map { $0.model.normalisation?.std.map { 1 / $0 } ?? [] }
+        normalisations = members.map { $0.model.normalisation }
         preRolls =
             preRollRows.map { n in
                 members.map { PreRollRows(capacity: n, width: $0.model.inputSize, outputWidth: $0.model.outputSize) }
@@ -50,12 +48,10 @@ final class EnsembleRunners {
     func store(_ features: UnsafeBufferPointer<Float>, row: Int) {
         for m in 0..<runners.count {
             let x = inputs[m].baseAddress! + row * input
-            let mean = means[m]
-            if mean.isEmpty {
-                for i in 0..<input { x[i] = features[i] }
+            if let normalisation = normalisations[m] {
+                normalisation.apply(features.baseAddress!, into: x)
             } else {
-                let inverseStd = inverseStds[m]
-                for i in 0..<input { x[i] = (features[i] - mean[i]) * inverseStd[i] }
+                x.update(from: features.baseAddress!, count: input)
             }
         }
     }
