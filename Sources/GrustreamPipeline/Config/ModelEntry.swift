@@ -58,7 +58,7 @@ public struct GateOptions: Sendable, Equatable {
     public var marginDecibels: Double = 10
     /// Level (dBFS) a block must reach to be voice, whatever the floor.
     public var minimumDecibels: Double = -55
-    /// How fast the noise floor may rise (dB per second); it falls at once to a quieter block.
+    /// How fast the noise floor may rise (dB per second); it falls at once to a quieter 100 ms average level.
     public var floorRiseDecibelsPerSecond: Double = 3
     /// The gate stays open this long after the last voice block (milliseconds).
     public var holdMilliseconds: Double = 500
