@@ -123,7 +123,7 @@ extension GRUModel {
         self.init(
             name: name, inputSize: input, hiddenSize: hidden, layerCount: layerCount, bidirectional: bidirectional,
             layers: layers, headWeight: headWeight?.scalars, headBias: headBias?.scalars, headSize: headSize,
-            normalisation: normalisation, metadataFields: fields, fileMetadata: file.metadata)
+            normalisation: normalisation, metadata: fields, fileMetadata: file.metadata)
     }
 }
 
