@@ -82,4 +82,31 @@ extension MultiModelPipelineTests {
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("\(pipeline): a pipeline of several models"), "\(result.stderr)")
     }
+
+    /// A clips sink serves every model: each detection's sidecar names the model file that made it.
+    @Test func clipSidecarsNameTheirModel() throws {
+        let folder = temp.appendingPathComponent("clips")
+        let pipeline = try write(
+            multiPipeline(
+                extra: "[[sink]]\nkind = \"clips\"\npath = \"\(folder.path)\"\n[[sink]]\nkind = \"stdout\"\n"),
+            "clips.toml")
+        let result = try run(pipeline)
+        #expect(result.status == 0, "\(result.stderr)")
+        let detections = normalisedEvents(result.stdoutText).filter { $0.eventClass == "DETECTION" }
+        var models: [String: Int] = [:]
+        for case let sidecar as String in FileManager.default.enumerator(atPath: folder.path)?.allObjects ?? []
+        where sidecar.hasSuffix(".json") {
+            let data = try Data(contentsOf: folder.appendingPathComponent(sidecar))
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            models[(object?["model"] as? String) ?? "", default: 0] += 1
+        }
+        let expected = Dictionary(
+            grouping: detections.compactMap { $0["model"] as? String },
+            by: {
+                $0 == "mycroft"
+                    ? "hey-mycroft-gru60.safetensors" : $0 == "amelia" ? "amelia.safetensors" : "hey-savant.safetensors"
+            }
+        ).mapValues(\.count)
+        #expect(detections.count >= 3 && models == expected, "\(models) vs \(expected)")
+    }
 }

@@ -615,7 +615,7 @@ public final class StreamProcessor {
             for recorder in clipRecorders {
                 recorder.detected(
                     label: detector.labels[event.label], score: Double(event.score), start: event.start,
-                    end: event.end, t: t)
+                    end: event.end, t: t, model: pipeline.modelName.map { _ in pipeline.modelURL.lastPathComponent })
             }
             published = .detection(
                 stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
