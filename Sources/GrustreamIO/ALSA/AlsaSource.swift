@@ -8,6 +8,7 @@
 /// xruns. A device that fails or vanishes ends the stream with an error, or, with `retry`, is reopened
 /// with exponential backoff while the stream stays open (`reconnects` counts the successes).
 public final class AlsaSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .live }
     public struct Options: Sendable, Equatable {
         /// ALSA PCM name, as `arecord -D` takes it: `default`, `plughw:1,0`, `hw:CARD=Mic`, ...
         public var device: String = "default"
@@ -17,9 +18,10 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         public var channels: Int = 1
         /// Sample format: `.s16le` (S16_LE), `.s32le` (S32_LE), `.f32le` (FLOAT_LE); also u8, s24le (S24_3LE), f64le.
         public var encoding: SampleEncoding = .s16le
-        /// Frames per period, the size of one read (nil: 20 ms, as `arecord` roughly uses).
+        /// Frames per period, the size of one read (nil: `defaultPeriodMilliseconds`).
         public var periodFrames: Int? = nil
-        /// Frames of device buffer (nil: 10 periods, 200 ms): how long the capture thread may stall without an xrun.
+        /// Frames of device buffer (nil: `defaultBufferMilliseconds`, at least two periods): how long the capture
+        /// thread may stall without an xrun.
         public var bufferFrames: Int? = nil
         /// Reopen a missing or vanished device with backoff instead of failing (nil: fail).
         public var retry: RetryPolicy? = nil
@@ -46,8 +48,17 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         }
 
         var format: PCMFormat { PCMFormat(sampleRate: sampleRate, channels: channels, encoding: encoding) }
-        var period: Int { periodFrames ?? max(1, sampleRate / 50) }
-        var buffer: Int { bufferFrames ?? period * 10 }
+        /// The period and buffer a pipeline file gets when it sets neither (`period_ms`, `buffer_ms`).
+        public static let defaultPeriodMilliseconds = 10.0
+        public static let defaultBufferMilliseconds = 200.0
+
+        var period: Int { periodFrames ?? Self.frames(Self.defaultPeriodMilliseconds, sampleRate) }
+        var buffer: Int { bufferFrames ?? max(2 * period, Self.frames(Self.defaultBufferMilliseconds, sampleRate)) }
+
+        /// `milliseconds` of audio at `sampleRate`, rounded, at least one frame.
+        public static func frames(_ milliseconds: Double, _ sampleRate: Int) -> Int {
+            max(1, Int((milliseconds / 1000 * Double(sampleRate)).rounded()))
+        }
     }
 
     /// Exponential backoff between attempts to (re)open a device.

@@ -17,6 +17,7 @@
 /// capture device: a 1 s file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes
 /// it early.
 public final class StreamSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .recorded }
     public struct Options: Sendable, Equatable {
         /// Byte format of the input.
         public var format: InputFormat = .wav
@@ -168,9 +169,9 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
                 break
             }
             if fds[1].revents != 0 { break }
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            let count = POSIX.retrying { read(descriptor, buffer.baseAddress, buffer.count) }
             if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == EAGAIN { continue }
                 failure = CaptureError("\(name): read failed: \(POSIX.message(errno))")
                 break
             }

@@ -15,6 +15,7 @@
 /// Live input: a stream whose ring is full drops its oldest frames (counted), the socket is never blocked.
 /// A stale socket file (nobody accepting) is replaced; a live one (another process accepts) is refused.
 public final class UnixSocketSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .producers }
     public struct Options: Sendable, Equatable {
         /// Byte format of every connection.
         public var format: InputFormat = .raw(.f32le)
@@ -164,7 +165,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     /// Read what a connection has; false when it is finished (end of input or an error).
     private func serve(_ connection: SocketConnection, buffer: UnsafeMutableRawBufferPointer, hub: SourceHub) -> Bool {
         while true {
-            let count = read(connection.fileDescriptor, buffer.baseAddress, buffer.count)
+            let count = POSIX.retrying { read(connection.fileDescriptor, buffer.baseAddress, buffer.count) }
             if count > 0 {
                 do { try connection.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch {
                     // A refused WAV header or a stream name in use: tell the pipeline and the producer, drop it.
@@ -174,7 +175,6 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
                 if count < buffer.count { return true }
                 continue
             }
-            if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
             do { try connection.finish() } catch {  // EOF or ECONNRESET: the producer has gone
                 hub.report(source: name, error: error as? CaptureError ?? CaptureError("\(name): \(error)"))

@@ -99,7 +99,7 @@ extension GRUModel {
 
         let attention = try Self.loadPooling(file: file, name: name, fields: &fields, top: top, tensors: &tensors)
 
-        var normalisation: (mean: [Float], std: [Float])? = nil
+        var normalisation: InputNormalisation? = nil
         let meanName = "\(fields.normPrefix)mean"
         let stdName = "\(fields.normPrefix)std"
         if file.info(meanName) != nil || file.info(stdName) != nil {
@@ -114,7 +114,7 @@ extension GRUModel {
                 throw ModelLoadError(
                     "\(name): \"\(meanName)\"[\(bad)] is \(mean.scalars[bad]), expected a finite number")
             }
-            normalisation = (mean.scalars, std.scalars)
+            normalisation = InputNormalisation(mean: mean.scalars, std: std.scalars)
         }
         try tensors.checkAllUsed(fields)
         let outputSize = headSize ?? top

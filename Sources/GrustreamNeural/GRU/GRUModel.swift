@@ -20,7 +20,7 @@ public final class GRUModel: Sendable {
     public let grustreamMetadataJSON: String?
     /// Input normalisation x' = (x − mean) / std, each [input]; nil when the file has none.
     /// Applied by the runners only when asked (`applyNormalisation`); a pipeline normaliser may apply it instead.
-    public let normalisation: (mean: [Float], std: [Float])?
+    public let normalisation: InputNormalisation?
 
     /// [layer * directions + direction], PyTorch layout.
     package let layers: [GRULayerWeights]
@@ -93,8 +93,7 @@ public final class GRUModel: Sendable {
     init(
         name: String, inputSize: Int, hiddenSize: Int, layerCount: Int, bidirectional: Bool,
         layers: [GRULayerWeights], headWeight: [Float]?, headBias: [Float]?, headSize: Int?,
-        attention: AttentionWeights? = nil, normalisation: (mean: [Float], std: [Float])?,
-        metadataFields: GRUModelMetadata,
+        attention: AttentionWeights? = nil, normalisation: InputNormalisation?, metadataFields: GRUModelMetadata,
         fileMetadata: [String: String]
     ) {
         self.name = name
