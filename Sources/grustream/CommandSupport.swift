@@ -12,7 +12,7 @@ protocol UserFixableError: Error {}
 extension ValidationError: UserFixableError {}
 extension PipelineConfigError: UserFixableError {}
 extension FeatureConfigError: UserFixableError {}
-extension CaptureError: UserFixableError {}
+extension InputError: UserFixableError {}
 extension TensorFileError: UserFixableError {}
 extension ModelLoadError: UserFixableError {}
 

@@ -188,7 +188,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     "\(stream.name): \(stream.channels)-channel input, but the features expect \(features.channels) (features.channels)"
             }
             do {
-                if let problem { throw CaptureError(problem) }
+                if let problem { throw InputError(problem) }
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processor.keepsState = stream.hasStableName
                 processor.logger = logger

@@ -78,22 +78,22 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     public var name: String { "alsa:\(options.device)" }
     private let lock = ConditionLock()
     private var pcm: AlsaPCM?
-    private var openError: CaptureError?
+    private var openError: InputError?
     private var started = false
     private let stopSignal: StopSignal
 
     public init(options: Options) throws {
         self.options = options
         do { stopSignal = try StopSignal() } catch let failure as POSIXFailure {
-            throw CaptureError("alsa:\(options.device): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
+            throw InputError("alsa:\(options.device): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
         }
     }
 
-    /// Open the device. Without `retry`, failure throws a one-line `CaptureError`. With `retry`, a failure
+    /// Open the device. Without `retry`, failure throws a one-line `InputError`. With `retry`, a failure
     /// is kept and reported through the hub once started, and the capture thread keeps trying.
     public func open() throws {
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         do {
@@ -105,7 +105,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         }
     }
 
-    private func openDevice() throws(CaptureError) -> AlsaPCM {
+    private func openDevice() throws(InputError) -> AlsaPCM {
         do {
             return try AlsaPCM(
                 device: options.device, format: options.format, periodFrames: options.period,
@@ -120,8 +120,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
             defer { started = true }
             return (!started, pcm != nil || openError != nil)
         }
-        guard ready else { throw CaptureError("\(name): start() before open()") }
-        guard first else { throw CaptureError("\(name): started twice") }
+        guard ready else { throw InputError("\(name): start() before open()") }
+        guard first else { throw InputError("\(name): started twice") }
         hub.sourceStarted()
         let stream = hub.openStream(
             name: options.streamName ?? name, sampleRate: options.convert?.sampleRate ?? options.sampleRate,
@@ -138,7 +138,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     public func stop() { stopSignal.stop() }
 
     /// The capture thread; returns the error that ended the stream (nil: stopped or frame limit reached).
-    private func run(stream: SourceStream, hub: SourceHub) -> CaptureError? {
+    private func run(stream: SourceStream, hub: SourceHub) -> InputError? {
         var delay = options.retry?.initialDelay ?? .zero
         var pending = lock.withLock { openError }
         var captured = 0

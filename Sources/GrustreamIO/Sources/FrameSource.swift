@@ -1,6 +1,6 @@
 /// A live or recorded input behind one interface: ALSA capture, stdin/file, a Unix socket.
 ///
-/// Life cycle, on the main thread: `open()` (device, file or socket opened; a problem is a `CaptureError`
+/// Life cycle, on the main thread: `open()` (device, file or socket opened; a problem is a `InputError`
 /// with one clear line, before anything runs), then `start(hub:)` (spawns the capture thread(s), which
 /// open streams in the hub and write samples into their rings), later `stop()` (SIGTERM: stop reading;
 /// every stream is closed so the pipeline can drain what is already buffered, then `hub.isFinished`).
@@ -16,7 +16,7 @@ public protocol FrameSource: AnyObject, Sendable {
     var kind: FrameSourceKind { get }
     /// Producers refused so far (a stream name in use, a bad header); 0 for sources without producers.
     var connectionsRefused: Int { get }
-    /// Open the device, file or socket. Throws `CaptureError`.
+    /// Open the device, file or socket. Throws `InputError`.
     func open() throws
     /// Start capturing into streams of `hub`. Call once, after `open()`.
     func start(hub: SourceHub) throws

@@ -4,7 +4,7 @@
     import Musl
 #endif
 
-/// The one place where POSIX return codes become `CaptureError`s (as NIO's `syscall(where:)`):
+/// The one place where POSIX return codes become `InputError`s (as NIO's `syscall(where:)`):
 /// a call returning −1 is retried on EINTR and otherwise throws `where: strerror(errno)`.
 package enum POSIX {
     /// Run `body` (a system call returning −1 with `errno` on failure). `context` names the source.
@@ -66,15 +66,15 @@ package enum POSIX {
     }
 }
 
-/// A failed system call, kept apart from `CaptureError` so callers can look at `code` (EAGAIN,
-/// EADDRINUSE, ...) before turning it into a message with `captureError`.
+/// A failed system call, kept apart from `InputError` so callers can look at `code` (EAGAIN,
+/// EADDRINUSE, ...) before turning it into a message with `inputError`.
 struct POSIXFailure: Error {
     var function: String
     var code: Int32
     var context: String
 
-    var captureError: CaptureError {
+    var inputError: InputError {
         let prefix = context.isEmpty ? "" : "\(context): "
-        return CaptureError("\(prefix)\(function) failed: \(POSIX.message(code))")
+        return InputError("\(prefix)\(function) failed: \(POSIX.message(code))")
     }
 }

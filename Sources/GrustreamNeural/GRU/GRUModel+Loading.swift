@@ -125,8 +125,7 @@ extension GRUModel {
         self.init(
             name: name, inputSize: input, hiddenSize: hidden, layerCount: layerCount, bidirectional: bidirectional,
             layers: layers, headWeight: headWeight?.scalars, headBias: headBias?.scalars, headSize: headSize,
-            attention: attention,
-            normalisation: normalisation, metadataFields: fields, fileMetadata: file.metadata)
+            attention: attention, normalisation: normalisation, metadata: fields, fileMetadata: file.metadata)
     }
 }
 

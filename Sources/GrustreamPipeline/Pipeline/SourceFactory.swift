@@ -76,15 +76,15 @@ public enum SourceFactory {
             if s.durationSeconds > 0 { options.frameLimit = Int((s.durationSeconds * Double(s.rate)).rounded()) }
             return try AlsaSource(options: options)
         case .stdin, .file:
-            var options = StreamSource.Options(
+            var options = FileSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, realtime: s.realtime,
                 badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.streamName = streamName
             options.limits = limits
-            if s.kind == .stdin { return try StreamSource.standardInput(options: options) }
+            if s.kind == .stdin { return try FileSource.standardInput(options: options) }
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
-            return try StreamSource(path: config.resolve(s.path).path, options: options)
+            return try FileSource(path: config.resolve(s.path).path, options: options)
         case .unix:
             var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,
