@@ -17,7 +17,7 @@ extension SourceAddressTests {
     @Test func optionsPrintEveryField() {
         #expect(
             AlsaSource.Options().description
-                == "device=default rate=16000Hz channels=1 format=s16le period=320frames buffer=3200frames retry=off ring=2.0s frame_limit=none configuration=system"
+                == "device=default rate=16000Hz channels=1 format=s16le period=160frames buffer=3200frames retry=off ring=2.0s frame_limit=none configuration=system"
         )
         #expect(
             FileSource.Options(format: .csv(CSVOptions(channels: 3, timestampColumn: true))).description

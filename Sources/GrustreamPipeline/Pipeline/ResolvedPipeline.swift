@@ -139,13 +139,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
         self.detector = detector
         if detector.kind == .precise {
             preciseDecoder = try PreciseModel(network: model).decoder
-            let runner = try GRURunner(model: model, mode: mode)
-            var output = [Float](repeating: 0, count: model.outputSize)
-            let zeros = [Float](repeating: 0, count: model.inputSize)
-            zeros.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { runner.step(x, output: $0) } }
-            var activated = output
-            outputActivation.apply(&activated[0], activated.count)
-            initialRawScore = activated[0]
+            initialRawScore = try PreciseModel.zeroWindowRawScore(model, mode: mode, activation: outputActivation)
         } else {
             preciseDecoder = nil
             initialRawScore = 0
