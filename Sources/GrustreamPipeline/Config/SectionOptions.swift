@@ -81,6 +81,9 @@ public struct DetectorOptions: Sendable, Equatable {
     public var kind: Kind = .classify
     /// Publish a `SCORES` event for every frame (clients still opt in with WATCH).
     public var scores: Bool = false
+    /// With an attention-pooling model: every `SCORES` event also carries `attention`, the weights of the frame's
+    /// window (oldest frame first), i.e. which frames the decision rests on.
+    public var scoresAttention: Bool = false
     public var classify = ClassifyOptions()
     public var anomaly = AnomalyOptions()
     public var precise = PreciseOptions()

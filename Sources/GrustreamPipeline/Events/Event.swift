@@ -35,6 +35,8 @@ public struct Event: Sendable, Equatable {
         case null
         /// A nested object, keys in print order.
         case object([Field])
+        /// An array of numbers (the attention weights of a window).
+        case floats([Float])
     }
 
     /// One `"name": value` pair.
@@ -135,7 +137,7 @@ extension Event {
     /// printed as the index. `EventEncoder.encodeScores` writes the same bytes without building an `Event`.
     public static func scores(
         stream: String, t: Double, frame: Int, labels: [String], fields names: [String] = [], scores: [Float],
-        ts: Double? = nil, model: String? = nil,
+        ts: Double? = nil, model: String? = nil, attention: [Float]? = nil,
         time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
@@ -148,6 +150,7 @@ extension Event {
             fields.append(Field("scores", .object(pairs)))
         }
         fields.append(Field("frame", .integer(frame)))
+        if let attention { fields.append(Field("attention", .floats(attention))) }
         if let model { fields.append(Field("model", .string(model))) }
         if let ts { fields.append(Field("ts", .double(ts))) }
         return Event(kind: .scores, stream: stream, t: t, time: time, fields: fields)

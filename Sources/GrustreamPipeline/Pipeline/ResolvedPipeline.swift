@@ -158,6 +158,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var detector = DetectorOptions()
         try DetectorOptions.apply(.table(detectorTable), to: &detector, path: "detector")
         self.detector = detector
+        if detector.scoresAttention && model.pooling != .attention {
+            throw PipelineConfigError(
+                "\(pipelineFile): detector.scores_attention = true needs a model with attention pooling; "
+                    + "\(modelURL.lastPathComponent) pools by \(model.pooling.rawValue) (train it with --head attention)")
+        }
         if detector.kind == .precise {
             preciseDecoder = try PreciseModel(network: model).decoder
             initialRawScore = try PreciseModel.zeroWindowRawScore(model, mode: mode, activation: outputActivation)

@@ -38,6 +38,10 @@ public final class StreamProcessor {
     let inputs: UnsafeMutableBufferPointer<Float>
     /// `[batchFrames, output]` the head's outputs, after the activation.
     let outputs: UnsafeMutableBufferPointer<Float>
+    /// With `detector.scores_attention`: `[batchFrames, window]` each pending frame's attention weights.
+    private let attentionRows: UnsafeMutableBufferPointer<Float>?
+    /// The frames of the model's window (the width of an `attentionRows` row).
+    private let attentionWidth: Int
     private(set) var pending = 0
     /// Listed for the batch of the current pass (`PipelineRunner`).
     package var awaitingBatch = false
@@ -210,6 +214,14 @@ public final class StreamProcessor {
         gateWasOpen = previous?.gateWasOpen ?? true
         outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
         outputs.initialize(repeating: 0)
+        if pipeline.detector.scoresAttention, case .window(let n) = pipeline.mode {
+            attentionWidth = n
+            attentionRows = .allocate(capacity: Self.batchFrames * n)
+            attentionRows!.initialize(repeating: 0)
+        } else {
+            attentionWidth = 0
+            attentionRows = nil
+        }
         normalisation = pipeline.model.normalisation
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
@@ -281,6 +293,7 @@ public final class StreamProcessor {
         gateOpen.deallocate()
         inputs.deallocate()
         outputs.deallocate()
+        attentionRows?.deallocate()
         lastGoodInput.deallocate()
     }
 
@@ -424,6 +437,7 @@ public final class StreamProcessor {
         while k < pending {
             guard gateOpen[k] else {
                 (outputs.baseAddress! + k * output).update(repeating: 0, count: output)
+                attentionRows.map { ($0.baseAddress! + k * attentionWidth).update(repeating: 0, count: attentionWidth) }
                 preRoll?.push(inputs.baseAddress! + k * input)
                 ensembleRunners?.keepForPreRoll(row: k)
                 gatedFrames += 1
@@ -441,9 +455,22 @@ public final class StreamProcessor {
 
     /// Rows `first ..< first + count` of the pending frames through the network (and the ensemble's).
     private func runRows(first: Int, count: Int) {
-        runner.run(
-            UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: count,
-            outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+        if let attentionRows {
+            // Frame by frame, keeping each window's attention weights for its SCORES event.
+            for k in first..<(first + count) {
+                runner.run(
+                    UnsafeBufferPointer(rebasing: inputs[(k * input)...]), count: 1,
+                    outputs: UnsafeMutableBufferPointer(rebasing: outputs[(k * output)...]))
+                if let weights = runner.poolingWeights, weights.count == attentionWidth {
+                    (attentionRows.baseAddress! + k * attentionWidth).update(
+                        from: weights.baseAddress!, count: weights.count)
+                }
+            }
+        } else {
+            runner.run(
+                UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: count,
+                outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+        }
         ensembleRunners?.run(first: first, count: count)
     }
 
@@ -499,7 +526,10 @@ public final class StreamProcessor {
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts, model: pipeline.modelName, onlyWatchers: onlyWatchers)
+                        scores: scores, ts: ts, model: pipeline.modelName,
+                        attention: attentionRows.map {
+                            UnsafeBufferPointer(start: $0.baseAddress! + k * attentionWidth, count: attentionWidth)
+                        }, onlyWatchers: onlyWatchers)
                 }
             }
             frames += 1
