@@ -54,6 +54,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
         .systemLibrary(name: "CLibFuzzer"),
         // cpuid and xgetbv (x86-64), for choosing the kernel family.
@@ -76,11 +77,14 @@ let package = Package(
             swiftSettings: optimisedEvenInDebug),
         // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
         .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
+        // NATS through its C client: the sensor source of many subjects, JetStream, the events sink's connection.
+        .target(
+            name: "GrustreamNATS", dependencies: ["CNATS", "GrustreamIO"], swiftSettings: uncheckedExclusivityInRelease),
         // Pipeline config, detectors, events, publishers, systemd glue.
         .target(
             name: "GrustreamRuntime",
             dependencies: [
-                "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels",
+                "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels", "GrustreamNATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
@@ -94,7 +98,8 @@ let package = Package(
             ]
         ),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
-        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "CLibFuzzer"]),
+        .executableTarget(
+            name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "GrustreamNATS", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(
@@ -106,8 +111,10 @@ let package = Package(
             name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),
         .testTarget(
+            name: "GrustreamNATSTests", dependencies: ["GrustreamNATS", "GrustreamIO", "GrustreamTestSupport"]),
+        .testTarget(
             name: "GrustreamRuntimeTests",
-            dependencies: ["GrustreamRuntime", "GrustreamKernels", "GrustreamTestSupport"]
+            dependencies: ["GrustreamRuntime", "GrustreamKernels", "GrustreamNATS", "GrustreamTestSupport"]
         ),
     ] + kernelFamilies
 )

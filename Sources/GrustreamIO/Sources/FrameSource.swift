@@ -19,3 +19,8 @@ public protocol FrameSource: AnyObject, Sendable {
     /// Stop reading; the streams close after their last sample. Returns at once; safe to call twice.
     func stop()
 }
+
+/// A live source of many named streams at once (socket producers, NATS subjects): its streams go through the GRU
+/// as one batch, a problem with one stream or message is reported and the source goes on, and its bad frames are
+/// reported while it runs.
+public protocol MultiStreamSource: FrameSource {}

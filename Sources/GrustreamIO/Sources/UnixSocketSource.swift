@@ -14,7 +14,7 @@
 /// Stream names are unique: a producer naming a stream another open connection has is refused (see `serve`).
 /// Live input: a stream whose ring is full drops its oldest frames (counted), the socket is never blocked.
 /// A stale socket file (nobody accepting) is replaced; a live one (another process accepts) is refused.
-public final class UnixSocketSource: FrameSource, @unchecked Sendable {
+public final class UnixSocketSource: MultiStreamSource, @unchecked Sendable {
     public struct Options: Sendable, Equatable {
         /// Byte format of every connection.
         public var format: InputFormat = .raw(.f32le)

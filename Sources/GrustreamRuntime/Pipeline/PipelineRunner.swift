@@ -115,7 +115,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 readStarts.removeAll(keepingCapacity: true)
             }
             let now = MonotonicClock.nanoseconds()
-            if source is UnixSocketSource { reportBadFrames(now: now) }
+            if source is MultiStreamSource { reportBadFrames(now: now) }
             if watchdog != nil && now - lastPet >= petInterval {
                 notifier.watchdog()
                 lastPet = now
@@ -237,7 +237,7 @@ public final class PipelineRunner: @unchecked Sendable {
         case .sourceError(let name, let error, let retryIn):
             logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
             bus.publish(.error(stream: name, t: 0, message: "\(error)"))
-            if retryIn == nil && !(source is UnixSocketSource) { inputError = inputError ?? error }
+            if retryIn == nil && !(source is MultiStreamSource) { inputError = inputError ?? error }
         }
     }
 
@@ -292,7 +292,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
     /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
     func prepareBatch() throws {
-        guard source is UnixSocketSource, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
+        guard source is MultiStreamSource, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
             batch = nil
             return
         }
