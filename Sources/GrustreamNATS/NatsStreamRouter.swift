@@ -39,6 +39,8 @@ package final class NatsStreamRouter: @unchecked Sendable {
         package var ringCapacityFrames: Int?
         package var limits: InputLimits
         package var maximumMessageBytes: Int
+        /// Live input drops the oldest frames of a full ring; durable input waits for room (nothing is lost).
+        package var overflowPolicy: OverflowPolicy = .dropOldest
 
         package init(
             format: InputFormat, sampleRate: Int, channels: Int, badFramePolicy: BadFramePolicy,
@@ -101,9 +103,16 @@ package final class NatsStreamRouter: @unchecked Sendable {
         return nil
     }
 
-    /// Route one message. Returns the stream it went to, or nil when it was skipped as malformed.
+    /// Called with every stream this router opens (from its reader thread).
+    package var onOpen: ((SourceStream) -> Void)?
+    /// Frames the last `receive` delivered.
+    package private(set) var lastFrames = 0
+
+    /// Route one message, leaving out its first `skipFrames` frames (already covered by saved state). Returns the
+    /// stream it went to, or nil when it was skipped as malformed.
     @discardableResult
-    package func receive(subject: String, payload: UnsafeRawBufferPointer) -> SourceStream? {
+    package func receive(subject: String, payload: UnsafeRawBufferPointer, skipFrames: Int = 0) -> SourceStream? {
+        lastFrames = 0
         guard payload.count <= options.maximumMessageBytes else {
             return malformed(
                 "\(subject): message of \(payload.count) bytes, expected at most \(options.maximumMessageBytes)")
@@ -124,8 +133,21 @@ package final class NatsStreamRouter: @unchecked Sendable {
         }
         let decoder = entry.decoder
         let stream = entry.stream
+        let channels = stream.channels
+        var skip = skipFrames
+        var frames = 0
         let deliver: (UnsafeBufferPointer<Float>) -> Void = { samples in
-            stream.write(samples, timestamps: decoder.emittedTimestamps)
+            var samples = samples
+            var stamps = decoder.emittedTimestamps
+            if skip > 0 {
+                let dropped = min(skip, samples.count / channels)
+                skip -= dropped
+                samples = UnsafeBufferPointer(rebasing: samples[(dropped * channels)...])
+                stamps = stamps.map { UnsafeBufferPointer(rebasing: $0[min(dropped, $0.count)...]) }
+            }
+            guard !samples.isEmpty else { return }
+            frames += samples.count / channels
+            stream.write(samples, timestamps: stamps)
         }
         do {
             try decoder.decode(payload, emit: deliver)
@@ -138,6 +160,7 @@ package final class NatsStreamRouter: @unchecked Sendable {
         stream.setBytesReceived(entry.bytes)
         stream.setBadFrames(decoder.badFrames.count, last: decoder.badFrames.last)
         messages += 1
+        lastFrames = frames
         return stream
     }
 
@@ -149,7 +172,9 @@ package final class NatsStreamRouter: @unchecked Sendable {
         let stream = hub.openStream(
             name: id, sampleRate: decoder.streamRate ?? options.sampleRate,
             channels: decoder.channels ?? options.channels, capacityFrames: options.ringCapacityFrames,
-            overflowPolicy: .dropOldest, hasStableName: true, timestamped: options.format.carriesTimestamps)
+            overflowPolicy: options.overflowPolicy, hasStableName: true,
+            timestamped: options.format.carriesTimestamps)
+        onOpen?(stream)
         let entry = Entry(decoder: decoder, stream: stream)
         entries[id] = entry
         return entry

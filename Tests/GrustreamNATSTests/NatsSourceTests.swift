@@ -143,3 +143,55 @@ struct NatsSourceTests {
         }
     }
 }
+
+@Suite("NATS delivery ledger")
+struct NatsDeliveryLedgerTests {
+    @Test func messagesAreAcknowledgedInOrderOnceSavedStateCoversThem() {
+        let ledger = NatsDeliveryLedger()
+        ledger.record(partition: 0, sequence: 10, stream: "a", frames: 3, reply: "r10")
+        ledger.record(partition: 0, sequence: 11, stream: nil, frames: 0, reply: "r11")  // malformed
+        ledger.record(partition: 0, sequence: 12, stream: "b", frames: 2, reply: "r12")
+        ledger.record(partition: 0, sequence: 13, stream: "a", frames: 2, reply: "r13")
+        #expect(ledger.takeAcknowledgeable().isEmpty)
+        #expect(ledger.coverage("a", inputFrames: 4) == NatsResumePoint(sequence: 13, frames: 1))
+        #expect(ledger.coverage("a", inputFrames: 3) == NatsResumePoint(sequence: 10, frames: 3))
+        #expect(ledger.coverage("a", inputFrames: 0) == nil)
+        ledger.markSaved("a", inputFrames: 3)
+        #expect(ledger.takeAcknowledgeable().map(\.reply) == ["r11"])  // 10 and the malformed 11; 12 waits for b
+        ledger.markSaved("a", inputFrames: 5)
+        #expect(ledger.takeAcknowledgeable().isEmpty)
+        ledger.markSaved("b", inputFrames: 2)
+        #expect(ledger.takeAcknowledgeable().map(\.reply) == ["r13"])
+        #expect(ledger.unacknowledged == 0)
+        #expect(ledger.sequence("a", frame: 4) == 13)  // the newest, after acknowledgement
+    }
+
+    @Test func aResumedStreamSkipsWhatItsStateCovers() {
+        let ledger = NatsDeliveryLedger()
+        ledger.setResume("a", NatsResumePoint(sequence: 20, frames: 2))
+        #expect(ledger.framesToSkip("a", sequence: 19) == Int.max)
+        #expect(ledger.framesToSkip("a", sequence: 20) == 2)
+        #expect(ledger.framesToSkip("a", sequence: 21) == 0)
+        #expect(ledger.framesToSkip("b", sequence: 1) == 0)
+        ledger.record(partition: 1, sequence: 20, stream: "a", frames: 3, reply: "r20")  // frames 2...4 of 20
+        ledger.record(partition: 1, sequence: 21, stream: "a", frames: 1, reply: "r21")
+        #expect(ledger.coverage("a", inputFrames: 1) == NatsResumePoint(sequence: 20, frames: 3))
+        #expect(ledger.coverage("a", inputFrames: 4) == NatsResumePoint(sequence: 21, frames: 1))
+        #expect(ledger.sequence("a", frame: 0) == 20)
+        #expect(ledger.sequence("a", frame: 3) == 21)
+    }
+
+    @Test func recordsRoundTripAndHostileOnesAreRefused() {
+        let point = NatsResumePoint(sequence: 1 << 40, frames: 7)
+        let record = NatsSource.encodeRecord(point, state: Data([1, 2, 3]))
+        #expect(NatsSource.decodeRecord(record)?.0 == point)
+        #expect(NatsSource.decodeRecord(record)?.1 == Data([1, 2, 3]))
+        #expect(NatsSource.decodeRecord(Data(record.prefix(19))) == nil)
+        var wrong = record
+        wrong[0] = UInt8(ascii: "X")
+        #expect(NatsSource.decodeRecord(wrong) == nil)
+        var huge = record
+        huge[19] = 0xFF  // a frame count beyond Int32
+        #expect(NatsSource.decodeRecord(huge) == nil)
+    }
+}

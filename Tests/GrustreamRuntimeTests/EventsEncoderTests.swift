@@ -10,8 +10,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(event))
                 == #"{"class":"VERSION","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":0.0,"release":""#
-                + Event.release + #"","proto_major":1,"proto_minor":4,"pipeline":"kws"}"#)
-        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 4)
+                + Event.release + #"","proto_major":1,"proto_minor":5,"pipeline":"kws"}"#)
+        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 5)
     }
 
     @Test func everyKindInItsKeyOrder() {

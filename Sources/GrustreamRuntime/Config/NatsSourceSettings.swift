@@ -10,6 +10,16 @@ public struct NatsSourceSettings: Sendable, Equatable {
     public var maximumMessageBytes: Int = 65536
     /// Streams open at most; messages of further stream ids are skipped.
     public var maximumStreams: Int = 4096
+    /// Durable input: the JetStream stream holding the frames (made if missing); empty: core NATS, live only.
+    public var jetStream: String = ""
+    /// Durable input: consumer name prefix (`<consumer>-p<P>` per partition).
+    public var consumer: String = "grustream"
+    /// Durable input: the key-value bucket of the streams' saved state (made if missing).
+    public var stateBucket: String = "grustream-state"
+    /// Durable input: copies of the stream and bucket in a cluster.
+    public var replicas: Int = 1
+    /// Durable input: milliseconds between saves of the streams' state (and acknowledgements).
+    public var saveIntervalMilliseconds: Int = 1000
 
     public init() {}
 
@@ -105,7 +115,33 @@ extension SourceOptions {
             "max_message_bytes", \.nats.maximumMessageBytes, "nats: larger messages are skipped as malformed",
             .within(1, Double(1 << 20))),
         .integer("max_streams", \.nats.maximumStreams, "nats: streams open at most", .within(1, 100_000)),
+        .custom(
+            "jetstream", "nats: JetStream stream of the frames (durable input; \"\": core NATS, live)",
+            apply: { options, value, path in options.nats.jetStream = try name(value, path: path, empty: true) },
+            render: { "\"\($0.nats.jetStream)\"" }),
+        .custom(
+            "consumer", "nats: durable consumer name prefix (<consumer>-p<P>)",
+            apply: { options, value, path in options.nats.consumer = try name(value, path: path, empty: false) },
+            render: { "\"\($0.nats.consumer)\"" }),
+        .custom(
+            "state_bucket", "nats: key-value bucket of the streams' saved state",
+            apply: { options, value, path in options.nats.stateBucket = try name(value, path: path, empty: false) },
+            render: { "\"\($0.nats.stateBucket)\"" }),
+        .integer("replicas", \.nats.replicas, "nats: copies of the JetStream stream and bucket", .within(1, 5)),
+        .integer(
+            "save_interval_ms", \.nats.saveIntervalMilliseconds,
+            "nats: ms between saves of the streams' state and acknowledgements", .within(10, 600_000)),
     ]
+
+    /// A JetStream stream, consumer or bucket name: 1–64 of `A–Z a–z 0–9 _ -`.
+    static func name(_ value: ConfigValue, path: String, empty: Bool) throws -> String {
+        guard case .string(let text) = value, (empty && text.isEmpty) || (1...64).contains(text.utf8.count),
+            text.utf8.allSatisfy({ NatsEventPublisher.isTokenByte($0) })
+        else {
+            throw OptionField<SourceOptions>.mismatch(path, value, "a name of 1 to 64 of A–Z a–z 0–9 _ -")
+        }
+        return text
+    }
 
     /// Dot-separated non-empty tokens of printable ASCII without spaces, `*` and `>` only as whole tokens.
     static func isSubject(_ subject: String) -> Bool {

@@ -72,7 +72,7 @@ public struct Event: Sendable, Equatable {
     /// `proto_major`: bumped when an existing field changes meaning or disappears.
     public static let protocolMajor = 1
     /// `proto_minor`: bumped when fields or classes are added.
-    public static let protocolMinor = 4
+    public static let protocolMinor = 5
     /// `release`: the grustream version printed in `VERSION`.
     public static let release = "0.1.0"
 }

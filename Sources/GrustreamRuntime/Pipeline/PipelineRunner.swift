@@ -24,6 +24,8 @@ public final class PipelineRunner: @unchecked Sendable {
     let reloads = ReloadMailbox()
     let status = StatusReporter()
     var stateKeeper: StateKeeper?
+    /// Durable NATS input: the streams' state in the source's key-value bucket.
+    var natsState: NatsStateKeeper?
     /// Pipeline-wide settings of runtime commands (`applyControls`).
     var controls = RuntimeControlState()
     /// What `watchSinks` has reported so far.
@@ -87,6 +89,7 @@ public final class PipelineRunner: @unchecked Sendable {
         if let problem = stateKeeper?.load() { reportStateProblem(problem) }
         for case let socket as UnixSocketPublisher in bus.publishers { socket.onControl { [hub] in hub.signal() } }
         try source.open()
+        natsState = try NatsStateKeeper(pipeline: pipeline, source: source, logger: logger)
         try source.start(hub: hub)
         notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
         logger.info("running \(pipeline.config.name): \(source.name) → \(pipeline.model.summary)")
@@ -139,11 +142,13 @@ public final class PipelineRunner: @unchecked Sendable {
                 keeper.save(open: processors.values, wait: false)
                 lastStateSave = now
             }
+            natsState?.saveIfDue(processors.values, now: now)
             if hub.isFinished { break }
         }
         for event in hub.takeEvents() { handle(event) }
         if !stopRequested.load(ordering: .relaxed) { notifier.stopping() }
         stateKeeper?.save(open: processors.values, wait: true)
+        natsState?.save(processors.values, wait: true)
         bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
         bus.close()
         if let inputError { throw inputError }
@@ -196,6 +201,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 processors[stream.id] = processor
                 try prepareBatch()
                 if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
+                if let problem = natsState?.restore(into: processor) { reportStateProblem(problem) }
                 logger.debug("stream opened: \(stream)")
             } catch {
                 refused.insert(stream.id)
@@ -209,6 +215,12 @@ public final class PipelineRunner: @unchecked Sendable {
         case .closed(let stream):
             drain(stream)
             if let processor = processors.removeValue(forKey: stream.id) {
+                if let natsState {  // its last frames through the GRU, saved before the stream's end closes spans
+                    batch?.run([processor])
+                    processor.awaitingBatch = false
+                    waiting.removeAll { $0 === processor }
+                    natsState.save([processor], wait: false)
+                }
                 processor.finish()
                 stateKeeper?.remember(processor)
                 if let event = processor.lastEvent { lastEventOfClosedStreams = event }

@@ -127,6 +127,15 @@ extension SourceFactory {
         options.limits = limits
         options.maximumMessageBytes = s.nats.maximumMessageBytes
         options.maximumStreams = s.nats.maximumStreams
+        options.partitions = s.nats.partitions
+        if !s.nats.jetStream.isEmpty {
+            let streamSubjects = s.nats.partitions.isEmpty ? [s.nats.subject] : ["part.*.\(s.nats.subject)"]
+            var durable = NatsSource.Options.Durable(
+                stream: s.nats.jetStream, streamSubjects: streamSubjects, consumer: s.nats.consumer,
+                bucket: s.nats.stateBucket)
+            durable.replicas = s.nats.replicas
+            options.durable = durable
+        }
         return NatsSource(options: options)
     }
 }
