@@ -3,7 +3,7 @@ import Foundation
 import GrustreamDSP
 import GrustreamIO
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
 
 /// Errors the user can fix (bad usage, configuration, model or input file): exit status 2.
 /// Anything else is a runtime failure: exit status 1. Either way one line on stderr, no stack trace.

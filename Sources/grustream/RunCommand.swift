@@ -1,8 +1,10 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GrustreamDaemon
 import GrustreamIO
-import GrustreamRuntime
+import GrustreamPipeline
+import GrustreamTraining
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
+import GrustreamTraining
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
