@@ -12,6 +12,12 @@ public struct NatsError: Error, CustomStringConvertible, Sendable {
         description = "\(what): \(String(cString: natsStatus_GetText(status)))"
     }
 
+    /// `error` (one line) after `prefix: `.
+    init(prefix: String, _ error: Error) {
+        status = (error as? NatsError)?.status ?? -1
+        description = "\(prefix): \(error)"
+    }
+
     var isTimeout: Bool { status == Int32(bitPattern: NATS_TIMEOUT.rawValue) }
 }
 

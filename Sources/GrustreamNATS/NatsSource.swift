@@ -138,8 +138,10 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
             try connection.flush()  // the subscriptions are registered at the server before READY
             self.connection = connection
         } catch {
+            // Not a `CaptureError`: a server that cannot be reached is no fault of the pipeline (exit status 1,
+            // which a service manager retries).
             subscriptions = []
-            throw CaptureError("\(name): \(error)")
+            throw NatsError(prefix: name, error)
         }
     }
 
