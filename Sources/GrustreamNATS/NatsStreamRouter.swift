@@ -136,6 +136,7 @@ package final class NatsStreamRouter: @unchecked Sendable {
         let channels = stream.channels
         var skip = skipFrames
         var frames = 0
+        let hub = self.hub
         let deliver: (UnsafeBufferPointer<Float>) -> Void = { samples in
             var samples = samples
             var stamps = decoder.emittedTimestamps
@@ -147,6 +148,9 @@ package final class NatsStreamRouter: @unchecked Sendable {
             }
             guard !samples.isEmpty else { return }
             frames += samples.count / channels
+            // A write that may wait for room (durable input) first wakes the processing thread that makes it.
+            let ring = stream.ring
+            if ring.availableFrames + samples.count / channels + 1 >= ring.capacityFrames { hub.signal() }
             stream.write(samples, timestamps: stamps)
         }
         do {
