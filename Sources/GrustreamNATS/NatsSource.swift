@@ -14,7 +14,8 @@ import Synchronization
 /// as dropped) and routes them (`NatsStreamRouter`: bounded sizes, checked ids, a malformed message counted,
 /// reported at most every `reportInterval`, and skipped). Live input: a stream's ring drops its oldest frames
 /// when the processing thread falls behind.
-public final class NatsSource: MultiStreamSource, @unchecked Sendable {
+public final class NatsSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .producers }
     public struct Options: Sendable {
         /// `nats://HOST:PORT` of one or more servers of the cluster.
         public var servers: [String]
@@ -138,7 +139,7 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
             try connection.flush()  // the subscriptions are registered at the server before READY
             self.connection = connection
         } catch {
-            // Not a `CaptureError`: a server that cannot be reached is no fault of the pipeline (exit status 1,
+            // Not an `InputError`: a server that cannot be reached is no fault of the pipeline (exit status 1,
             // which a service manager retries).
             subscriptions = []
             throw NatsError(prefix: name, error)
@@ -146,7 +147,7 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
     }
 
     public func start(hub: SourceHub) throws {
-        guard connection != nil else { throw CaptureError("\(name): start() before open()") }
+        guard connection != nil else { throw InputError("\(name): start() before open()") }
         let routerOptions = NatsStreamRouter.Options(
             format: options.format, sampleRate: options.sampleRate, channels: options.channels,
             badFramePolicy: options.badFramePolicy, ringCapacityFrames: options.ringCapacityFrames,
@@ -219,7 +220,7 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
         func report(_ text: String) {
             let now = MonotonicClock.nanoseconds()
             guard lastReport == 0 || now - lastReport >= Self.reportInterval else { return }
-            hub.report(source: name, error: CaptureError("\(name): \(text)"))
+            hub.report(source: name, error: InputError("\(name): \(text)"))
             lastReport = now
         }
         while !stopping.load(ordering: .relaxed) {
@@ -293,7 +294,7 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) {
             let message: NatsMessage?
             do { message = try subscription.next(timeoutMilliseconds: 200) } catch {
-                hub.report(source: name, error: CaptureError("\(name): \(error)"))
+                hub.report(source: name, error: InputError("\(name): \(error)"))
                 return
             }
             guard let message else { continue }
@@ -310,7 +311,7 @@ public final class NatsSource: MultiStreamSource, @unchecked Sendable {
                     let last = router.lastMalformed ?? ""
                     hub.report(
                         source: name,
-                        error: CaptureError(
+                        error: InputError(
                             "\(name): \(count) malformed message\(count == 1 ? "" : "s") skipped, the last: \(last)"))
                     reported = router.malformedMessages
                     lastReport = now

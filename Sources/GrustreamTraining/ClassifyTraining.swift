@@ -144,7 +144,7 @@ public enum ClassifyTraining {
         training["val_loss"] = Double(session.bestLoss)
         for (k, v) in session.bestValidation { training["val_" + k] = v }
         metadata["training"] = training
-        try session.best.write(to: output, normalisation: (statistics.mean, statistics.std), metadata: metadata)
+        try session.best.write(to: output, normalisation: statistics.normalisation, metadata: metadata)
         return summaryJSON(summary, session: session, output: output, extra: ["labels": list.labels])
     }
 

@@ -31,9 +31,7 @@ public struct Evaluation {
 
     /// Feature values normalised with the model's `norm.mean` / `norm.std` (what detectors see as input).
     public func normalised(_ values: [Float]) -> [Float] {
-        guard let norm = model.normalisation else { return values }
-        let d = model.inputSize
-        return values.indices.map { (values[$0] - norm.mean[$0 % d]) / norm.std[$0 % d] }
+        model.normalisation?.applied(frames: values) ?? values
     }
 
     /// Run a detector over per-frame inputs/outputs; `score` receives each frame's detector score (the first value;

@@ -142,7 +142,7 @@ public enum PredictTraining {
             ],
             "training": training,
         ]
-        try session.best.write(to: output, normalisation: (statistics.mean, statistics.std), metadata: metadata)
+        try session.best.write(to: output, normalisation: statistics.normalisation, metadata: metadata)
         return ClassifyTraining.summaryJSON(
             summary, session: session, output: output,
             extra: [

@@ -20,7 +20,7 @@ extension TrainingFeatures {
 
     /// A CSV or JSON Lines recording through the decoder `run` uses, with the pipeline's bad-frame policy and the
     /// features' sample limit: the same frames `run` would process. Refused as `run` refuses it: no good frame, or
-    /// `StreamSource.unusablePrefixFrames` bad lines before the first good one (the wrong shape).
+    /// `FileSource.unusablePrefixFrames` bad lines before the first good one (the wrong shape).
     func readTextFrames(_ path: String, format: InputFormat) throws -> [Float] {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read") }
         let channels = isSensor ? options.channels : 1
@@ -43,7 +43,7 @@ extension TrainingFeatures {
             throw TrainingError("\(error)")
         }
         let log = decoder.badFrames
-        let unusable = badBeforeFirstGood.map { $0 >= StreamSource.unusablePrefixFrames } ?? true
+        let unusable = badBeforeFirstGood.map { $0 >= FileSource.unusablePrefixFrames } ?? true
         guard !unusable, !samples.isEmpty else {
             let place = "\(path):\(log.firstLine ?? 1)"
             let reason = log.firstReason ?? "no frames"

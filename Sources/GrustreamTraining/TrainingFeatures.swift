@@ -145,8 +145,9 @@ public struct FeatureStatistics: Sendable {
         std = variances.map { Float(max($0.squareRoot(), max(largest * 1e-3, 1e-6))) }
     }
 
-    public func apply(_ m: inout [Float]) {
-        let d = mean.count
-        for i in m.indices { m[i] = (m[i] - mean[i % d]) / std[i % d] }
-    }
+    /// The model's input normalisation these statistics define.
+    public var normalisation: InputNormalisation { InputNormalisation(mean: mean, std: std) }
+
+    /// `m` ([frames, dimension]) normalised in place, as the daemon normalises the model's input.
+    public func apply(_ m: inout [Float]) { normalisation.apply(frames: &m) }
 }

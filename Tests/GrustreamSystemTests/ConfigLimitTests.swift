@@ -118,7 +118,7 @@ struct ConfigLimitTests {
         let running = try PipelineValidation.validate(try PipelineConfig.load(good)).config
         let bad = try write(text)
         #expect {
-            _ = try RunJob().reloadPipeline(bad.path, running: running)
+            _ = try PipelineLaunch().reloadPipeline(bad.path, running: running)
         } throws: { error in
             "\(error)".contains(message)
         }

@@ -24,7 +24,7 @@ struct StreamProcessorTests {
     /// The e2e-classify pipeline with a SCORES line per frame.
     static func pipeline() throws -> ResolvedPipeline {
         var config = try PipelineConfig.load(Fixtures.url("pipelines/e2e-classify.toml"))
-        var job = RunJob()
+        var job = PipelineLaunch()
         job.scores = true
         try job.apply(to: &config)
         return try ResolvedPipeline(config: config)

@@ -33,7 +33,7 @@ struct SystemdWatchdogTests {
     /// systemd's WatchdogSec= kills and restarts the service.
     @Test func aStalledProcessingThreadStopsPettingTheWatchdog() throws {
         var config = try PipelineConfig.load(Fixtures.url("pipelines/e2e-classify.toml"))
-        var job = RunJob()
+        var job = PipelineLaunch()
         job.realtime = true  // paced: the run lasts the recording's 6 s unless stopped
         job.scores = true  // a SCORES line per frame: publish is called at every frame
         try job.apply(to: &config)

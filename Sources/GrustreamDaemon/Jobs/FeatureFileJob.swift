@@ -33,10 +33,10 @@ public struct FeatureFileJob {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: inputPath, isDirectory: &isDirectory), !isDirectory.boolValue
             else {
-                throw CaptureError("\(inputPath): no such file")
+                throw InputError("\(inputPath): no such file")
             }
             guard let contents = FileManager.default.contents(atPath: inputPath) else {
-                throw CaptureError("\(inputPath): cannot read")
+                throw InputError("\(inputPath): cannot read")
             }
             data = contents
         }
@@ -49,9 +49,9 @@ public struct FeatureFileJob {
         } else if data.starts(with: Array("RIFF".utf8)) || data.starts(with: Array("RF64".utf8)) {
             container = .wav
         } else if data.isEmpty {
-            throw CaptureError("\(name): empty input")
+            throw InputError("\(name): empty input")
         } else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): not a WAV file; for headerless PCM give --format s16le|s32le|f32le with --rate and --channels"
             )
         }
@@ -61,7 +61,7 @@ public struct FeatureFileJob {
         let sensor = probe.kind == .bands || probe.kind == .raw
         let rate = Int(probe.sampleRate)
         if sensor && rateIsBinding && rate != audio.format.sampleRate {
-            throw CaptureError(
+            throw InputError(
                 "\(name): \(audio.format.sampleRate) Hz sensor data, but the features expect \(rate) Hz (\(rateOrigin)); "
                     + "set the rate (sensor input is not resampled)")
         }
@@ -93,13 +93,13 @@ public struct FeatureFileJob {
         }
         let limit = options.sampleLimit
         if let index = samples.firstIndex(where: { !(abs($0) <= limit) }) {
-            throw CaptureError(
+            throw InputError(
                 "\(name): sample \(index) is \(samples[index]), beyond the sample limit ±\(limit) of these features (README: Numeric health)"
             )
         }
         let result = try FeatureExtractor.extract(samples, options: options)
         if result.frames == 0 {
-            throw CaptureError(
+            throw InputError(
                 "\(name): \(audio.frameCount) samples is shorter than one frame (\(options.frameLength) samples at \(Int(options.sampleRate)) Hz)"
             )
         }

@@ -57,9 +57,9 @@ public struct EventSubscriber: Sendable {
     /// Connect and copy lines to `output` until the server closes (returns normally) or the output goes away
     /// (`EPIPE`, e.g. `| head`: returns normally too). Throws when it cannot connect or the connection fails.
     public func run(output: Int32 = STDOUT_FILENO) throws(PublisherError) {
-        _ = Posix.ignoreSIGPIPE
-        let address = try Posix.unixAddress(path)
-        let fd = Posix.connectUnix(address)
+        _ = POSIX.ignoreSIGPIPE
+        let address = try ListeningSocket.address(path)
+        let fd = UnixListener.connect(address)
         guard fd >= 0 else {
             let code = errno
             let hint =
@@ -116,7 +116,7 @@ public struct EventSubscriber: Sendable {
             guard let lastNewline = buffer[searchStart..<filled].lastIndex(of: 0x0A) else { continue }
             let complete = lastNewline + 1
             let code = buffer.withUnsafeBytes {
-                Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete]))
+                POSIX.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<complete]))
             }
             if code == EPIPE { return }
             if code != 0 { throw PublisherError("cannot write events: \(POSIX.message(code))") }
@@ -127,7 +127,7 @@ public struct EventSubscriber: Sendable {
         }
         if filled > 0 {  // a last line without its newline: print what came
             let code = buffer.withUnsafeBytes {
-                Posix.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled]))
+                POSIX.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<filled]))
             }
             if code != 0 && code != EPIPE { throw PublisherError("cannot write events: \(POSIX.message(code))") }
         }

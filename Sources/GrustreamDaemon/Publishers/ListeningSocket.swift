@@ -15,10 +15,25 @@ enum ListeningSocket {
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
+    /// A `sockaddr_un` for `path`, or an error when the path is empty or does not fit `sun_path` (108 bytes with
+    /// its NUL).
+    static func address(_ path: String) throws(PublisherError) -> sockaddr_un {
+        do {
+            return try UnixListener.address(path)
+        } catch {
+            guard case .pathLength(let bytes, let capacity) = error, bytes > 0 else {
+                throw PublisherError("unix socket: empty path")
+            }
+            throw PublisherError(
+                "\(path): a Unix socket path can be at most \(capacity - 1) bytes, this one is \(bytes) "
+                    + "(choose a shorter path, e.g. /run/grustream/NAME.sock)")
+        }
+    }
+
     /// A non-blocking listening fd at `path`, made by `UnixListener`: stale-file replacement, mode and group set
     /// before listen(), and the path appears only once the socket accepts connections.
     static func create(path: String, mode: String, group: String?, backlog: Int32) throws(PublisherError) -> Int32 {
-        _ = try Posix.unixAddress(path)
+        _ = try address(path)
         let permissions = try parseMode(mode, path: path)
         let groupID = try group.map { name throws(PublisherError) in try lookUpGroup(name, path: path) }
         do {

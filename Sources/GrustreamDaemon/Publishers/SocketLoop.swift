@@ -150,7 +150,7 @@ final class SocketLoop {
                 }
                 return
             }
-            Posix.makeNonBlocking(fd)
+            POSIX.makeNonBlocking(fd)
             let firstSequence = handoff.state.withLock { s -> UInt64 in
                 s.clientCount += 1
                 return s.nextSequence

@@ -1,4 +1,5 @@
 import Glibc
+import GrustreamIO
 import GrustreamNeural
 import GrustreamPipeline
 import Synchronization
@@ -16,7 +17,7 @@ public final class StdoutPublisher: EventPublisher, @unchecked Sendable {
     /// - Parameter fd: the descriptor to write to (standard output unless a test says otherwise); not closed by
     ///   `close()`.
     public init(fd: Int32 = STDOUT_FILENO) {
-        _ = Posix.ignoreSIGPIPE
+        _ = POSIX.ignoreSIGPIPE
         self.fd = fd
     }
 
@@ -38,7 +39,7 @@ public final class StdoutPublisher: EventPublisher, @unchecked Sendable {
 
     public func publish(_ line: UnsafeRawBufferPointer, kind: Event.Kind) {
         guard !isBroken, !closed.load(ordering: .relaxed), line.count > 0 else { return }
-        if Posix.writeAll(fd, line) != 0 { broken.store(true, ordering: .relaxed) }
+        if POSIX.writeAll(fd, line) != 0 { broken.store(true, ordering: .relaxed) }
     }
 
     public func close() { closed.store(true, ordering: .relaxed) }

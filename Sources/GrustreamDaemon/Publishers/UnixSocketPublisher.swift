@@ -19,8 +19,8 @@ import Synchronization
 ///   `Options.closeTimeoutSeconds`, then closes every client.
 public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
     public struct Options: Sendable {
-        /// Bytes queued for one client before it counts as too slow and is dropped (~1000 typical events).
-        public var clientQueueLimitBytes = 256 * 1024
+        /// Bytes queued for one client before it counts as too slow and is dropped.
+        public var clientQueueLimitBytes = SinkOptions.defaultClientQueueBytes
         /// Seconds `close()` keeps sending queued lines to clients before closing them.
         public var closeTimeoutSeconds = 1.0
         /// Bytes the processing thread may hand over before the I/O thread takes them; beyond it, lines are
@@ -79,7 +79,7 @@ public final class UnixSocketPublisher: EventPublisher, @unchecked Sendable {
     private init(
         fd: Int32, path: String?, pipeline: String, stream: String?, options: Options
     ) throws(PublisherError) {
-        _ = Posix.ignoreSIGPIPE
+        _ = POSIX.ignoreSIGPIPE
         self.path = path
         self.pipeline = pipeline
         self.stream = stream ?? pipeline
@@ -195,8 +195,8 @@ final class Handoff: @unchecked Sendable {
         self.limitBytes = limitBytes
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw PublisherError.system("wake-up pipe", "pipe") }
-        Posix.makeNonBlocking(fds[0])
-        Posix.makeNonBlocking(fds[1])
+        POSIX.makeNonBlocking(fds[0])
+        POSIX.makeNonBlocking(fds[1])
         wakePipe = (fds[0], fds[1])
         state.withLock {
             $0.bytes.reserveCapacity(64 * 1024)

@@ -119,7 +119,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 readStarts.removeAll(keepingCapacity: true)
             }
             let now = MonotonicClock.nanoseconds()
-            if source is MultiStreamSource { reportBadFrames(now: now) }
+            if source.kind == .producers { reportBadFrames(now: now) }
             if watchdog != nil && now - lastPet >= petInterval {
                 notifier.watchdog()
                 lastPet = now
@@ -193,7 +193,7 @@ public final class PipelineRunner: @unchecked Sendable {
                     "\(stream.name): \(stream.channels)-channel input, but the features expect \(features.channels) (features.channels)"
             }
             do {
-                if let problem { throw CaptureError(problem) }
+                if let problem { throw InputError(problem) }
                 let processor = try StreamProcessor(name: stream.name, pipeline: pipeline, bus: bus)
                 processor.keepsState = stream.hasStableName
                 processor.logger = logger
@@ -208,7 +208,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 refused.insert(stream.id)
                 logger.error("\(error)")
                 bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
-                if source is StreamSource {
+                if source.kind == .recorded {
                     inputError = inputError ?? error
                     requestStop()
                 }
@@ -240,7 +240,7 @@ public final class PipelineRunner: @unchecked Sendable {
             if let error = stream.error {
                 logger.error("\(error)")
                 bus.publish(.error(stream: stream.name, t: 0, message: "\(error)"))
-                if source is StreamSource { inputError = inputError ?? error }
+                if source.kind == .recorded { inputError = inputError ?? error }
             } else {
                 logger.debug("stream closed: \(stream)")
             }
@@ -250,7 +250,7 @@ public final class PipelineRunner: @unchecked Sendable {
         case .sourceError(let name, let error, let retryIn):
             logger.error("\(error)\(retryIn.map { " (retrying in \($0))" } ?? "")")
             bus.publish(.error(stream: name, t: 0, message: "\(error)"))
-            if retryIn == nil && !(source is MultiStreamSource) { inputError = inputError ?? error }
+            if retryIn == nil && source.kind != .producers { inputError = inputError ?? error }
         }
     }
 
@@ -305,7 +305,7 @@ public final class PipelineRunner: @unchecked Sendable {
     /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
     /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
     func prepareBatch() throws {
-        guard source is MultiStreamSource, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
+        guard source.kind == .producers, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
             batch = nil
             return
         }
@@ -331,7 +331,7 @@ public final class PipelineRunner: @unchecked Sendable {
             + processors.values.reduce(0) { $0 + $1.badFeatureFrames }
         s.stateResets = stateResetsOfClosedStreams + processors.values.reduce(0) { $0 + $1.stateResets }
         s.badRequests = bus.publishers.reduce(0) { $0 + (($1 as? UnixSocketPublisher)?.badRequests ?? 0) }
-        s.refusedProducers = (source as? UnixSocketSource)?.connectionsRefused ?? 0
+        s.refusedProducers = source.connectionsRefused
         s.clients = bus.clientCount
         s.droppedClients = bus.droppedClients
         s.latencyP50Microseconds = latency.percentile(50)

@@ -65,7 +65,7 @@ public final class WyomingAudioInput {
     }
 
     /// A new stream in `format` (accepted by `refusal`).
-    public func start(_ format: WyomingAudioFormat) throws(CaptureError) {
+    public func start(_ format: WyomingAudioFormat) throws(InputError) {
         self.format = format
         converter = try AudioConverter.make(
             inputRate: format.rate, inputChannels: format.channels, target: AudioTarget(sampleRate: rate, channels: 1),

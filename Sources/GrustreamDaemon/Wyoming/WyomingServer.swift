@@ -76,7 +76,7 @@ public final class WyomingServer: @unchecked Sendable {
             socketPath = nil
         case .unix(let path):
             listenFD = try ListeningSocket.create(path: path, mode: "0660", group: nil, backlog: 64)
-            Posix.makeBlocking(listenFD)
+            POSIX.makeBlocking(listenFD)
             boundPort = nil
             socketPath = path
         }
@@ -85,7 +85,7 @@ public final class WyomingServer: @unchecked Sendable {
     /// Adopt a listening socket passed by systemd (`LISTEN_FDS`).
     public init(models: WyomingModels, listeningFD: Int32, options: Options = Options(), logger: Logger) throws {
         try ListeningSocket.validateAdopted(listeningFD)
-        Posix.makeBlocking(listeningFD)
+        POSIX.makeBlocking(listeningFD)
         self.models = models
         self.options = options
         self.logger = logger
@@ -141,7 +141,7 @@ public final class WyomingServer: @unchecked Sendable {
             return (fd, UInt16(bigEndian: bound.sin6_port))  // sin_port and sin6_port share their offset
         }
         throw PipelineConfigError(
-            "tcp://\(host):\(port): cannot listen: \(String(cString: strerror(lastError)))"
+            "tcp://\(host):\(port): cannot listen: \(POSIX.message(lastError))"
                 + (lastError == EADDRINUSE ? " (another server has this port)" : ""))
     }
 
@@ -169,7 +169,7 @@ public final class WyomingServer: @unchecked Sendable {
                         ("code", .string("too-many-clients")),
                     ]
                 ).encoded()
-                refusal.withUnsafeBytes { _ = Posix.writeAll(fd, $0) }
+                refusal.withUnsafeBytes { _ = POSIX.writeAll(fd, $0) }
                 Glibc.close(fd)
                 continue
             }
@@ -245,7 +245,7 @@ public final class WyomingServer: @unchecked Sendable {
                 logger.warning("wyoming client (fd \(fd)): \(error); closing")
                 let answer = WyomingEvent(
                     type: "error", data: [("text", .string("\(error)")), ("code", .string("bad-frame"))])
-                answer.encoded().withUnsafeBytes { _ = Posix.writeAll(fd, $0) }
+                answer.encoded().withUnsafeBytes { _ = POSIX.writeAll(fd, $0) }
                 return
             }
             for event in events {
@@ -253,7 +253,7 @@ public final class WyomingServer: @unchecked Sendable {
                     if answer.type == "error" {
                         logger.notice("wyoming client (fd \(fd)): \(answer["text"]?.literal ?? "")")
                     }
-                    let code = answer.encoded().withUnsafeBytes { Posix.writeAll(fd, $0) }
+                    let code = answer.encoded().withUnsafeBytes { POSIX.writeAll(fd, $0) }
                     if code != 0 { return }
                 }
             }

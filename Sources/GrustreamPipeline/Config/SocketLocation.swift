@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import GrustreamIO
 
 /// Where a pipeline's sockets live when the pipeline file does not name a path: a directory the running user may
 /// write, chosen from the environment.
@@ -56,7 +57,7 @@ public struct SocketLocation: Sendable, Equatable {
         if mkdir(directory, mode) != 0 && errno != EEXIST {
             let code = errno
             throw PipelineConfigError(
-                "\(directory): cannot create the socket directory: \(String(cString: strerror(code))) (set XDG_RUNTIME_DIR, or give the socket a path: --socket PATH)"
+                "\(directory): cannot create the socket directory: \(POSIX.message(code)) (set XDG_RUNTIME_DIR, or give the socket a path: --socket PATH)"
             )
         }
         guard isSharedTemporary else { return }

@@ -61,7 +61,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
         if features.dimension != model.inputSize {
             let origin = config.featuresGiven ? pipelineFile : "\(modelURL.lastPathComponent) metadata"
             throw PipelineConfigError(
-                "\(modelURL.lastPathComponent): the \(model.cell.displayName) reads \(model.inputSize) values per frame (\"\(model.metadataFields.gruPrefix)weight_ih_l0\" is [\(model.gateCount * model.hiddenSize), \(model.inputSize)]), "
+                "\(modelURL.lastPathComponent): the \(model.cell.displayName) reads \(model.inputSize) values per frame (\"\(model.metadata.gruPrefix)weight_ih_l0\" is [\(model.gateCount * model.hiddenSize), \(model.inputSize)]), "
                     + "but the features give \(features.dimension) (\(origin): kind \(features.kind.rawValue), \(Self.dimensionSource(features)))"
             )
         }
@@ -113,7 +113,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
 
         // Detector: kind from the pipeline, else from the model's task; the model's calibration under the pipeline's keys.
         var detectorTable: [(String, ConfigValue)] = []
-        let task = model.metadataFields.task ?? (metadata["task"] as? String)
+        let task = model.metadata.task ?? (metadata["task"] as? String)
         if config.detectorTable?["kind"] == nil, task == "predict" {
             detectorTable.append(("kind", .string("anomaly")))
         }
@@ -139,13 +139,7 @@ public struct ResolvedPipeline: @unchecked Sendable {
         self.detector = detector
         if detector.kind == .precise {
             preciseDecoder = try PreciseModel(network: model).decoder
-            let runner = try GRURunner(model: model, mode: mode)
-            var output = [Float](repeating: 0, count: model.outputSize)
-            let zeros = [Float](repeating: 0, count: model.inputSize)
-            zeros.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { runner.step(x, output: $0) } }
-            var activated = output
-            outputActivation.apply(&activated[0], activated.count)
-            initialRawScore = activated[0]
+            initialRawScore = try PreciseModel.zeroWindowRawScore(model, mode: mode, activation: outputActivation)
         } else {
             preciseDecoder = nil
             initialRawScore = 0

@@ -67,9 +67,9 @@ public enum SourceFactory {
             }
             var options = AlsaSource.Options(
                 device: s.device, sampleRate: s.rate, channels: s.channels, encoding: encoding)
-            options.periodFrames = max(1, Int((s.periodMilliseconds / 1000 * Double(s.rate)).rounded()))
+            options.periodFrames = AlsaSource.Options.frames(s.periodMilliseconds, s.rate)
             options.bufferFrames = max(
-                options.periodFrames! * 2, Int((s.bufferMilliseconds / 1000 * Double(s.rate)).rounded()))
+                options.periodFrames! * 2, AlsaSource.Options.frames(s.bufferMilliseconds, s.rate))
             options.retry = s.retry ? AlsaSource.RetryPolicy() : nil
             options.ringCapacityFrames = ring
             options.streamName = streamName
@@ -77,15 +77,15 @@ public enum SourceFactory {
             if s.durationSeconds > 0 { options.frameLimit = Int((s.durationSeconds * Double(s.rate)).rounded()) }
             return try AlsaSource(options: options)
         case .stdin, .file:
-            var options = StreamSource.Options(
+            var options = FileSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, realtime: s.realtime,
                 badFramePolicy: policy,
                 ringCapacityFrames: ring)
             options.streamName = streamName
             options.limits = limits
-            if s.kind == .stdin { return try StreamSource.standardInput(options: options) }
+            if s.kind == .stdin { return try FileSource.standardInput(options: options) }
             guard !s.path.isEmpty else { throw PipelineConfigError("\(file): source.path: a file source needs a path") }
-            return try StreamSource(path: config.resolve(s.path).path, options: options)
+            return try FileSource(path: config.resolve(s.path).path, options: options)
         case .unix:
             var options = UnixSocketSource.Options(
                 format: inputFormat(), sampleRate: s.rate, channels: s.channels, badFramePolicy: policy,

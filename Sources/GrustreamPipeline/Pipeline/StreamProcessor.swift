@@ -54,9 +54,8 @@ public final class StreamProcessor {
     /// The frame before which the detector's range restarts (-1: none due), and the range, as model inputs.
     private var rangeRestartFrame = -1
     private var rangeRestart: (low: [Float], high: [Float]) = ([], [])
-    /// `[input]` model normalisation: mean and 1/std (empty: none).
-    private let mean: [Float]
-    private let inverseStd: [Float]
+    /// The model's input normalisation (nil: the model has none).
+    private let normalisation: InputNormalisation?
     private let sampleRate: Double
     private let frameLength: Int
     /// Feature frames processed in this stream.
@@ -155,13 +154,7 @@ public final class StreamProcessor {
         inputs.initialize(repeating: 0)
         outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
         outputs.initialize(repeating: 0)
-        if let norm = pipeline.model.normalisation {
-            mean = norm.mean
-            inverseStd = norm.std.map { 1 / $0 }
-        } else {
-            mean = []
-            inverseStd = []
-        }
+        normalisation = pipeline.model.normalisation
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
         channels = max(1, pipeline.features.channels)
@@ -246,10 +239,10 @@ public final class StreamProcessor {
         if extractor.seasonalPeriod != seenSeasonalPeriod { restartDetectorRange() }
         let n = pipeline.model.inputSize
         let row = inputs.baseAddress! + pending * n
-        if mean.isEmpty {
-            for i in 0..<n { row[i] = features[i] }
+        if let normalisation {
+            normalisation.apply(features.baseAddress!, into: row)
         } else {
-            for i in 0..<n { row[i] = (features[i] - mean[i]) * inverseStd[i] }
+            row.update(from: features.baseAddress!, count: n)
         }
         if !NumericHealth.allFinite(row, n) {
             badFeatureFrames += 1
@@ -276,11 +269,9 @@ public final class StreamProcessor {
         guard seenSeasonalPeriod > 0, let anomaly = detector as? AnomalyDetector, anomaly.options.rangeNovelty,
             var range = extractor.searchedRemainderRange(), range.low.count == pipeline.model.inputSize
         else { return }
-        if !mean.isEmpty {
-            for i in range.low.indices {
-                range.low[i] = (range.low[i] - mean[i]) * inverseStd[i]
-                range.high[i] = (range.high[i] - mean[i]) * inverseStd[i]
-            }
+        if let normalisation {
+            normalisation.apply(frames: &range.low)
+            normalisation.apply(frames: &range.high)
         }
         rangeRestart = range
         rangeRestartFrame = frames + pending + 1

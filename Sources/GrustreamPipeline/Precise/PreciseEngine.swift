@@ -37,13 +37,11 @@ public final class PreciseEngine {
         let runner = try GRURunner(model: model.network, mode: .window(model.windowFrames))
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, model.network.outputSize))
         output.initialize(repeating: 0)
-        let zeros = [Float](repeating: 0, count: model.network.inputSize)
-        zeros.withUnsafeBufferPointer { runner.step($0, output: output) }
-        runner.reset()
         self.runner = runner
         self.output = output
         samples = .allocate(capacity: Self.sampleCapacity)
-        initialRawScore = output[0]
+        initialRawScore = try PreciseModel.zeroWindowRawScore(
+            model.network, mode: .window(model.windowFrames), activation: .none)
         rawScore = initialRawScore
     }
 

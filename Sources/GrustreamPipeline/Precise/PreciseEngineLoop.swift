@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamIO
 
 #if canImport(Glibc)
     import Glibc
@@ -35,11 +36,10 @@ public struct PreciseEngineLoop {
         while true {
             var filled = 0
             while filled < chunkBytes {
-                let n = read(input, buffer.baseAddress! + filled, chunkBytes - filled)
+                let n = POSIX.retrying { read(input, buffer.baseAddress! + filled, chunkBytes - filled) }
                 if n == 0 { break }
                 if n < 0 {
-                    if errno == EINTR { continue }
-                    throw PreciseEngineError(description: "reading stdin: \(String(cString: strerror(errno)))")
+                    throw PreciseEngineError(description: "reading stdin: \(POSIX.message(errno))")
                 }
                 filled += n
             }
@@ -47,15 +47,8 @@ public struct PreciseEngineLoop {
             engine.accept(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
             var text = line()
             try text.withUTF8 { bytes in
-                var sent = 0
-                while sent < bytes.count {
-                    let n = write(output, bytes.baseAddress! + sent, bytes.count - sent)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw PreciseEngineError(description: "writing stdout: \(String(cString: strerror(errno)))")
-                    }
-                    sent += n
-                }
+                let code = POSIX.writeAll(output, UnsafeRawBufferPointer(bytes))
+                if code != 0 { throw PreciseEngineError(description: "writing stdout: \(POSIX.message(code))") }
             }
             if filled < chunkBytes { return }
         }

@@ -65,3 +65,19 @@ public struct PreciseModel: Sendable {
         self.decoder = PreciseThresholdDecoder(meanStds: config, center: center)
     }
 }
+
+extension PreciseModel {
+    /// The raw score Mycroft Precise reports before the first feature frame: its window starts as zero frames, so
+    /// it is the network's output for one all-zero frame from the zero state (`mode`: the pipeline's inference
+    /// mode, `activation`: an output activation the pipeline adds to the model's own).
+    public static func zeroWindowRawScore(
+        _ network: GRUModel, mode: InferenceMode, activation: OutputActivation
+    ) throws -> Float {
+        let runner = try GRURunner(model: network, mode: mode)
+        var output = [Float](repeating: 0, count: max(1, network.outputSize))
+        let zeros = [Float](repeating: 0, count: network.inputSize)
+        zeros.withUnsafeBufferPointer { x in output.withUnsafeMutableBufferPointer { runner.step(x, output: $0) } }
+        activation.apply(&output[0], output.count)
+        return output[0]
+    }
+}

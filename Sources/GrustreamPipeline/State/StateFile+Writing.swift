@@ -1,4 +1,5 @@
 import Foundation
+import GrustreamIO
 
 #if canImport(Glibc)
     import Glibc
@@ -18,7 +19,7 @@ extension StateFile {
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let bytes = encode(saved: saved)
         func fail(_ what: String) -> StateFileError {
-            StateFileError("\(url.path): cannot \(what): \(String(cString: strerror(errno)))")
+            StateFileError("\(url.path): cannot \(what): \(POSIX.message(errno))")
         }
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
         var fd = open(temporary.path, flags, 0o600)
@@ -27,16 +28,7 @@ extension StateFile {
             fd = open(temporary.path, flags, 0o600)
         }
         guard fd >= 0 else { throw fail("create \(temporary.lastPathComponent)") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
-                written += n
-            }
-            return fsync(fd) == 0
-        }
+        let ok = bytes.withUnsafeBytes { raw in POSIX.writeAll(fd, raw) == 0 && fsync(fd) == 0 }
         let error = ok ? nil : fail("write \(temporary.lastPathComponent)")
         close(fd)
         if let error {
@@ -72,7 +64,7 @@ extension StateFile {
                 "runtime.state_file: \(url.path): \(existing.path) is not a directory; \(hint)")
         }
         guard access(existing.path, W_OK | X_OK) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = POSIX.message(errno)
             let what = existing == folder ? "the folder" : "the folder does not exist and its parent"
             throw PipelineConfigError(
                 "runtime.state_file: \(url.path): \(what) \(existing.path) is not writable (\(reason)); \(hint)")

@@ -1,7 +1,7 @@
 import Foundation
 import GrustreamPipeline
 
-extension RunJob {
+extension PipelineLaunch {
     /// SIGHUP: the pipeline read again, with the same command-line overrides, and checked with its model as a
     /// replacement for `running`. The source, the sinks and the log level stay those of the running pipeline (they
     /// change at the next restart); `notes` names what the file changed there.

@@ -16,7 +16,8 @@
 /// With `realtime`, samples are delivered no faster than the sample rate (monotonic clock, ~10 ms steps), like a
 /// capture device: a 1 s file takes ≥ 1 s. End of input closes the stream after its last sample; `stop()` closes
 /// it early.
-public final class StreamSource: FrameSource, @unchecked Sendable {
+public final class FileSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .recorded }
     public struct Options: Sendable, Equatable {
         /// Byte format of the input.
         public var format: InputFormat = .wav
@@ -85,13 +86,13 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     }
 
     /// Standard input (`--source -`).
-    public static func standardInput(options: Options) throws -> StreamSource {
-        try StreamSource(fileDescriptor: STDIN_FILENO, name: "stdin", options: options)
+    public static func standardInput(options: Options) throws -> FileSource {
+        try FileSource(fileDescriptor: STDIN_FILENO, name: "stdin", options: options)
     }
 
     private static func makeStopSignal(_ name: String) throws -> StopSignal {
         do { return try StopSignal() } catch let failure as POSIXFailure {
-            throw CaptureError("\(name): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
+            throw InputError("\(name): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
         }
     }
 
@@ -106,27 +107,27 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             descriptor = try POSIX.call("open", context: path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         } catch let failure as POSIXFailure {
             let hint = failure.code == ENOENT ? "; check the path, or use --source - to read stdin" : ""
-            throw CaptureError("\(path): cannot open input: \(POSIX.message(failure.code))\(hint)")
+            throw InputError("\(path): cannot open input: \(POSIX.message(failure.code))\(hint)")
         }
     }
 
     private func validate() throws {
         guard options.sampleRate > 0 else {
-            throw CaptureError("\(name): sample rate \(options.sampleRate) Hz, expected > 0")
+            throw InputError("\(name): sample rate \(options.sampleRate) Hz, expected > 0")
         }
-        guard options.channels > 0 else { throw CaptureError("\(name): \(options.channels) channels, expected ≥ 1") }
+        guard options.channels > 0 else { throw InputError("\(name): \(options.channels) channels, expected ≥ 1") }
         if case .csv(let csv) = options.format, csv.channels <= 0 {
-            throw CaptureError("\(name): CSV with \(csv.channels) value columns, expected ≥ 1")
+            throw InputError("\(name): CSV with \(csv.channels) value columns, expected ≥ 1")
         }
     }
 
     public func start(hub: SourceHub) throws {
-        guard descriptor >= 0 else { throw CaptureError("\(name): start() before open()") }
+        guard descriptor >= 0 else { throw InputError("\(name): start() before open()") }
         let first = lock.withLock {
             defer { started = true }
             return !started
         }
-        guard first else { throw CaptureError("\(name): started twice") }
+        guard first else { throw InputError("\(name): started twice") }
         hub.sourceStarted()
         CaptureThread.spawn(name: "src-\(name)") { [self] in
             run(hub: hub)
@@ -147,7 +148,7 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, options.readBytes), alignment: 16)
         defer { buffer.deallocate() }
         var pacer = Pacer(realtime: options.realtime)
-        var failure: CaptureError?
+        var failure: InputError?
         var bytesRead = 0
         var fds = [
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
@@ -164,14 +165,14 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
             if pacer.signalPending && poll(&fds, 2, 0) == 0 { pacer.signalNow(hub) }
             if fds[0].revents == 0 && fds[1].revents == 0 && poll(&fds, 2, -1) < 0 {
                 if errno == EINTR { continue }
-                failure = CaptureError("\(name): poll failed: \(POSIX.message(errno))")
+                failure = InputError("\(name): poll failed: \(POSIX.message(errno))")
                 break
             }
             if fds[1].revents != 0 { break }
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            let count = POSIX.retrying { read(descriptor, buffer.baseAddress, buffer.count) }
             if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                failure = CaptureError("\(name): read failed: \(POSIX.message(errno))")
+                if errno == EAGAIN { continue }
+                failure = InputError("\(name): read failed: \(POSIX.message(errno))")
                 break
             }
             if count == 0 {
@@ -209,22 +210,22 @@ public final class StreamSource: FrameSource, @unchecked Sendable {
     }
 
     /// The error of an input in the wrong shape: its first bad frame, where it is, and why the run stops.
-    private func unusable(_ log: BadFrameLog, _ why: String) -> CaptureError {
+    private func unusable(_ log: BadFrameLog, _ why: String) -> InputError {
         let reason = log.firstReason ?? "bad frame"
         let line = log.firstLine ?? 1
         let place = log.unit == "line" ? "\(name):\(line): " : "\(name): frame \(line): "
-        return CaptureError(place + reason + " (\(why); expected \(options.format) input)")
+        return InputError(place + reason + " (\(why); expected \(options.format) input)")
     }
 
-    /// Run `body`; its error as a `CaptureError` naming this source, or nil.
-    private func captureErrors(_ body: () throws -> Void) -> CaptureError? {
+    /// Run `body`; its error as a `InputError` naming this source, or nil.
+    private func captureErrors(_ body: () throws -> Void) -> InputError? {
         do {
             try body()
             return nil
-        } catch let error as CaptureError {
+        } catch let error as InputError {
             return error
         } catch {
-            return CaptureError("\(name): \(error)")
+            return InputError("\(name): \(error)")
         }
     }
 

@@ -5,7 +5,7 @@ import GrustreamNeural
 /// augmentation, no normalisation): X [sequences, steps, input] float32, Y [sequences, steps] class indices
 /// (−1: no target at that frame). The last `validation_percent` of the sequences are held out. Used by
 /// scripts/bench-training to compare with PyTorch on identical data.
-public enum ArrayTraining {
+public enum PrecomputedFeatureTraining {
     public static func run(
         features: Tensor, targets: Tensor, options: TrainingOptions, output: URL, log: (String) -> Void
     ) throws -> [String: Any] {

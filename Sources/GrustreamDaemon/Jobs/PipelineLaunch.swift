@@ -4,7 +4,7 @@ import GrustreamPipeline
 import Logging
 
 /// `grustream run`: a pipeline file with the command line's overrides, turned into a running pipeline.
-public struct RunJob: Sendable {
+public struct PipelineLaunch: Sendable {
     /// `--source`: `-` (stdin), `alsa:DEVICE`, `unix:PATH`, or a file path.
     public var source: String?
     public var format: SourceOptions.Format?

@@ -21,9 +21,9 @@ public struct SourceOptions: Sendable, Equatable {
     /// Deliver file input no faster than real time (`--realtime`).
     public var realtime: Bool = false
     /// ALSA period (milliseconds): how much audio one blocking read returns.
-    public var periodMilliseconds: Double = 10
+    public var periodMilliseconds: Double = AlsaSource.Options.defaultPeriodMilliseconds
     /// ALSA buffer (milliseconds): how much the device holds before an overrun (xrun).
-    public var bufferMilliseconds: Double = 200
+    public var bufferMilliseconds: Double = AlsaSource.Options.defaultBufferMilliseconds
     /// Keep retrying to open a capture device that is absent or fails (with backoff) instead of exiting.
     public var retry: Bool = false
     /// CSV: the first column is a timestamp (epoch seconds or ISO 8601 / RFC 3339), not a channel; carried into
@@ -97,8 +97,10 @@ public struct SinkOptions: Sendable, Equatable {
     public var mode: String = "0660"
     /// Group owning the socket file (empty: the process's group).
     public var group: String = ""
-    /// A subscriber whose unsent events exceed this many bytes is dropped.
-    public var clientQueueBytes: Int = 1 << 20
+    /// A subscriber whose unsent events exceed this many bytes is dropped (~4000 typical events).
+    public var clientQueueBytes: Int = SinkOptions.defaultClientQueueBytes
+    /// The default of `clientQueueBytes`, also the event socket's when no pipeline file sets it.
+    public static let defaultClientQueueBytes = 1 << 20
     /// Clients may send runtime commands (pause, resume, reset, threshold); false: a read-only events socket.
     public var control = true
     /// `kind = "clips"` (`path`: the folder): audio kept before a detection's start and after its end.
