@@ -56,6 +56,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         // libFuzzer's driver entry point (declaration only; `-sanitize=fuzzer` links the runtime).
         .systemLibrary(name: "CLibFuzzer"),
         // cpuid and xgetbv (x86-64), for choosing the kernel family.
@@ -78,13 +79,16 @@ let package = Package(
             swiftSettings: optimisedEvenInDebug),
         // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
         .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
+        // NATS through its C client: the sensor source of many subjects, JetStream, the events sink's connection.
+        .target(
+            name: "GrustreamNATS", dependencies: ["CNATS", "GrustreamIO"], swiftSettings: uncheckedExclusivityInRelease),
         // The domain shared by the daemon and the tools: pipeline files (Config), detectors, events and their
         // encoders, Mycroft Precise compatibility, state files, online learning, clip capture, and the processing
         // of one stream (`ResolvedPipeline` → `StreamProcessor`: features → network → detector → events).
         .target(
             name: "GrustreamPipeline",
             dependencies: [
-                "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels",
+                "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels", "GrustreamNATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
@@ -94,7 +98,7 @@ let package = Package(
         .target(
             name: "GrustreamDaemon",
             dependencies: [
-                "GrustreamPipeline", "GrustreamDSP", "GrustreamNeural", "GrustreamIO",
+                "GrustreamPipeline", "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamNATS",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
@@ -121,7 +125,7 @@ let package = Package(
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
         .executableTarget(
             name: "grustream-fuzz",
-            dependencies: ["GrustreamDSP", "GrustreamPipeline", "GrustreamDaemon", "CLibFuzzer"]),
+            dependencies: ["GrustreamDSP", "GrustreamPipeline", "GrustreamDaemon", "GrustreamNATS", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(
@@ -133,10 +137,12 @@ let package = Package(
             name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),
         .testTarget(
+            name: "GrustreamNATSTests", dependencies: ["GrustreamNATS", "GrustreamIO", "GrustreamTestSupport"]),
+        .testTarget(
             name: "GrustreamSystemTests",
             dependencies: [
                 "GrustreamPipeline", "GrustreamDaemon", "GrustreamTraining", "GrustreamBench", "GrustreamKernels",
-                "GrustreamTestSupport",
+                "GrustreamNATS", "GrustreamTestSupport",
             ]
         ),
     ] + kernelFamilies

@@ -28,6 +28,8 @@ enum FuzzTarget: String, CaseIterable {
     case state
     /// A Unix-socket producer: name line, then frames in one of the source formats, whole and in chunks.
     case producer
+    /// NATS sensor messages (subject and payload) through the NATS source's router.
+    case nats
     /// A Wyoming client's byte stream: frames (header line, data, payload), whole and in chunks.
     case wyoming
 
@@ -51,6 +53,7 @@ enum FuzzTarget: String, CaseIterable {
         case .state: FuzzFiles.state(bytes)
         case .producer: FuzzProducer.run(bytes)
         case .wyoming: FuzzWyoming.run(bytes)
+        case .nats: FuzzNats.run(bytes)
         }
     }
 }

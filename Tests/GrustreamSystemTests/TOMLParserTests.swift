@@ -252,7 +252,7 @@ struct TOMLPipelineFileTests {
             _ = try PipelineConfig.parse("[source]\nkind = \"\"\"\nstd\\\"\nin\\u0001\"\"\"", file: nil)
         } throws: { error in
             "\(error)"
-                == "(built-in pipeline): source.kind = \"std\"\\nin\\u{01}\" is not allowed; expected one of \"alsa\", \"stdin\", \"file\", \"unix\""
+                == "(built-in pipeline): source.kind = \"std\"\\nin\\u{01}\" is not allowed; expected one of \"alsa\", \"stdin\", \"file\", \"unix\", \"nats\""
         }
     }
 

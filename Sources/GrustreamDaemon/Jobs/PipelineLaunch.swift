@@ -81,6 +81,16 @@ public struct PipelineLaunch: Sendable {
             switch sink.kind {
             case .stdout: publishers.append(StdoutPublisher())
             case .clips: continue  // not an event publisher: `PipelineRunner` gives each stream a `ClipRecorder`
+            case .nats:
+                do {
+                    publishers.append(
+                        try NatsEventPublisher(
+                            servers: sink.nats.servers, subjectPrefix: sink.nats.subjectPrefix,
+                            pipeline: pipeline.config.name))
+                } catch {
+                    throw PublisherError("[[sink]] kind = \"nats\": \(error)")
+                }
+                logger.info("publishing on NATS \(sink.nats.subjectPrefix).<CLASS>.<stream>")
             case .unix:
                 var options = UnixSocketPublisher.Options()
                 options.clientQueueLimitBytes = sink.clientQueueBytes

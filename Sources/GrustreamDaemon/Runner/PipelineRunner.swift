@@ -25,6 +25,8 @@ public final class PipelineRunner: @unchecked Sendable {
     let reloads = ReloadMailbox()
     let status = StatusReporter()
     var stateKeeper: StateKeeper?
+    /// Durable NATS input: the streams' state in the source's key-value bucket.
+    var natsState: NatsStateKeeper?
     /// Pipeline-wide settings of runtime commands (`applyControls`).
     var controls = RuntimeControlState()
     /// What `watchSinks` has reported so far.
@@ -89,6 +91,7 @@ public final class PipelineRunner: @unchecked Sendable {
         if let problem = stateKeeper?.load() { reportStateProblem(problem) }
         for case let socket as UnixSocketPublisher in bus.publishers { socket.onControl { [hub] in hub.signal() } }
         try source.open()
+        natsState = try NatsStateKeeper(pipeline: pipeline, source: source, logger: logger)
         try source.start(hub: hub)
         notifier.ready(status: "running \(pipeline.config.name): \(source.name)")
         logger.info("running \(pipeline.config.name): \(source.name) → \(pipeline.model.summary)")
@@ -141,11 +144,13 @@ public final class PipelineRunner: @unchecked Sendable {
                 keeper.save(open: processors.values.flatMap(\.allLanes), wait: false)
                 lastStateSave = now
             }
+            natsState?.saveIfDue(processors.values, now: now)
             if hub.isFinished { break }
         }
         for event in hub.takeEvents() { handle(event) }
         if !stopRequested.load(ordering: .relaxed) { notifier.stopping() }
         stateKeeper?.save(open: processors.values.flatMap(\.allLanes), wait: true)
+        natsState?.save(processors.values, wait: true)
         bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
         bus.close()
         if let inputError { throw inputError }
@@ -200,6 +205,7 @@ public final class PipelineRunner: @unchecked Sendable {
                 for lane in processor.allLanes {
                     if let problem = stateKeeper?.restore(into: lane) { reportStateProblem(problem) }
                 }
+                if let problem = natsState?.restore(into: processor) { reportStateProblem(problem) }
                 logger.debug("stream opened: \(stream)")
             } catch {
                 refused.insert(stream.id)
@@ -213,6 +219,12 @@ public final class PipelineRunner: @unchecked Sendable {
         case .closed(let stream):
             drain(stream)
             if let processor = processors.removeValue(forKey: stream.id) {
+                if let natsState {  // its last frames through the GRU, saved before the stream's end closes spans
+                    batch?.run([processor])
+                    processor.awaitingBatch = false
+                    waiting.removeAll { $0 === processor }
+                    natsState.save([processor], wait: false)
+                }
                 processor.finish()
                 for lane in processor.allLanes { stateKeeper?.remember(lane) }
                 if let event = processor.lastEventOfAllModels { lastEventOfClosedStreams = event }

@@ -65,7 +65,7 @@ package final class InputDecoder {
     private let jsonLines: JSONLinesFrameDecoder?
     /// Channels of the frames emitted: from the options, or the conversion's target (nil for WAV until its
     /// header has been read).
-    private(set) var channels: Int?
+    package private(set) var channels: Int?
     /// Channels of the input itself (the WAV header's, or the options').
     private var inputChannels: Int?
     /// Converts audio to `limits.convert` (nil: none needed, or not audio).
@@ -121,7 +121,7 @@ package final class InputDecoder {
     private(set) var wavFormat: PCMFormat?
 
     /// The rate of the frames emitted when the input says it (converted audio, WAV); nil: the options' rate.
-    var streamRate: Int? { converter?.target.sampleRate ?? wavFormat?.sampleRate }
+    package var streamRate: Int? { converter?.target.sampleRate ?? wavFormat?.sampleRate }
 
     package var badFrames: BadFrameLog {
         binary?.badFrames ?? csv?.badFrames ?? jsonLines?.badFrames ?? wavFrames?.badFrames ?? BadFrameLog()
@@ -135,7 +135,7 @@ package final class InputDecoder {
 
     /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
     /// none); nil for formats without timestamps and outside `emit`.
-    var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
+    package var emittedTimestamps: UnsafeBufferPointer<Double>? { csv?.emittedTimestamps ?? jsonLines?.emittedTimestamps }
 
     package func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) throws {
         if let conversionError { throw conversionError }

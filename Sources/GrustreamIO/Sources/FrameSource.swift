@@ -1,4 +1,4 @@
-/// A live or recorded input behind one interface: ALSA capture, stdin/file, a Unix socket.
+/// A live or recorded input behind one interface: ALSA capture, stdin/file, a Unix socket, NATS subjects.
 ///
 /// Life cycle, on the main thread: `open()` (device, file or socket opened; a problem is a `InputError`
 /// with one clear line, before anything runs), then `start(hub:)` (spawns the capture thread(s), which

@@ -5,7 +5,7 @@ import GrustreamNeural
 /// Defaults live in the option structs themselves.
 extension SourceOptions {
     public static let fields: [OptionField<SourceOptions>] = [
-        .choice("kind", \.kind, "alsa | stdin | file | unix"),
+        .choice("kind", \.kind, "alsa | stdin | file | unix | nats"),
         .string("device", \.device, "ALSA capture device (arecord -D name)"),
         .string("path", \.path, "file or socket path (relative: from the pipeline file)"),
         .integer("rate", \.rate, "sample (or sensor frame) rate, Hz", ConfigLimits.rateHertz),
@@ -37,7 +37,7 @@ extension SourceOptions {
             ConfigLimits.durationSeconds),
         .string("mode", \.mode, "unix: socket file permissions, octal"),
         .string("group", \.group, "unix: group owning the socket file"),
-    ]
+    ] + natsFields
 }
 
 extension ModelOptions {
@@ -263,7 +263,7 @@ extension DetectorOptions {
 
 extension SinkOptions {
     public static let fields: [OptionField<SinkOptions>] = [
-        .choice("kind", \.kind, "stdout | unix | clips"),
+        .choice("kind", \.kind, "stdout | unix | clips | nats"),
         .string("path", \.path, "socket path (kind = unix); folder of the clips (kind = clips)"),
         .string("mode", \.mode, "socket file permissions, octal"),
         .string("group", \.group, "group owning the socket file"),
@@ -279,7 +279,7 @@ extension SinkOptions {
             .within(0, 1)),
         .integer(
             "max_bytes", \.maxBytes, "clips: the oldest are removed beyond this many bytes", ConfigLimits.maxClipBytes),
-    ]
+    ] + natsFields
 }
 
 extension RuntimeOptions {

@@ -2,7 +2,7 @@ import GrustreamIO
 
 /// `[source]`: where samples or sensor frames come from.
 public struct SourceOptions: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case alsa, stdin, file, unix }
+    public enum Kind: String, Sendable, CaseIterable { case alsa, stdin, file, unix, nats }
     public enum Format: String, Sendable, CaseIterable { case s16le, s32le, f32le, wav, csv, jsonl }
     public enum BadFramePolicy: String, Sendable, CaseIterable { case skip, hold }
     /// Source kind: a capture device, standard input, a file, or a Unix socket that producers connect to.
@@ -43,6 +43,8 @@ public struct SourceOptions: Sendable, Equatable {
     public var mode: String = "0660"
     /// Group owning the socket file (`kind = "unix"`; empty: the process's group).
     public var group: String = ""
+    /// `kind = "nats"`: servers, subject, partitions, message limits.
+    public var nats = NatsSourceSettings()
 
     public init() {}
 }
@@ -93,7 +95,7 @@ public struct DetectorOptions: Sendable, Equatable {
 
 /// One `[[sink]]`: where events go.
 public struct SinkOptions: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case stdout, unix, clips }
+    public enum Kind: String, Sendable, CaseIterable { case stdout, unix, clips, nats }
     public var kind: Kind = .stdout
     /// Socket path (`kind = "unix"`).
     public var path: String = ""
@@ -115,6 +117,8 @@ public struct SinkOptions: Sendable, Equatable {
     public var maxBytes: Int = 100_000_000
     /// Clips of near misses too: spans whose detector score reached this without a detection (0: off).
     public var nearMiss: Double = 0
+    /// `kind = "nats"`: servers and the subject prefix of the events.
+    public var nats = NatsSinkSettings()
 
     public init() {}
 }

@@ -1,5 +1,6 @@
 import GrustreamIO
 import GrustreamDSP
+import GrustreamNATS
 
 /// `[source]` options → the `FrameSource` that reads them.
 public enum SourceFactory {
@@ -98,6 +99,43 @@ public enum SourceFactory {
             options.group = socket.group.map { UInt32($0) }
             if s.path.isEmpty { try location.prepare() }
             return try UnixSocketSource(path: path, options: options)
+        case .nats:
+            return try makeNats(config, limits: limits, ring: ring)
         }
+    }
+}
+
+extension SourceFactory {
+    /// `kind = "nats"`: sensor frames in messages, one stream per subject (text or float/integer samples; a WAV
+    /// header per message makes no sense and is refused).
+    static func makeNats(_ config: PipelineConfig, limits: InputLimits, ring: Int) throws -> FrameSource {
+        let s = config.source
+        let file = config.file?.path ?? config.name
+        guard s.format != .wav else {
+            throw PipelineConfigError(
+                "\(file): source.format = \"wav\" cannot be read from NATS messages; expected csv, jsonl, f32le, s16le or s32le"
+            )
+        }
+        var options = NatsSource.Options(
+            servers: s.nats.servers,
+            subjects: NatsSource.subjects(subject: s.nats.subject, partitions: s.nats.partitions))
+        options.format = inputFormat(s)
+        options.sampleRate = s.rate
+        options.channels = s.channels
+        options.badFramePolicy = badFramePolicy(s)
+        options.ringCapacityFrames = ring
+        options.limits = limits
+        options.maximumMessageBytes = s.nats.maximumMessageBytes
+        options.maximumStreams = s.nats.maximumStreams
+        options.partitions = s.nats.partitions
+        if !s.nats.jetStream.isEmpty {
+            let streamSubjects = s.nats.partitions.isEmpty ? [s.nats.subject] : ["part.*.\(s.nats.subject)"]
+            var durable = NatsSource.Options.Durable(
+                stream: s.nats.jetStream, streamSubjects: streamSubjects, consumer: s.nats.consumer,
+                bucket: s.nats.stateBucket)
+            durable.replicas = s.nats.replicas
+            options.durable = durable
+        }
+        return NatsSource(options: options)
     }
 }

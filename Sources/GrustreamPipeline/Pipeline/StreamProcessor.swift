@@ -64,6 +64,9 @@ public final class StreamProcessor {
     private let frameLength: Int
     /// Feature frames processed in this stream.
     public private(set) var frames = 0
+    /// Durable NATS input: the JetStream sequence of the message that carried an input frame (0-based, this
+    /// stream's count), printed as `"seq"` in `DETECTION` and `ANOMALY` events.
+    public var frameSequence: ((Int) -> UInt64?)?
     /// `DETECTION`/`ANOMALY` events published for this stream.
     public private(set) var events = 0
     /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
@@ -658,6 +661,9 @@ public final class StreamProcessor {
                 end: event.end)
         }
         if let model = pipeline.modelName { published.fields.append(Event.Field("model", .string(model))) }
+        if let frameSequence, let seq = frameSequence(max(0, Int((t * sampleRate).rounded()) - 1)) {
+            published.fields.append(Event.Field("seq", .integer(Int(clamping: seq))))
+        }
         if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
         bus.publish(published)
     }
