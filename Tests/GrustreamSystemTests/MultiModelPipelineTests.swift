@@ -144,22 +144,8 @@ struct MultiModelPipelineTests {
 
     /// One ALSA capture (the file plugin: the real `snd_pcm_readi`) serves every model: the same events as the file.
     @Test func oneAlsaCaptureServesEveryModel() throws {
-        let audio = try AudioFile.read(path: recording.path, container: .wav)
-        let raw = temp.appendingPathComponent("input.raw")
-        try WAVEncoder.encodePCM(audio.samples, encoding: .s16le).write(to: raw)
-        let config = temp.appendingPathComponent("asound.conf")
-        try """
-        pcm.filecap {
-            type file
-            slave.pcm { type null }
-            file "/dev/null"
-            infile "\(raw.path)"
-            format "raw"
-        }
-        pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let (config, seconds) = try alsaFileCapture(of: recording, in: temp)
         let pipeline = try write(multiPipeline(gated: true), "multi.toml")
-        let seconds = String(Double(audio.frameCount) / 16000)
         let captured = try CommandLineTool.run(
             [
                 "run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds,

@@ -71,17 +71,7 @@ struct NatsEndToEndTests {
         let result = daemon.finish()
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
-        for n in phases.indices {
-            let mine = events.filter {
-                ($0["stream"] as? String) == "pump-\(n)" && ($0["class"] as? String) == "ANOMALY"
-            }
-            let expected = alone[n].map { event -> NSDictionary in
-                var copy = event as! [String: Any]
-                copy["stream"] = "pump-\(n)"
-                return copy as NSDictionary
-            }
-            #expect(sameEvents(mine, expected), "pump-\(n): \(mine) vs alone \(expected)")
-        }
+        expectEachStreamAsAlone(events, alone: alone)
         #expect(
             events.contains {
                 ($0["class"] as? String) == "ERROR"

@@ -114,21 +114,7 @@ struct PipelineEndToEndTests {
     }
 
     @Test func alsaCaptureThroughTheFilePluginGivesTheSameEvents() throws {
-        let audio = try AudioFile.read(path: recording.path, container: .wav)
-        let raw = temp.appendingPathComponent("input.raw")
-        try WAVEncoder.encodePCM(audio.samples, encoding: .s16le).write(to: raw)
-        let config = temp.appendingPathComponent("asound.conf")
-        try """
-        pcm.filecap {
-            type file
-            slave.pcm { type null }
-            file "/dev/null"
-            infile "\(raw.path)"
-            format "raw"
-        }
-        pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
-        """.write(to: config, atomically: true, encoding: .utf8)
-        let seconds = String(Double(audio.frameCount) / 16000)
+        let (config, seconds) = try alsaFileCapture(of: recording, in: temp)
         let result = try CommandLineTool.run(
             [
                 "run", pipeline, "--source", "alsa:plugcap", "--format", "s16le", "--duration", seconds, "--log-level",
@@ -198,4 +184,25 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
         usleep(10_000)
     }
     return condition()
+}
+
+/// An ALSA configuration whose `plugcap` device captures `recording` (16 kHz mono) through the file plugin (the real
+/// `snd_pcm_readi`, no sound card), written into `folder`; pass it as `ALSA_CONFIG_PATH`. Returns the
+/// configuration and the recording's length in seconds (for `--duration`).
+func alsaFileCapture(of recording: URL, in folder: URL) throws -> (config: URL, seconds: String) {
+    let audio = try AudioFile.read(path: recording.path, container: .wav)
+    let raw = folder.appendingPathComponent("input.raw")
+    try WAVEncoder.encodePCM(audio.samples, encoding: .s16le).write(to: raw)
+    let config = folder.appendingPathComponent("asound.conf")
+    try """
+    pcm.filecap {
+        type file
+        slave.pcm { type null }
+        file "/dev/null"
+        infile "\(raw.path)"
+        format "raw"
+    }
+    pcm.plugcap { type plug  slave { pcm "filecap"  format S16_LE  rate 16000  channels 1 } }
+    """.write(to: config, atomically: true, encoding: .utf8)
+    return (config, String(Double(audio.frameCount) / 16000))
 }

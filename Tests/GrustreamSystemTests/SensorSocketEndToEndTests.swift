@@ -69,17 +69,7 @@ struct SensorSocketEndToEndTests {
         let result = daemon.finish()
         #expect(result.status == 0, "\(result.stderr)")
         let events = normalisedEvents(result.stdoutText)
-        for n in phases.indices {
-            let mine = events.filter {
-                ($0["stream"] as? String) == "pump-\(n)" && ($0["class"] as? String) == "ANOMALY"
-            }
-            let expected = alone[n].map { event -> NSDictionary in
-                var copy = event as! [String: Any]
-                copy["stream"] = "pump-\(n)"
-                return copy as NSDictionary
-            }
-            #expect(sameEvents(mine, expected), "pump-\(n): \(mine) vs alone \(expected)")
-        }
+        expectEachStreamAsAlone(events, alone: alone)
         let stats = events.last { ($0["class"] as? String) == "STATS" }
         #expect((stats?["frames"] as? Int) == 600 * phases.count, "\(String(describing: stats))")
     }
@@ -98,4 +88,20 @@ func connectUnix(_ path: String) -> Int32 {
     }
     if rc != 0 { close(fd); return -1 }
     return fd
+}
+
+/// The `ANOMALY` events of every stream `pump-N` among `events` equal `alone[N]`, that recording's events when it
+/// ran alone through the file source (renamed to the stream).
+func expectEachStreamAsAlone(_ events: [NSDictionary], alone: [[NSDictionary]]) {
+    for n in alone.indices {
+        let mine = events.filter {
+            ($0["stream"] as? String) == "pump-\(n)" && ($0["class"] as? String) == "ANOMALY"
+        }
+        let expected = alone[n].map { event -> NSDictionary in
+            var copy = event as! [String: Any]
+            copy["stream"] = "pump-\(n)"
+            return copy as NSDictionary
+        }
+        #expect(sameEvents(mine, expected), "pump-\(n): \(mine) vs alone \(expected)")
+    }
 }
