@@ -43,7 +43,9 @@ let package = Package(
         .library(name: "GrustreamDSP", targets: ["GrustreamDSP"]),
         .library(name: "GrustreamNeural", targets: ["GrustreamNeural"]),
         .library(name: "GrustreamIO", targets: ["GrustreamIO"]),
-        .library(name: "GrustreamRuntime", targets: ["GrustreamRuntime"]),
+        .library(name: "GrustreamPipeline", targets: ["GrustreamPipeline"]),
+        .library(name: "GrustreamDaemon", targets: ["GrustreamDaemon"]),
+        .library(name: "GrustreamBench", targets: ["GrustreamBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -76,25 +78,50 @@ let package = Package(
             swiftSettings: optimisedEvenInDebug),
         // Sources and decoders (WAV, raw PCM; ALSA, stdin, file, socket); resampling and downmix of audio input.
         .target(name: "GrustreamIO", dependencies: ["CALSA", "CSoxr"], swiftSettings: uncheckedExclusivityInRelease),
-        // Pipeline config, detectors, events, publishers, systemd glue.
+        // The domain shared by the daemon and the tools: pipeline files (Config), detectors, events and their
+        // encoders, Mycroft Precise compatibility, state files, online learning, clip capture, and the processing
+        // of one stream (`ResolvedPipeline` → `StreamProcessor`: features → network → detector → events).
         .target(
-            name: "GrustreamRuntime",
+            name: "GrustreamPipeline",
             dependencies: [
                 "GrustreamDSP", "GrustreamNeural", "GrustreamIO", "GrustreamKernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: uncheckedExclusivityInRelease
         ),
+        // The daemon: `PipelineRunner` (sources → batches of streams → sinks, reload, control), the event socket
+        // and its subscribers, systemd glue, logging, the Wyoming server and the jobs the CLI starts.
+        .target(
+            name: "GrustreamDaemon",
+            dependencies: [
+                "GrustreamPipeline", "GrustreamDSP", "GrustreamNeural", "GrustreamIO",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: uncheckedExclusivityInRelease
+        ),
+        // `grustream train` and `eval`: data sets from files, augmentation, the training loops, evaluations that
+        // replay recordings through the daemon's `StreamProcessor`.
+        .target(
+            name: "GrustreamTraining",
+            dependencies: ["GrustreamPipeline", "GrustreamDSP", "GrustreamNeural", "GrustreamIO"]
+        ),
+        // `grustream bench`: timing drivers, synthetic inputs and the hardware ceilings they are compared with.
+        .target(
+            name: "GrustreamBench",
+            dependencies: ["GrustreamPipeline", "GrustreamDSP", "GrustreamNeural", "GrustreamKernels"]
+        ),
         // Command line: argument parsing only.
         .executableTarget(
             name: "grustream",
             dependencies: [
-                "GrustreamRuntime", "GrustreamKernels",
+                "GrustreamPipeline", "GrustreamDaemon", "GrustreamTraining", "GrustreamBench", "GrustreamKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz builds and runs them).
-        .executableTarget(name: "grustream-fuzz", dependencies: ["GrustreamDSP", "GrustreamRuntime", "CLibFuzzer"]),
+        .executableTarget(
+            name: "grustream-fuzz",
+            dependencies: ["GrustreamDSP", "GrustreamPipeline", "GrustreamDaemon", "CLibFuzzer"]),
 
         // Shared test helpers: fixture paths, llm.c-style closeness reports.
         .target(
@@ -106,8 +133,11 @@ let package = Package(
             name: "GrustreamNeuralTests", dependencies: ["GrustreamNeural", "GrustreamKernels", "GrustreamTestSupport"]),
         .testTarget(name: "GrustreamIOTests", dependencies: ["GrustreamIO", "GrustreamTestSupport"]),
         .testTarget(
-            name: "GrustreamRuntimeTests",
-            dependencies: ["GrustreamRuntime", "GrustreamKernels", "GrustreamTestSupport"]
+            name: "GrustreamSystemTests",
+            dependencies: [
+                "GrustreamPipeline", "GrustreamDaemon", "GrustreamTraining", "GrustreamBench", "GrustreamKernels",
+                "GrustreamTestSupport",
+            ]
         ),
     ] + kernelFamilies
 )

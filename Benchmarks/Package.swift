@@ -21,7 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GrustreamDSP", package: grustream),
-                .product(name: "GrustreamRuntime", package: grustream),
+                .product(name: "GrustreamBench", package: grustream),
             ],
             path: "Benchmarks/FeatureBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -31,7 +31,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GrustreamNeural", package: grustream),
-                .product(name: "GrustreamRuntime", package: grustream),
+                .product(name: "GrustreamBench", package: grustream),
             ],
             path: "Benchmarks/GRUBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

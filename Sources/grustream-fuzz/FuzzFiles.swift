@@ -1,7 +1,7 @@
 import Foundation
 import GrustreamDSP
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
 
 /// Model files: the safetensors container, every tensor in it, then the GRU model built from it.
 enum FuzzFiles {

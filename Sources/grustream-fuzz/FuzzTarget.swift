@@ -1,7 +1,7 @@
 import Foundation
+import GrustreamDaemon
 import GrustreamIO
 import GrustreamNeural
-import GrustreamRuntime
 
 /// One fuzz target per parser that reads untrusted bytes. Each runs the real parser on the input; a trap, an
 /// address-sanitizer report, a leak or a timeout is a finding. The streaming decoders also check streaming

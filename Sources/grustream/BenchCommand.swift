@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GrustreamRuntime
+import GrustreamBench
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

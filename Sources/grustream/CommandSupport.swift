@@ -3,22 +3,28 @@ import Foundation
 import GrustreamDSP
 import GrustreamIO
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
 
-/// Errors the user can fix (bad usage, configuration, model or input file): exit status 2.
-/// Anything else is a runtime failure: exit status 1. Either way one line on stderr, no stack trace.
+/// An error the user can fix — bad usage, configuration, model or input file — as opposed to a failure of the
+/// system (a socket that cannot be bound, a full disk). The command exits with status 2 for these, 1 otherwise.
+protocol UserFixableError: Error {}
+
+extension ValidationError: UserFixableError {}
+extension PipelineConfigError: UserFixableError {}
+extension FeatureConfigError: UserFixableError {}
+extension InputError: UserFixableError {}
+extension TensorFileError: UserFixableError {}
+extension ModelLoadError: UserFixableError {}
+
+/// Runs a command: any error is one line on stderr (no stack trace) and exit status 2 (`UserFixableError`) or 1.
 func runReportingErrors(_ command: String, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
         throw error
     } catch {
-        let usage =
-            error is PipelineConfigError || error is CaptureError || error is TensorFileError
-            || error is FeatureConfigError
-            || error is ValidationError || "\(type(of: error))".hasSuffix("LoadError")
         FileHandle.standardError.write(Data("grustream \(command): \(error)\n".utf8))
-        throw ExitCode(usage ? 2 : 1)
+        throw ExitCode(error is UserFixableError ? 2 : 1)
     }
 }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import GrustreamDaemon
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
+import GrustreamTraining
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import GrustreamDSP
+import GrustreamDaemon
 import GrustreamIO
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

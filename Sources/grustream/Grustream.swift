@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GrustreamKernels
-import GrustreamRuntime
+import GrustreamPipeline
 
 /// The release version (`grustream --version`; scripts/package names the Debian package after it).
 let grustreamVersion = "0.1.0"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import GrustreamRuntime
+import GrustreamDaemon
+import GrustreamPipeline
 
 /// `grustream ha-discovery PIPELINE [--class DETECTION|ANOMALY] [--host NAME] [--prefix homeassistant]`
 struct HADiscoveryCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import GrustreamDaemon
 import GrustreamNeural
-import GrustreamRuntime
 
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GrustreamRuntime
+import GrustreamPipeline
 
 #if canImport(Glibc)
     import Glibc

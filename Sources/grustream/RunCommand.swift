@@ -1,8 +1,10 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GrustreamDaemon
 import GrustreamIO
-import GrustreamRuntime
+import GrustreamPipeline
+import GrustreamTraining
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,7 +72,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors("run") {
             var config = try PipelineLocator.load(pipeline ?? "demo")
-            var job = RunJob()
+            var job = PipelineLaunch()
             job.source = source
             if let format {
                 guard let parsed = SourceOptions.Format(rawValue: format) else {
@@ -98,7 +100,7 @@ struct RunCommand: ParsableCommand {
             logger.debug("options:\n\(resolved.describe())")
             let activation = SocketActivation(unsetEnvironment: true)
             let source = try SourceFactory.make(resolved)
-            let publishers = try RunJob.makePublishers(resolved, activation: activation, logger: logger)
+            let publishers = try PipelineLaunch.makePublishers(resolved, activation: activation, logger: logger)
             let runner = PipelineRunner(
                 pipeline: resolved, source: source, publishers: publishers, notifier: SystemdNotifier(), logger: logger)
             let reloadJob = job

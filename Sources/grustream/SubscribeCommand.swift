@@ -1,5 +1,5 @@
 import ArgumentParser
-import GrustreamRuntime
+import GrustreamDaemon
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamPipeline
+import GrustreamTraining
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -166,7 +167,7 @@ struct TrainCommand: ParsableCommand {
                 let log = { (text: String) in FileHandle.standardError.write(Data("grustream train: \(text)\n".utf8)) }
                 if let features {
                     guard let targets else { throw ValidationError("--features needs --targets") }
-                    let summary = try ArrayTraining.run(
+                    let summary = try PrecomputedFeatureTraining.run(
                         features: NPYFile.read(URL(fileURLWithPath: features)),
                         targets: NPYFile.read(URL(fileURLWithPath: targets)),
                         options: o, output: URL(fileURLWithPath: output), log: log)

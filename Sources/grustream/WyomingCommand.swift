@@ -1,7 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import GrustreamRuntime
+import GrustreamDaemon
+import GrustreamPipeline
+import GrustreamTraining
 
 /// `grustream wyoming --pipeline P [--pipeline Q ...] --uri tcp://0.0.0.0:10400`
 struct WyomingCommand: ParsableCommand {

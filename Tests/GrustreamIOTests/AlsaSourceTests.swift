@@ -97,7 +97,7 @@ struct AlsaSourceTests {
         var options = AlsaSource.Options(device: "nocard")
         options.configuration = "pcm.nocard { type hw card 29 }\nctl.nocard { type hw card 29 }\n"
         let source = try AlsaSource(options: options)
-        let error = #expect(throws: CaptureError.self) { try source.open() }
+        let error = #expect(throws: InputError.self) { try source.open() }
         let message = error?.description ?? ""
         #expect(message.hasPrefix("alsa:nocard: cannot open capture device: "), "\(message)")
         #expect(!message.contains("\n"))
@@ -108,7 +108,7 @@ struct AlsaSourceTests {
         // Only meaningful where there is no sound card (CI, this machine): then it is the message users see.
         guard !FileManager.default.fileExists(atPath: "/dev/snd") else { return }
         let source = try AlsaSource(options: AlsaSource.Options(device: "default"))
-        let error = #expect(throws: CaptureError.self) { try source.open() }
+        let error = #expect(throws: InputError.self) { try source.open() }
         let message = error?.description ?? ""
         print("default:", message)
         #expect(
@@ -120,7 +120,7 @@ struct AlsaSourceTests {
         var options = AlsaSource.Options(device: "nosuchpcm")
         options.configuration = "pcm.other { type null }\n"
         let source = try AlsaSource(options: options)
-        let error = #expect(throws: CaptureError.self) { try source.open() }
+        let error = #expect(throws: InputError.self) { try source.open() }
         print("unknown:", error?.description ?? "")
         #expect(error?.description.contains("no ALSA device named 'nosuchpcm'") == true, "\(error?.description ?? "")")
     }

@@ -14,7 +14,7 @@ struct HubDrainer {
     }
 
     var collected: [Int: Collected] = [:]
-    var sourceErrors: [CaptureError] = []
+    var sourceErrors: [InputError] = []
     /// Order in which streams were opened.
     var order: [Int] = []
 

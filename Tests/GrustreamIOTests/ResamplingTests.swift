@@ -111,7 +111,7 @@ struct ResamplingTests {
             (16000, 300, Self.mono16k, "x.wav: 300 channels; expected 1–256 to mix down"),
         ]
         for (rate, channels, target, message) in cases {
-            #expect(throws: CaptureError(message)) {
+            #expect(throws: InputError(message)) {
                 _ = try AudioConverter.make(inputRate: rate, inputChannels: channels, target: target, name: "x.wav")
             }
         }

@@ -7,13 +7,13 @@ struct StreamSourceTests {
     let signal: [Float] = (0..<8000).map { Float(sin(Double($0) * 0.01)) * 0.8 }
 
     /// Run a source on the read end of a pipe while another thread writes `data` in random chunks.
-    func pipeRun(_ data: Data, options: StreamSource.Options, seed: UInt64, timeout: Duration = .seconds(10)) throws
+    func pipeRun(_ data: Data, options: FileSource.Options, seed: UInt64, timeout: Duration = .seconds(10)) throws
         -> (HubDrainer, Duration)
     {
         var ends: [Int32] = [-1, -1]
         #expect(pipe(&ends) == 0)
         defer { close(ends[0]) }
-        let source = try StreamSource(fileDescriptor: ends[0], name: "stdin", options: options)
+        let source = try FileSource(fileDescriptor: ends[0], name: "stdin", options: options)
         try source.open()
         let hub = SourceHub()
         let start = ContinuousClock.now
@@ -29,7 +29,7 @@ struct StreamSourceTests {
     func wavThroughAPipeInRandomChunks(seed: UInt64) throws {
         let format = PCMFormat(sampleRate: 8000, channels: 2, encoding: .s16le)
         let wav = WAVEncoder.encode(signal, format: format)
-        var options = StreamSource.Options(format: .wav)
+        var options = FileSource.Options(format: .wav)
         options.ringCapacityFrames = 100  // much smaller than the input: back-pressure, nothing lost
         let (drainer, _) = try pipeRun(wav, options: options, seed: seed)
         let stream = try #require(drainer.byName("stdin"))
@@ -45,7 +45,7 @@ struct StreamSourceTests {
     @Test(arguments: [1, 2, 3, 5])
     func tinyRingsDeliverEverything(capacityFrames: Int) throws {
         let values = (0..<900).map { Float($0) }  // 300 frames of 3 channels
-        var options = StreamSource.Options(format: .raw(.f32le), sampleRate: 100, channels: 3)
+        var options = FileSource.Options(format: .raw(.f32le), sampleRate: 100, channels: 3)
         options.ringCapacityFrames = capacityFrames
         let (drainer, _) = try pipeRun(
             WAVEncoder.encodePCM(values, encoding: .f32le), options: options, seed: UInt64(capacityFrames))
@@ -57,7 +57,7 @@ struct StreamSourceTests {
     @Test(arguments: [SampleEncoding.s16le, .f32le, .s24le])
     func rawThroughAPipe(encoding: SampleEncoding) throws {
         let raw = WAVEncoder.encodePCM(signal, encoding: encoding)
-        let options = StreamSource.Options(format: .raw(encoding), sampleRate: 16000, channels: 1)
+        let options = FileSource.Options(format: .raw(encoding), sampleRate: 16000, channels: 1)
         let (drainer, _) = try pipeRun(raw, options: options, seed: 9)
         let stream = try #require(drainer.byName("stdin"))
         var decoder = AudioStreamDecoder(
@@ -70,7 +70,7 @@ struct StreamSourceTests {
 
     @Test func csvFromAPipe() throws {
         let text = (0..<500).map { "\($0),\(-$0)" }.joined(separator: "\n") + "\nbad\n"
-        var options = StreamSource.Options(format: .csv(CSVOptions(channels: 2)), sampleRate: 100)
+        var options = FileSource.Options(format: .csv(CSVOptions(channels: 2)), sampleRate: 100)
         options.ringCapacityFrames = 16
         let (drainer, _) = try pipeRun(Data(text.utf8), options: options, seed: 4)
         let stream = try #require(drainer.byName("stdin"))
@@ -83,7 +83,7 @@ struct StreamSourceTests {
     @Test func realtimePacing() throws {
         let half = [Float](repeating: 0.25, count: 4000)  // 0.5 s at 8 kHz
         let raw = WAVEncoder.encodePCM(half, encoding: .s16le)
-        var options = StreamSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)
+        var options = FileSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)
         let (_, fast) = try pipeRun(raw, options: options, seed: 5)
         options.realtime = true
         let (drainer, paced) = try pipeRun(raw, options: options, seed: 5)
@@ -99,8 +99,8 @@ struct StreamSourceTests {
         var ends: [Int32] = [-1, -1]
         #expect(pipe(&ends) == 0)
         defer { close(ends[0]) }
-        let options = StreamSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)  // 2 s ring
-        let source = try StreamSource(fileDescriptor: ends[0], name: "stdin", options: options)
+        let options = FileSource.Options(format: .raw(.s16le), sampleRate: 8000, channels: 1)  // 2 s ring
+        let source = try FileSource(fileDescriptor: ends[0], name: "stdin", options: options)
         try source.open()
         let hub = SourceHub()
         try source.start(hub: hub)
@@ -123,7 +123,7 @@ struct StreamSourceTests {
         let path = directory.file("in.wav")
         try WAVEncoder.encode(signal, format: PCMFormat(sampleRate: 8000, channels: 1, encoding: .f32le))
             .write(to: URL(fileURLWithPath: path))
-        let source = try StreamSource(path: path, options: StreamSource.Options(format: .wav))
+        let source = try FileSource(path: path, options: FileSource.Options(format: .wav))
         try source.open()
         let hub = SourceHub()
         try source.start(hub: hub)
@@ -133,9 +133,9 @@ struct StreamSourceTests {
         #expect(drainer.byName(path)?.samples == signal)
 
         // stop() while a realtime file plays: the stream closes early, with what was delivered.
-        var paced = StreamSource.Options(format: .wav)
+        var paced = FileSource.Options(format: .wav)
         paced.realtime = true
-        let slow = try StreamSource(path: path, options: paced)
+        let slow = try FileSource(path: path, options: paced)
         try slow.open()
         let hub2 = SourceHub()
         try slow.start(hub: hub2)
@@ -150,8 +150,8 @@ struct StreamSourceTests {
     }
 
     @Test func errorsAreOneClearLine() throws {
-        let missing = try StreamSource(path: "/nonexistent/x.wav", options: StreamSource.Options())
-        let error = #expect(throws: CaptureError.self) { try missing.open() }
+        let missing = try FileSource(path: "/nonexistent/x.wav", options: FileSource.Options())
+        let error = #expect(throws: InputError.self) { try missing.open() }
         #expect(
             error?.description
                 == "/nonexistent/x.wav: cannot open input: No such file or directory; check the path, or use --source - to read stdin"
@@ -159,7 +159,7 @@ struct StreamSourceTests {
 
         // A bad WAV header arrives as a source error through the hub (the stream never opened).
         let (drainer, _) = try pipeRun(
-            Data("RIFX1234WAVEfmt ".utf8), options: StreamSource.Options(format: .wav), seed: 1)
+            Data("RIFX1234WAVEfmt ".utf8), options: FileSource.Options(format: .wav), seed: 1)
         #expect(
             drainer.sourceErrors.map(\.description) == [
                 "stdin: not a WAV file (starts with \"RIFX\", expected \"RIFF\")"

@@ -165,7 +165,7 @@ struct UnixSocketSourceTests {
         let first = try UnixSocketSource(path: path, options: options)
         try first.open()  // replaces the stale file
         let second = try UnixSocketSource(path: path, options: options)
-        let error = #expect(throws: CaptureError.self) { try second.open() }
+        let error = #expect(throws: InputError.self) { try second.open() }
         #expect(
             error?.description.hasPrefix("unix:\(path): socket is in use by another process") == true,
             "\(error?.description ?? "")")
@@ -173,7 +173,7 @@ struct UnixSocketSourceTests {
         let plain = directory.file("plain")
         #expect(FileManager.default.createFile(atPath: plain, contents: Data("keep".utf8)))
         let third = try UnixSocketSource(path: plain, options: options)
-        let error3 = #expect(throws: CaptureError.self) { try third.open() }
+        let error3 = #expect(throws: InputError.self) { try third.open() }
         #expect(
             error3?.description
                 == "unix:\(plain): \(plain) exists and is not a socket; remove it or choose another path")

@@ -172,7 +172,7 @@ struct LSTMTests {
 
     @Test func describesTheModels() throws {
         let plain = try LSTMGoldens.model("lstm_l1_h8")  // no metadata: prefix `lstm.` and the cell from the shapes
-        #expect(plain.metadataFields.gruPrefix == "lstm." && plain.cell == .lstm)
+        #expect(plain.metadata.gruPrefix == "lstm." && plain.cell == .lstm)
         // PyTorch: 4H(I+H) + 8H per layer, plus the head.
         #expect(plain.parameterCount == 32 * (5 + 8) + 64 + 3 * 8 + 3)
         #expect(plain.flopsPerStep == 2 * 32 * (5 + 8) + 2 * 3 * 8)

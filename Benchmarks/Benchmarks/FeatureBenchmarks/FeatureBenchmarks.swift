@@ -1,6 +1,6 @@
 import Benchmark
 import GrustreamDSP
-import GrustreamRuntime
+import GrustreamBench
 
 /// Streaming feature extraction in the steady state: one iteration = one chunk of `hop` samples into a warmed-up
 /// extractor (10 ms = one Kaldi frame; 512 samples = one librosa frame), so throughput = frames/s and the malloc

@@ -1,6 +1,6 @@
 import Benchmark
 import GrustreamNeural
-import GrustreamRuntime
+import GrustreamBench
 
 /// The GRU in the steady state (state carried): one iteration = one step of one stream, one chunk of 100 frames,
 /// or one step of 64 streams. Malloc counts are per iteration and must be zero.

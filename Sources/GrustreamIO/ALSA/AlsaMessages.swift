@@ -1,6 +1,6 @@
 /// The user-facing wording of ALSA failures: what happened, ALSA's own words, what to do.
 package enum AlsaMessages {
-    package static func openError(_ failure: ALSAFailure, source: String, options: AlsaSource.Options) -> CaptureError {
+    package static func openError(_ failure: ALSAFailure, source: String, options: AlsaSource.Options) -> InputError {
         let lower = failure.messages.joined(separator: "\n").lowercased()
         let what: String
         if lower.contains("cannot find card") || lower.contains("cannot get card index") {
@@ -22,14 +22,14 @@ package enum AlsaMessages {
         } else {
             what = "\(failure.function) failed (\(failure.explanation))"
         }
-        return CaptureError("\(source): cannot open capture device: \(what)")
+        return InputError("\(source): cannot open capture device: \(what)")
     }
 
-    package static func readError(_ failure: ALSAFailure, source: String) -> CaptureError {
+    package static func readError(_ failure: ALSAFailure, source: String) -> InputError {
         if failure.isCode(ENODEV) || failure.isCode(EBADFD) || failure.isCode(EIO) {
-            return CaptureError("\(source): capture device disappeared (\(failure.explanation)); was it unplugged?")
+            return InputError("\(source): capture device disappeared (\(failure.explanation)); was it unplugged?")
         }
-        return CaptureError("\(source): capture failed: \(failure.function) (\(failure.explanation))")
+        return InputError("\(source): capture failed: \(failure.function) (\(failure.explanation))")
     }
 
     private static func value(of setting: String, _ options: AlsaSource.Options) -> String {

@@ -8,6 +8,7 @@
 /// xruns. A device that fails or vanishes ends the stream with an error, or, with `retry`, is reopened
 /// with exponential backoff while the stream stays open (`reconnects` counts the successes).
 public final class AlsaSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .live }
     public struct Options: Sendable, Equatable {
         /// ALSA PCM name, as `arecord -D` takes it: `default`, `plughw:1,0`, `hw:CARD=Mic`, ...
         public var device: String = "default"
@@ -17,9 +18,10 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         public var channels: Int = 1
         /// Sample format: `.s16le` (S16_LE), `.s32le` (S32_LE), `.f32le` (FLOAT_LE); also u8, s24le (S24_3LE), f64le.
         public var encoding: SampleEncoding = .s16le
-        /// Frames per period, the size of one read (nil: 20 ms, as `arecord` roughly uses).
+        /// Frames per period, the size of one read (nil: `defaultPeriodMilliseconds`).
         public var periodFrames: Int? = nil
-        /// Frames of device buffer (nil: 10 periods, 200 ms): how long the capture thread may stall without an xrun.
+        /// Frames of device buffer (nil: `defaultBufferMilliseconds`, at least two periods): how long the capture
+        /// thread may stall without an xrun.
         public var bufferFrames: Int? = nil
         /// Reopen a missing or vanished device with backoff instead of failing (nil: fail).
         public var retry: RetryPolicy? = nil
@@ -46,8 +48,17 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         }
 
         var format: PCMFormat { PCMFormat(sampleRate: sampleRate, channels: channels, encoding: encoding) }
-        var period: Int { periodFrames ?? max(1, sampleRate / 50) }
-        var buffer: Int { bufferFrames ?? period * 10 }
+        /// The period and buffer a pipeline file gets when it sets neither (`period_ms`, `buffer_ms`).
+        public static let defaultPeriodMilliseconds = 10.0
+        public static let defaultBufferMilliseconds = 200.0
+
+        var period: Int { periodFrames ?? Self.frames(Self.defaultPeriodMilliseconds, sampleRate) }
+        var buffer: Int { bufferFrames ?? max(2 * period, Self.frames(Self.defaultBufferMilliseconds, sampleRate)) }
+
+        /// `milliseconds` of audio at `sampleRate`, rounded, at least one frame.
+        public static func frames(_ milliseconds: Double, _ sampleRate: Int) -> Int {
+            max(1, Int((milliseconds / 1000 * Double(sampleRate)).rounded()))
+        }
     }
 
     /// Exponential backoff between attempts to (re)open a device.
@@ -67,22 +78,22 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     public var name: String { "alsa:\(options.device)" }
     private let lock = ConditionLock()
     private var pcm: AlsaPCM?
-    private var openError: CaptureError?
+    private var openError: InputError?
     private var started = false
     private let stopSignal: StopSignal
 
     public init(options: Options) throws {
         self.options = options
         do { stopSignal = try StopSignal() } catch let failure as POSIXFailure {
-            throw CaptureError("alsa:\(options.device): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
+            throw InputError("alsa:\(options.device): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
         }
     }
 
-    /// Open the device. Without `retry`, failure throws a one-line `CaptureError`. With `retry`, a failure
+    /// Open the device. Without `retry`, failure throws a one-line `InputError`. With `retry`, a failure
     /// is kept and reported through the hub once started, and the capture thread keeps trying.
     public func open() throws {
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         do {
@@ -94,7 +105,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
         }
     }
 
-    private func openDevice() throws(CaptureError) -> AlsaPCM {
+    private func openDevice() throws(InputError) -> AlsaPCM {
         do {
             return try AlsaPCM(
                 device: options.device, format: options.format, periodFrames: options.period,
@@ -109,8 +120,8 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
             defer { started = true }
             return (!started, pcm != nil || openError != nil)
         }
-        guard ready else { throw CaptureError("\(name): start() before open()") }
-        guard first else { throw CaptureError("\(name): started twice") }
+        guard ready else { throw InputError("\(name): start() before open()") }
+        guard first else { throw InputError("\(name): started twice") }
         hub.sourceStarted()
         let stream = hub.openStream(
             name: options.streamName ?? name, sampleRate: options.convert?.sampleRate ?? options.sampleRate,
@@ -127,7 +138,7 @@ public final class AlsaSource: FrameSource, @unchecked Sendable {
     public func stop() { stopSignal.stop() }
 
     /// The capture thread; returns the error that ended the stream (nil: stopped or frame limit reached).
-    private func run(stream: SourceStream, hub: SourceHub) -> CaptureError? {
+    private func run(stream: SourceStream, hub: SourceHub) -> InputError? {
         var delay = options.retry?.initialDelay ?? .zero
         var pending = lock.withLock { openError }
         var captured = 0

@@ -41,9 +41,9 @@ public enum AudioFile {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard FileManager.default.fileExists(atPath: path) else { throw CaptureError("\(path): no such file") }
+            guard FileManager.default.fileExists(atPath: path) else { throw InputError("\(path): no such file") }
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw CaptureError("\(path): cannot read")
+                throw InputError("\(path): cannot read")
             }
             data = contents
         }
@@ -58,15 +58,15 @@ public enum AudioFile {
             try decoder.decode(raw) { samples.append(contentsOf: $0) }
         }
         try decoder.finish()
-        guard let format = decoder.format else { throw CaptureError("\(name): no audio format") }
-        if samples.isEmpty { throw CaptureError("\(name): no samples (empty audio)") }
+        guard let format = decoder.format else { throw InputError("\(name): no audio format") }
+        if samples.isEmpty { throw InputError("\(name): no samples (empty audio)") }
         if let index = samples.firstIndex(where: { !$0.isFinite }) {
-            throw CaptureError(
+            throw InputError(
                 "\(name): sample \(index / format.channels) of channel \(index % format.channels) is \(samples[index]); expected finite values"
             )
         }
         if samples.count % format.channels != 0 {
-            throw CaptureError(
+            throw InputError(
                 "\(name): \(samples.count) samples is not a whole number of \(format.channels)-channel frames")
         }
         return DecodedAudio(format: format, samples: samples)

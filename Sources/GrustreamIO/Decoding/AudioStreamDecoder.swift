@@ -70,12 +70,12 @@ public struct AudioStreamDecoder: Sendable {
 
     private func check(_ format: PCMFormat) throws {
         if let requiredChannels, format.channels != requiredChannels {
-            throw CaptureError(
+            throw InputError(
                 "\(name): WAV header says \(format.channels) channel\(format.channels == 1 ? "" : "s"), but the pipeline expects \(requiredChannels)"
             )
         }
         if let requiredSampleRate, format.sampleRate != requiredSampleRate {
-            throw CaptureError(
+            throw InputError(
                 "\(name): WAV header says \(format.sampleRate) Hz, but the pipeline expects \(requiredSampleRate) Hz")
         }
     }
@@ -92,16 +92,16 @@ public struct AudioStreamDecoder: Sendable {
     /// End of stream: a header that never completed or a sample cut in half is an error naming the stream.
     public func finish() throws {
         guard let pcm else {
-            if header.isEmpty { throw CaptureError("\(name): empty input (no WAV header)") }
-            throw CaptureError("\(name): truncated WAV header (\(header.count) bytes, no \"data\" chunk found)")
+            if header.isEmpty { throw InputError("\(name): empty input (no WAV header)") }
+            throw InputError("\(name): truncated WAV header (\(header.count) bytes, no \"data\" chunk found)")
         }
         if pcm.pendingBytes > 0 {
-            throw CaptureError(
+            throw InputError(
                 "\(name): input ends inside a sample (\(pcm.pendingBytes) trailing bytes of a \(pcm.format.encoding.bytesPerSample)-byte \(pcm.format.encoding.rawValue) sample)"
             )
         }
         if let remaining = remainingDataBytes, remaining > 0 {
-            throw CaptureError("\(name): truncated WAV data (\(remaining) bytes missing of the size the header gives)")
+            throw InputError("\(name): truncated WAV data (\(remaining) bytes missing of the size the header gives)")
         }
     }
 }

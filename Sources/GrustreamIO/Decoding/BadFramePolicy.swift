@@ -18,7 +18,7 @@ public struct BadFrameLog: Sendable, Equatable {
     /// Line number (1-based) of the last bad frame for text formats, frame index for binary ones.
     public private(set) var lastLine: Int?
     /// The first bad frame's line (or frame index) and reason, kept for the error of an input that never
-    /// gives a good frame (`StreamSource`).
+    /// gives a good frame (`FileSource`).
     public private(set) var firstLine: Int?
     public private(set) var firstReason: String?
     /// `line` (text formats) or `frame` (binary ones).

@@ -8,7 +8,7 @@ package struct WholeInputResult: Sendable, Equatable {
     package var badFrames: Int
     package var firstBadFrame: String?
     /// The error that ended decoding (a refused WAV header, a truncated stream), nil for a clean end.
-    package var error: CaptureError?
+    package var error: InputError?
 }
 
 extension InputDecoder {
@@ -32,7 +32,7 @@ extension InputDecoder {
             }
             samples += values.count
         }
-        var error: CaptureError?
+        var error: InputError?
         do {
             var offset = 0
             let step = max(1, chunkBytes)
@@ -42,10 +42,10 @@ extension InputDecoder {
                 offset = end
             }
             try decoder.finish(partialLineIsBad: partialLineIsBad, emit: emit)
-        } catch let failure as CaptureError {
+        } catch let failure as InputError {
             error = failure
         } catch {
-            preconditionFailure("decoders throw CaptureError only, got \(error)")
+            preconditionFailure("decoders throw InputError only, got \(error)")
         }
         let log = decoder.badFrames
         return WholeInputResult(

@@ -71,7 +71,7 @@ package final class InputDecoder {
     /// Converts audio to `limits.convert` (nil: none needed, or not audio).
     private var converter: AudioConverter?
     /// A conversion refused once the WAV header was read (thrown by `decode`).
-    private var conversionError: CaptureError?
+    private var conversionError: InputError?
 
     /// `sampleRate`: of raw PCM input (Hz), needed to convert it (nil: raw input is not converted).
     package init(
@@ -163,7 +163,7 @@ package final class InputDecoder {
                             inputRate: format.sampleRate, inputChannels: format.channels, target: target, name: name)
                         if converter != nil { channels = target.channels }
                     } catch {
-                        conversionError = error as? CaptureError ?? CaptureError("\(name): \(error)")
+                        conversionError = error as? InputError ?? InputError("\(name): \(error)")
                     }
                 }
                 if format.encoding == .f32le || format.encoding == .f64le {

@@ -40,21 +40,21 @@ public struct WAVHeader: Sendable, Equatable {
         func tag(_ o: Int) -> String { String(decoding: bytes[o..<(o + 4)], as: UTF8.self) }
         guard bytes.count >= 12 else {
             if bytes.count >= 4 && tag(0) != "RIFF" && tag(0) != "RF64" {
-                throw CaptureError("\(name): not a WAV file (starts with \(quoted(bytes, 0)), expected \"RIFF\")")
+                throw InputError("\(name): not a WAV file (starts with \(quoted(bytes, 0)), expected \"RIFF\")")
             }
             return nil
         }
         guard tag(0) == "RIFF" || tag(0) == "RF64" else {
-            throw CaptureError("\(name): not a WAV file (starts with \(quoted(bytes, 0)), expected \"RIFF\")")
+            throw InputError("\(name): not a WAV file (starts with \(quoted(bytes, 0)), expected \"RIFF\")")
         }
         guard tag(8) == "WAVE" else {
-            throw CaptureError("\(name): RIFF file of type \(quoted(bytes, 8)), expected \"WAVE\"")
+            throw InputError("\(name): RIFF file of type \(quoted(bytes, 8)), expected \"WAVE\"")
         }
         while true {
             let offset = scan.offset
             guard bytes.count >= offset + 8 else { return nil }
             guard (0..<4).allSatisfy({ bytes[offset + $0] >= 0x20 && bytes[offset + $0] < 0x7F }) else {
-                throw CaptureError(
+                throw InputError(
                     "\(name): bytes \(quoted(bytes, offset)) at offset \(offset) are not a chunk name; expected a \"data\" chunk after \"fmt \""
                 )
             }
@@ -63,14 +63,14 @@ public struct WAVHeader: Sendable, Equatable {
             let body = offset + 8
             if id == "data" {
                 guard let format = scan.format else {
-                    throw CaptureError("\(name): \"data\" chunk before the \"fmt \" chunk")
+                    throw InputError("\(name): \"data\" chunk before the \"fmt \" chunk")
                 }
                 let unknown = size == 0 || size == 0xFFFF_FFFF || tag(0) == "RF64"
                 return WAVHeader(format: format, dataOffset: body, dataBytes: unknown ? nil : size)
             }
             let (end, overflow) = body.addingReportingOverflow(size + (size & 1))  // chunks are padded to even sizes
             guard !overflow, end + 8 <= maximumHeaderBytes else {
-                throw CaptureError(
+                throw InputError(
                     "\(name): \"\(id)\" chunk of \(size) bytes at offset \(offset): the samples must start within the first \(maximumHeaderBytes) bytes of a WAV stream"
                 )
             }
@@ -86,7 +86,7 @@ public struct WAVHeader: Sendable, Equatable {
         func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
         guard size >= 16 else {
-            throw CaptureError("\(name): \"fmt \" chunk of \(size) bytes, expected at least 16")
+            throw InputError("\(name): \"fmt \" chunk of \(size) bytes, expected at least 16")
         }
         var formatTag = u16(body)
         let channels = u16(body + 2)
@@ -104,15 +104,15 @@ public struct WAVHeader: Sendable, Equatable {
         case (3, 64): encoding = .f64le
         default:
             let kind = formatTag == 1 ? "PCM" : formatTag == 3 ? "float" : "format tag \(formatTag)"
-            throw CaptureError(
+            throw InputError(
                 "\(name): unsupported WAV encoding (\(kind), \(bits) bits); expected PCM 8/16/24/32-bit or float 32/64-bit"
             )
         }
         guard (1...maximumChannels).contains(channels) else {
-            throw CaptureError("\(name): WAV header says \(channels) channels, expected 1 to \(maximumChannels)")
+            throw InputError("\(name): WAV header says \(channels) channels, expected 1 to \(maximumChannels)")
         }
         guard (1...maximumSampleRate).contains(rate) else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): WAV header says a sample rate of \(rate) Hz, expected 1 to \(maximumSampleRate) Hz")
         }
         return PCMFormat(sampleRate: rate, channels: channels, encoding: encoding)

@@ -154,4 +154,20 @@ public enum UnixListener {
         let suffix = (0..<min(room, 8)).map { _ in alphabet.randomElement()! }
         return directory + ".gs-" + String(decoding: suffix, as: UTF8.self)
     }
+
+    /// A socket permission written as 3 or 4 octal digits (`"0660"` → 0o660), at most 0777; nil otherwise.
+    public static func mode(_ text: String) -> mode_t? {
+        guard (1...4).contains(text.count), let value = UInt32(text, radix: 8), value <= 0o777 else { return nil }
+        return mode_t(value)
+    }
+
+    /// The id of the group called `name`, or nil with `code` = getgrnam_r's error (0: there is no such group).
+    public static func groupID(named name: String) -> (id: gid_t?, code: Int32) {
+        var group = Glibc.group()
+        var buffer = [CChar](repeating: 0, count: 16384)
+        var result: UnsafeMutablePointer<Glibc.group>?
+        let rc = getgrnam_r(name, &group, &buffer, buffer.count, &result)
+        guard rc == 0, let entry = result else { return (nil, rc) }
+        return (entry.pointee.gr_gid, 0)
+    }
 }

@@ -44,29 +44,29 @@ public final class AudioConverter {
     /// A converter, or nil when the input already has the target's rate and channels. `name` (a file, a device)
     /// starts every error message. Throws when a rate is outside `supportedRates`, the input has more than
     /// `maximumInputChannels` channels, or a multi-channel target gets another number of channels.
-    public static func make(inputRate: Int, inputChannels: Int, target: AudioTarget, name: String) throws(CaptureError)
+    public static func make(inputRate: Int, inputChannels: Int, target: AudioTarget, name: String) throws(InputError)
         -> AudioConverter?
     {
         if inputRate == target.sampleRate && inputChannels == target.channels { return nil }
         return try AudioConverter(inputRate: inputRate, inputChannels: inputChannels, target: target, name: name)
     }
 
-    public init(inputRate: Int, inputChannels: Int, target: AudioTarget, name: String) throws(CaptureError) {
+    public init(inputRate: Int, inputChannels: Int, target: AudioTarget, name: String) throws(InputError) {
         let range = Self.supportedRates
         if inputRate != target.sampleRate {
             for (rate, what) in [(inputRate, "the input"), (target.sampleRate, "the features")]
             where !range.contains(rate) {
-                throw CaptureError(
+                throw InputError(
                     "\(name): cannot resample \(inputRate) Hz audio to \(target.sampleRate) Hz: \(what) rate \(rate) Hz is outside \(range.lowerBound)–\(range.upperBound) Hz"
                 )
             }
         }
         guard inputChannels >= 1 && inputChannels <= Self.maximumInputChannels else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): \(inputChannels) channels; expected 1–\(Self.maximumInputChannels) to mix down")
         }
         guard inputChannels == target.channels || target.channels == 1 else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): \(inputChannels)-channel audio, but the features expect \(target.channels) channels (features.channels); only a mix down to one channel is done"
             )
         }
@@ -119,10 +119,10 @@ public final class AudioConverter {
     }
 
     /// End of input: the resampler's remaining output. A frame cut short is dropped (the decoders report it).
-    public func finish(emit: (UnsafeBufferPointer<Float>) -> Void) throws(CaptureError) {
+    public func finish(emit: (UnsafeBufferPointer<Float>) -> Void) throws(InputError) {
         if pieceCount > 0 { convertPiece(emit: emit) }
         resampler?.flush(emit: emit)
-        if let failure = resampler?.failure { throw CaptureError("\(name): resampling failed: libsoxr: \(failure)") }
+        if let failure = resampler?.failure { throw InputError("\(name): resampling failed: libsoxr: \(failure)") }
     }
 
     /// One input frame into the piece: averaged (the sum in channel order, divided by the count, as
@@ -152,7 +152,7 @@ public final class AudioConverter {
     /// file streamed give the same samples). Input that needs no conversion is returned as it is.
     public static func convert(
         _ samples: [Float], inputRate: Int, inputChannels: Int, target: AudioTarget, name: String
-    ) throws(CaptureError) -> [Float] {
+    ) throws(InputError) -> [Float] {
         guard let converter = try make(inputRate: inputRate, inputChannels: inputChannels, target: target, name: name)
         else { return samples }
         var output: [Float] = []
@@ -166,7 +166,7 @@ public final class AudioConverter {
 
 extension DecodedAudio {
     /// This recording at the target's rate and channels (`AudioConverter.convert`).
-    public func converted(to target: AudioTarget, name: String) throws(CaptureError) -> DecodedAudio {
+    public func converted(to target: AudioTarget, name: String) throws(InputError) -> DecodedAudio {
         let samples = try AudioConverter.convert(
             samples, inputRate: format.sampleRate, inputChannels: format.channels, target: target, name: name)
         var format = format

@@ -18,7 +18,7 @@ final class SoxrResampler {
     /// The first error soxr reported (nil: none).
     private(set) var failure: String?
 
-    init(inputRate: Int, outputRate: Int, channels: Int, maximumInputFrames: Int) throws(CaptureError) {
+    init(inputRate: Int, outputRate: Int, channels: Int, maximumInputFrames: Int) throws(InputError) {
         var quality = soxr_quality_spec(UInt(SOXR_HQ), 0)
         var runtime = soxr_runtime_spec(1)
         var error: soxr_error_t?
@@ -27,7 +27,7 @@ final class SoxrResampler {
         guard let created, error == nil else {
             let message = error.map { String(cString: $0) } ?? "unknown error"
             if let created { soxr_delete(created) }
-            throw CaptureError("cannot resample \(inputRate) Hz to \(outputRate) Hz: libsoxr: \(message)")
+            throw InputError("cannot resample \(inputRate) Hz to \(outputRate) Hz: libsoxr: \(message)")
         }
         handle = created
         self.inputRate = inputRate

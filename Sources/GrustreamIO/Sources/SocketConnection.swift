@@ -85,7 +85,7 @@ package final class SocketConnection {
     private func claim() throws {
         let wanted = name ?? defaultName
         guard claimName(wanted) else {
-            throw CaptureError(
+            throw InputError(
                 "\(defaultName): stream name \"\(wanted)\" is in use by another producer; connection refused (give each producer its own name)"
             )
         }

@@ -15,11 +15,11 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
         } else if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard !path.isEmpty else {
-                throw CaptureError("--source unix: needs a path, e.g. unix:/run/grustream/sensors.sock")
+                throw InputError("--source unix: needs a path, e.g. unix:/run/grustream/sensors.sock")
             }
             self = .unixSocket(path: path)
         } else if text.isEmpty {
-            throw CaptureError("--source is empty; expected alsa:DEVICE, - (stdin), unix:PATH or a file path")
+            throw InputError("--source is empty; expected alsa:DEVICE, - (stdin), unix:PATH or a file path")
         } else {
             self = .file(path: text)
         }

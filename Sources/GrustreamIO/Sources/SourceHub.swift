@@ -7,7 +7,7 @@ public enum SourceEvent: Sendable {
     case closed(SourceStream)
     /// A source-level problem (device vanished, socket failure). `retryIn` is set when the source
     /// keeps trying by itself (ALSA with retry); otherwise the source has given up.
-    case sourceError(source: String, error: CaptureError, retryIn: Duration?)
+    case sourceError(source: String, error: InputError, retryIn: Duration?)
 }
 
 /// The processing thread's view of every running source: the streams, their opening and closing,
@@ -137,7 +137,7 @@ public final class SourceHub: @unchecked Sendable {
     }
 
     /// The stream's last sample has been written.
-    package func closeStream(_ stream: SourceStream, error: CaptureError? = nil) {
+    package func closeStream(_ stream: SourceStream, error: InputError? = nil) {
         stream.markFinished(error: error)
         lock.withLock {
             guard let index = open.firstIndex(where: { $0 === stream }) else { return }
@@ -148,7 +148,7 @@ public final class SourceHub: @unchecked Sendable {
         signal()
     }
 
-    package func report(source: String, error: CaptureError, retryIn: Duration? = nil) {
+    package func report(source: String, error: InputError, retryIn: Duration? = nil) {
         lock.withLock { events.append(.sourceError(source: source, error: error, retryIn: retryIn)) }
         signal()
     }

@@ -11,7 +11,7 @@ extension AlsaSource.Options: CustomStringConvertible {
     }
 }
 
-extension StreamSource.Options: CustomStringConvertible {
+extension FileSource.Options: CustomStringConvertible {
     public var description: String {
         "format=\(formatDescription(format, channels: channels)) rate=\(sampleRate)Hz channels=\(channels)"
             + " realtime=\(realtime) bad_frames=\(badFramePolicy.rawValue)"

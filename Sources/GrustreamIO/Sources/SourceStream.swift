@@ -29,7 +29,7 @@ public final class SourceStream: Sendable, CustomStringConvertible {
 
     private struct Details {
         var lastBadFrame: String?
-        var error: CaptureError?
+        var error: InputError?
     }
 
     public init(
@@ -77,7 +77,7 @@ public final class SourceStream: Sendable, CustomStringConvertible {
     /// The last bad frame: line number and reason, for logs (allocates; not for every frame).
     public var lastBadFrame: String? { details.withLock { $0.lastBadFrame } }
     /// Why the stream ended early (device unplugged, truncated input, ...), nil for a clean end.
-    public var error: CaptureError? { details.withLock { $0.error } }
+    public var error: InputError? { details.withLock { $0.error } }
 
     // MARK: capture side
 
@@ -97,7 +97,7 @@ public final class SourceStream: Sendable, CustomStringConvertible {
     }
 
     /// Called once, after the last write, by the hub (`SourceHub.close`).
-    package func markFinished(error: CaptureError?) {
+    package func markFinished(error: InputError?) {
         if let error { details.withLock { $0.error = error } }
         ring.cancelWaiting()
         finishedFlag.store(true, ordering: .releasing)

@@ -15,15 +15,15 @@ enum UnixSocket {
         } catch {
             switch error {
             case .pathLength(let bytes, let capacity):
-                throw CaptureError("\(name): socket path is \(bytes) bytes, expected 1 to \(capacity - 1)")
+                throw InputError("\(name): socket path is \(bytes) bytes, expected 1 to \(capacity - 1)")
             case .notASocket:
-                throw CaptureError("\(name): \(path) exists and is not a socket; remove it or choose another path")
+                throw InputError("\(name): \(path) exists and is not a socket; remove it or choose another path")
             case .inUse:
-                throw CaptureError(
+                throw InputError(
                     "\(name): socket is in use by another process (a connection to it succeeded); stop that process or choose another path"
                 )
             case .system(let step, let code):
-                throw CaptureError(
+                throw InputError(
                     "\(name): cannot listen: \(step.rawValue) failed: \(POSIX.message(code))\(hint(code))")
             }
         }

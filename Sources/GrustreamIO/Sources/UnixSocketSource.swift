@@ -15,6 +15,7 @@
 /// Live input: a stream whose ring is full drops its oldest frames (counted), the socket is never blocked.
 /// A stale socket file (nobody accepting) is replaced; a live one (another process accepts) is refused.
 public final class UnixSocketSource: FrameSource, @unchecked Sendable {
+    public var kind: FrameSourceKind { .producers }
     public struct Options: Sendable, Equatable {
         /// Byte format of every connection.
         public var format: InputFormat = .raw(.f32le)
@@ -62,7 +63,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
         self.path = path
         self.options = options
         do { stopSignal = try StopSignal() } catch let failure as POSIXFailure {
-            throw CaptureError("unix:\(path): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
+            throw InputError("unix:\(path): cannot create a wake-up pipe: \(POSIX.message(failure.code))")
         }
     }
 
@@ -80,7 +81,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     public func open() throws {
         guard listener < 0 else { return }
         guard options.sampleRate > 0, options.channels > 0 else {
-            throw CaptureError(
+            throw InputError(
                 "\(name): sample rate \(options.sampleRate) Hz and \(options.channels) channels, expected both > 0")
         }
         listener = try UnixSocket.listen(path: path, name: name, mode: options.mode, group: options.group)
@@ -88,18 +89,18 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     }
 
     public func start(hub: SourceHub) throws {
-        guard listener >= 0 else { throw CaptureError("\(name): start() before open()") }
+        guard listener >= 0 else { throw InputError("\(name): start() before open()") }
         let first = lock.withLock {
             defer { started = true }
             return !started
         }
-        guard first else { throw CaptureError("\(name): started twice") }
+        guard first else { throw InputError("\(name): started twice") }
         hub.sourceStarted()
         CaptureThread.spawn(name: "unix-source") { [self] in
-            do { try run(hub: hub) } catch let error as CaptureError {
+            do { try run(hub: hub) } catch let error as InputError {
                 hub.report(source: name, error: error)
             } catch {
-                hub.report(source: name, error: CaptureError("\(name): \(error)"))
+                hub.report(source: name, error: InputError("\(name): \(error)"))
             }
             hub.sourceEnded()
         }
@@ -134,7 +135,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
             let ready = poll(&fds, nfds_t(fds.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                throw CaptureError("\(name): poll failed: \(POSIX.message(errno))")
+                throw InputError("\(name): poll failed: \(POSIX.message(errno))")
             }
             if fds[0].revents != 0 { return }
             var index = 2
@@ -164,20 +165,19 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
     /// Read what a connection has; false when it is finished (end of input or an error).
     private func serve(_ connection: SocketConnection, buffer: UnsafeMutableRawBufferPointer, hub: SourceHub) -> Bool {
         while true {
-            let count = read(connection.fileDescriptor, buffer.baseAddress, buffer.count)
+            let count = POSIX.retrying { read(connection.fileDescriptor, buffer.baseAddress, buffer.count) }
             if count > 0 {
                 do { try connection.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch {
                     // A refused WAV header or a stream name in use: tell the pipeline and the producer, drop it.
-                    refuse(connection, error as? CaptureError ?? CaptureError("\(name): \(error)"), hub: hub)
+                    refuse(connection, error as? InputError ?? InputError("\(name): \(error)"), hub: hub)
                     return false
                 }
                 if count < buffer.count { return true }
                 continue
             }
-            if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
             do { try connection.finish() } catch {  // EOF or ECONNRESET: the producer has gone
-                hub.report(source: name, error: error as? CaptureError ?? CaptureError("\(name): \(error)"))
+                hub.report(source: name, error: error as? InputError ?? InputError("\(name): \(error)"))
             }
             return false
         }
@@ -185,7 +185,7 @@ public final class UnixSocketSource: FrameSource, @unchecked Sendable {
 
     /// A producer the source will not take: the reason to the pipeline (log, `ERROR` event) and, as one line,
     /// to the producer (best effort: the socket is non-blocking); counted in `connectionsRefused`.
-    private func refuse(_ connection: SocketConnection, _ error: CaptureError, hub: SourceHub) {
+    private func refuse(_ connection: SocketConnection, _ error: InputError, hub: SourceHub) {
         hub.report(source: name, error: error)
         let line = Array("error: \(error.description)\n".utf8)
         _ = line.withUnsafeBytes { send(connection.fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

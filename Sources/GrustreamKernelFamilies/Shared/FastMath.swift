@@ -2,22 +2,27 @@
 /// Everything computed on it is lane-wise, so the width changes the speed, never a result.
 #if GRUSTREAM_AVX512
     typealias GateVector = SIMD16<Float>
-    typealias GateInt32 = SIMD16<Int32>
     typealias GateUInt32 = SIMD16<UInt32>
 #else
     typealias GateVector = SIMD8<Float>
-    typealias GateInt32 = SIMD8<Int32>
     typealias GateUInt32 = SIMD8<UInt32>
 #endif
+
+/// The float vectors the polynomials below run on: the gates' `GateVector` and the training graph's 8 lanes.
+protocol FloatLanes: SIMD where Scalar == Float {
+    associatedtype Bits: SIMD where Bits.Scalar == Int32
+}
+extension SIMD8: FloatLanes where Scalar == Float { typealias Bits = SIMD8<Int32> }
+extension SIMD16: FloatLanes where Scalar == Float { typealias Bits = SIMD16<Int32> }
 
 /// Vector e^x, sigmoid and tanh for the gates: Cephes single-precision polynomials on `GateVector`, ≤ ~1 ulp from
 /// libm's expf / tanhf over the whole range, and 2–3× faster than calling them per element (libm was a fifth
 /// of the 2×128 step). Pure lane-wise arithmetic: an element's result never depends on its neighbours, so the
 /// bit-for-bit exactness across chunks and batches is kept.
 enum FastMath {
-    /// e^x; 0 below −87.33, large (not inf) above 88.72.
+    /// e^x; 0 below −87.33, large (not inf) above 88.72. The one exp of the kernels (gates and training graph).
     @inline(__always)
-    static func exp(_ x: GateVector) -> GateVector {
+    static func exp<V: FloatLanes>(_ x: V) -> V {
         // Clamp with selects: the generic pointwiseMin / pointwiseMax were left as calls (perf: 6 % of a batch step).
         var x = x.replacing(with: 88.72, where: x .> 88.72)
         x.replace(with: -87.33, where: x .< -87.33)
@@ -25,7 +30,7 @@ enum FastMath {
         let t = x * 1.44269504088896341 + 12_582_912
         let n = t - 12_582_912
         let r = (x - n * 0.693359375) + n * 2.12194440e-4  // x − n·ln 2 in two parts
-        var p = GateVector(repeating: 1.9875691500e-4)
+        var p = V(repeating: 1.9875691500e-4)
         p = p * r + 1.3981999507e-3
         p = p * r + 8.3334519073e-3
         p = p * r + 4.1665795894e-2
@@ -33,8 +38,8 @@ enum FastMath {
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
         // 2^n = bits (n + 127) << 23, with n = bits(t) − 0x4B40_0000.
-        let scale = (unsafeBitCast(t, to: GateInt32.self) &- 0x4B3F_FF81) &<< 23
-        return p * unsafeBitCast(scale, to: GateVector.self)
+        let scale = (unsafeBitCast(t, to: V.Bits.self) &- 0x4B3F_FF81) &<< 23
+        return p * unsafeBitCast(scale, to: V.self)
     }
 
     /// 1 / (1 + e^−x)

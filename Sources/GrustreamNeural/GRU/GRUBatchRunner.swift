@@ -118,11 +118,7 @@ public final class GRUBatchRunner {
         for s in 0..<b {
             let x = frames + s * inputStride
             if applyNormalisation, let norm = model.normalisation {
-                norm.mean.withUnsafeBufferPointer { mean in
-                    norm.std.withUnsafeBufferPointer { std in
-                        for j in 0..<n { x[j] = (input[s * n + j] - mean[j]) / std[j] }
-                    }
-                }
+                norm.apply(input + s * n, into: x)
             } else {
                 x.update(from: input + s * n, count: n)
             }

@@ -77,11 +77,9 @@ extension GRUModel {
         if let h0 { try GRURunner.copyState(h0, model: self, to: initial, stride: hiddenStride) }
         state.update(from: initial, count: stateRows * hiddenStride)
         for t in 0..<frames {
-            for j in 0..<inputSize {
-                var v = input.scalars[t * inputSize + j]
-                if applyNormalisation, let norm = normalisation { v = (v - norm.mean[j]) / norm.std[j] }
-                workspace.frames[t * stride + j] = v
-            }
+            let row = workspace.frames + t * stride
+            input.scalars.withUnsafeBufferPointer { row.update(from: $0.baseAddress! + t * inputSize, count: inputSize) }
+            if applyNormalisation, let norm = normalisation { norm.apply(row, into: row) }
         }
         if frames > 0 {
             let top = workspace.run(count: frames, initial: initial, final: state)

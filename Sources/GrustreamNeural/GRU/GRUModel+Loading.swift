@@ -97,7 +97,7 @@ extension GRUModel {
                     + "but there is no \"\(fields.headPrefix)weight\" [output, \(top)]")
         }
 
-        var normalisation: (mean: [Float], std: [Float])? = nil
+        var normalisation: InputNormalisation? = nil
         let meanName = "\(fields.normPrefix)mean"
         let stdName = "\(fields.normPrefix)std"
         if file.info(meanName) != nil || file.info(stdName) != nil {
@@ -112,7 +112,7 @@ extension GRUModel {
                 throw ModelLoadError(
                     "\(name): \"\(meanName)\"[\(bad)] is \(mean.scalars[bad]), expected a finite number")
             }
-            normalisation = (mean.scalars, std.scalars)
+            normalisation = InputNormalisation(mean: mean.scalars, std: std.scalars)
         }
         try tensors.checkAllUsed(fields)
         let outputSize = headSize ?? top
@@ -123,7 +123,7 @@ extension GRUModel {
         self.init(
             name: name, inputSize: input, hiddenSize: hidden, layerCount: layerCount, bidirectional: bidirectional,
             layers: layers, headWeight: headWeight?.scalars, headBias: headBias?.scalars, headSize: headSize,
-            normalisation: normalisation, metadataFields: fields, fileMetadata: file.metadata)
+            normalisation: normalisation, metadata: fields, fileMetadata: file.metadata)
     }
 }
 

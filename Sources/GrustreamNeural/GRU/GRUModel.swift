@@ -13,14 +13,13 @@ public final class GRUModel: Sendable {
     public let bidirectional: Bool
     /// Width of the head's output, nil without a head.
     public let headSize: Int?
-    public let metadataFields: GRUModelMetadata
-    /// The whole `__metadata__` of the file.
+    /// The fields of `__metadata__["grustream"]` the network itself needs (form, mode, cell, activations, labels).
+    public let metadata: GRUModelMetadata
+    /// The whole `__metadata__` of the file, as written (for tools that report or copy it).
     public let fileMetadata: [String: String]
-    /// `__metadata__["grustream"]`, the raw JSON text (nil when absent).
-    public let grustreamMetadataJSON: String?
     /// Input normalisation x' = (x − mean) / std, each [input]; nil when the file has none.
     /// Applied by the runners only when asked (`applyNormalisation`); a pipeline normaliser may apply it instead.
-    public let normalisation: (mean: [Float], std: [Float])?
+    public let normalisation: InputNormalisation?
 
     /// [layer * directions + direction], PyTorch layout.
     package let layers: [GRULayerWeights]
@@ -33,12 +32,12 @@ public final class GRUModel: Sendable {
     let packedLayers: [PackedGRULayer]
     let packedHead: PackedHead?
 
-    public var form: GRUForm { metadataFields.form }
-    public var mode: InferenceMode { metadataFields.mode }
-    public var labels: [String] { metadataFields.labels }
-    public var gateActivation: GateActivation { metadataFields.gateActivation }
-    public var candidateActivation: CandidateActivation { metadataFields.candidateActivation }
-    public var outputActivation: OutputActivation { metadataFields.outputActivation }
+    public var form: GRUForm { metadata.form }
+    public var mode: InferenceMode { metadata.mode }
+    public var labels: [String] { metadata.labels }
+    public var gateActivation: GateActivation { metadata.gateActivation }
+    public var candidateActivation: CandidateActivation { metadata.candidateActivation }
+    public var outputActivation: OutputActivation { metadata.outputActivation }
     public var directions: Int { bidirectional ? 2 : 1 }
     /// Width of the top layer's output: hidden (× 2 when bidirectional).
     public var topSize: Int { hiddenSize * directions }
@@ -47,7 +46,7 @@ public final class GRUModel: Sendable {
     /// Rows of the hidden state: layers × directions (PyTorch's h_n layout).
     public var stateRows: Int { layerCount * directions }
     /// The recurrent cell of every layer (metadata `cell`).
-    public var cell: RecurrentCell { metadataFields.cell }
+    public var cell: RecurrentCell { metadata.cell }
     /// Whether the state holds a cell state c beside h (LSTM).
     public var hasCellState: Bool { cell == .lstm }
     /// Floats of one padded state row: h [paddedWidth(hidden)], then for an LSTM c [paddedWidth(hidden)].
@@ -55,9 +54,10 @@ public final class GRUModel: Sendable {
     /// Gate blocks per hidden unit: 3 (GRU) or 4 (LSTM).
     public var gateCount: Int { hasCellState ? 4 : 3 }
 
-    /// The parsed `grustream` metadata JSON (nil when absent), for the parts other modules read.
+    /// `__metadata__["grustream"]` parsed (nil when absent): the sections other modules read and this one keeps
+    /// opaque (`features`, `detector`, `calibration`, `task`). The fields the network needs are `metadata`.
     public var grustreamMetadata: [String: Any]? {
-        grustreamMetadataJSON.flatMap {
+        fileMetadata["grustream"].flatMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
     }
@@ -85,7 +85,7 @@ public final class GRUModel: Sendable {
     init(
         name: String, inputSize: Int, hiddenSize: Int, layerCount: Int, bidirectional: Bool,
         layers: [GRULayerWeights], headWeight: [Float]?, headBias: [Float]?, headSize: Int?,
-        normalisation: (mean: [Float], std: [Float])?, metadataFields: GRUModelMetadata,
+        normalisation: InputNormalisation?, metadata: GRUModelMetadata,
         fileMetadata: [String: String]
     ) {
         self.name = name
@@ -98,9 +98,8 @@ public final class GRUModel: Sendable {
         self.headBias = headBias
         self.headSize = headSize
         self.normalisation = normalisation
-        self.metadataFields = metadataFields
+        self.metadata = metadata
         self.fileMetadata = fileMetadata
-        self.grustreamMetadataJSON = fileMetadata["grustream"]
 
         var builder = ArenaBuilder()
         let offsets = layers.map { layer -> (ih: Int, hh: Int, hn: Int?, bih: Int, bhh: Int?) in
@@ -156,12 +155,12 @@ public final class GRUModel: Sendable {
         let wanted: String
         switch form {
         case .pytorch:
-            tensor = "\(metadataFields.gruPrefix)weight_ih_l0"
+            tensor = "\(metadata.gruPrefix)weight_ih_l0"
             (found, wanted) = (
                 "[\(gateCount * hiddenSize), \(inputSize)]", "[\(gateCount * hiddenSize), \(expected)]"
             )
         case .keras:
-            tensor = "\(metadataFields.gruPrefix)kernel_l0"
+            tensor = "\(metadata.gruPrefix)kernel_l0"
             (found, wanted) = ("[\(inputSize), \(3 * hiddenSize)]", "[\(expected), \(3 * hiddenSize)]")
         }
         throw ModelLoadError("\(name): \"\(tensor)\" is \(found), expected \(wanted) (\(source))")

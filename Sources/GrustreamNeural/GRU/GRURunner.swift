@@ -235,9 +235,7 @@ public final class GRURunner {
     private func normalise(_ input: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
         let n = model.inputSize
         if applyNormalisation, let norm = model.normalisation {
-            norm.mean.withUnsafeBufferPointer { mean in
-                norm.std.withUnsafeBufferPointer { std in for j in 0..<n { x[j] = (input[j] - mean[j]) / std[j] } }
-            }
+            norm.apply(input, into: x)
         } else {
             x.update(from: input, count: n)
         }

@@ -3,7 +3,7 @@ import Foundation
 extension GRUParameters {
     /// The tensors of a model file in PyTorch `state_dict` order (`gru.*`, `linear.*`), then `norm.mean` and
     /// `norm.std` [input] when given.
-    public func fileTensors(normalisation: (mean: [Float], std: [Float])?) -> [(String, Tensor)] {
+    public func fileTensors(normalisation: InputNormalisation?) -> [(String, Tensor)] {
         var tensors = namedTensors
         if let normalisation {
             tensors.append(("norm.mean", Tensor(shape: [architecture.inputSize], scalars: normalisation.mean)))
@@ -13,14 +13,14 @@ extension GRUParameters {
     }
 
     /// `metadata`: the `grustream` JSON object (stored as a string in `__metadata__["grustream"]`).
-    public func fileData(normalisation: (mean: [Float], std: [Float])?, metadata: [String: Any]) throws -> Data {
+    public func fileData(normalisation: InputNormalisation?, metadata: [String: Any]) throws -> Data {
         let json = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
         return SafetensorsFile.encode(
             fileTensors(normalisation: normalisation), metadata: ["grustream": String(decoding: json, as: UTF8.self)])
     }
 
     /// Write a model file (atomically: a partial file never replaces a good one).
-    public func write(to url: URL, normalisation: (mean: [Float], std: [Float])?, metadata: [String: Any]) throws {
+    public func write(to url: URL, normalisation: InputNormalisation?, metadata: [String: Any]) throws {
         let data = try fileData(normalisation: normalisation, metadata: metadata)
         do { try data.write(to: url, options: .atomic) } catch {
             throw TensorFileError("\(url.path): cannot write: \(error.localizedDescription)")
@@ -30,7 +30,7 @@ extension GRUParameters {
     /// The inference engine's model of these parameters (same file bytes as `write` would produce), so that
     /// evaluation and the training forward pass can be compared with `GRURunner`.
     public func inferenceModel(
-        normalisation: (mean: [Float], std: [Float])? = nil, metadata: [String: Any] = [:], name: String = "training"
+        normalisation: InputNormalisation? = nil, metadata: [String: Any] = [:], name: String = "training"
     ) throws -> GRUModel {
         let data = try fileData(normalisation: normalisation, metadata: metadata)
         return try GRUModel(file: SafetensorsFile(data: data, name: name), name: name)

@@ -1,0 +1,456 @@
+import GrustreamDSP
+import GrustreamIO
+import GrustreamNeural
+import Logging
+
+/// One stream's hot path: samples → features → normalisation → GRU step → activation → detector → events.
+/// Holds the stream's state (feature ring, hidden state, detector state) apart from the shared model.
+/// The frames completed by one `accept` (one of a live 10 ms read, up to hundreds of a file or socket read) go
+/// through the GRU together, up to `batchFrames` at a time: `GRURunner.run` computes a chunk layer-major with the
+/// input projections as one product, with the same results, bit for bit, as frame by frame. Nothing is allocated
+/// per frame.
+///
+/// Numeric health: a feature vector holding a NaN or ±Inf is a bad frame (counted in `badFeatureFrames`; skipped,
+/// or replaced by the last good vector when `source.bad_frames = "hold"`): the GRU never sees it. A frame whose
+/// GRU output is not finite, or a hidden state that is not, resets the state to zeros (`stateResets`, an `ERROR`
+/// event at most every `healthReportInterval` per stream) and the frames after it are run again from there.
+///
+/// Input timestamps (a CSV timestamp column, JSON Lines' `"t"`) arrive beside the samples (`accept(_:firstFrame:
+/// timestamps:)`) and are kept in a ring keyed by stream frame index, allocated once when the first ones arrive;
+/// each feature frame's events carry the timestamp of its last input row as `"ts"`.
+public final class StreamProcessor {
+    public let name: String
+    public let pipeline: ResolvedPipeline
+    let extractor: FeatureExtractor
+    let runner: GRURunner
+    /// With `[model] online_learning`: the stream's own copy of the model and its training (nil: the shared model).
+    let learner: OnlineLearner?
+    package let detector: Detector
+    let bus: PublisherGroup
+    /// Publish a `SCORES` line per frame to every sink (`[detector] scores`); without it, only to the socket clients
+    /// that asked for them (`PublisherGroup.scoresWatched`).
+    let scoresEnabled: Bool
+    /// The detector's `scoreFields`, kept so the per-frame path builds no array.
+    let scoreFields: [String]
+    /// Frames run through the GRU in one call, at most.
+    static let batchFrames = GRURunner.chunkCapacity
+    /// `[batchFrames, input]` the normalised feature vectors the GRU reads; the first `pending` rows are waiting.
+    let inputs: UnsafeMutableBufferPointer<Float>
+    /// `[batchFrames, output]` the head's outputs, after the activation.
+    let outputs: UnsafeMutableBufferPointer<Float>
+    private(set) var pending = 0
+    /// Listed for the batch of the current pass (`PipelineRunner`).
+    package var awaitingBatch = false
+    /// Frames extracted and normalised, waiting for the GRU (see `extract`).
+    var pendingFrames: Int { pending }
+    /// Row `k` < `pendingFrames` of the waiting frames [input] and of their outputs [output].
+    func pendingInput(_ k: Int) -> UnsafePointer<Float> { UnsafePointer(inputs.baseAddress! + k * input) }
+    func pendingOutput(_ k: Int) -> UnsafeMutablePointer<Float> { outputs.baseAddress! + k * output }
+    var input: Int { pipeline.model.inputSize }
+    var output: Int { pipeline.model.outputSize }
+    /// The decomposition's period as last seen by `enqueue`: when a searched period is found, the anomaly
+    /// detector's range of the remainders restarts from what they would have been (`restartDetectorRange`).
+    private var seenSeasonalPeriod: Int
+    /// The frame before which the detector's range restarts (-1: none due), and the range, as model inputs.
+    private var rangeRestartFrame = -1
+    private var rangeRestart: (low: [Float], high: [Float]) = ([], [])
+    /// The model's input normalisation (nil: the model has none).
+    private let normalisation: InputNormalisation?
+    private let sampleRate: Double
+    private let frameLength: Int
+    /// Feature frames processed in this stream.
+    public private(set) var frames = 0
+    /// `DETECTION`/`ANOMALY` events published for this stream.
+    public private(set) var events = 0
+    /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
+    public private(set) var lastEvent: (label: String, t: Double)?
+    /// Whether `[runtime] state_file` saves and restores this stream: only when its name is stable (see
+    /// `SourceStream.hasStableName`). Carried over by `replacing:`.
+    public var keepsState = true
+    /// Feature vectors that held a NaN or ±Inf (bad frames: the GRU is not stepped with them).
+    public private(set) var badFeatureFrames = 0
+    /// Times the hidden state (or the output made from it) was found non-finite and reset to the zero state.
+    public private(set) var stateResets = 0
+    /// Where state resets are logged (their `ERROR` events go to `bus`).
+    public var logger: Logger?
+    /// At most one `ERROR` event per stream for state resets in this interval (nanoseconds); the others are counted.
+    package static let healthReportInterval: UInt64 = 10_000_000_000
+    private var resetReports = RateLimitedReport(intervalNanoseconds: healthReportInterval)
+    /// Feature frames skipped as bad: the extractor's frame of this stream's frame `f` is
+    /// `f - extractorFirstFrame + skippedFeatureFrames`.
+    private var skippedFeatureFrames = 0
+    /// `[input]` the last good normalised feature vector, held in place of a bad one (`hold`).
+    private let lastGoodInput: UnsafeMutableBufferPointer<Float>
+    private var haveLastGoodInput = false
+    private let holdBadFeatures: Bool
+    /// Whether the GRU / detector state of the replaced processor was carried over (`replacing:`).
+    public private(set) var carriedHiddenState = false
+    public private(set) var carriedDetectorState = false
+    /// The extractor's frame 0 is this stream's frame `extractorFirstFrame`, starting at `extractorFirstSample`
+    /// (both 0 unless a reload changed the features mid-stream).
+    private let extractorFirstFrame: Int
+    private let extractorFirstSample: Int
+    private let channels: Int
+    /// The input timestamps of the frames that can be waiting for their feature frame: a read of up to
+    /// `readFrames`, a frame, a batch of frames and the deltas' lookahead.
+    private var inputTimestamps: InputTimestamps
+    /// Input frames of one read of the processing thread, at most (`PipelineRunner`).
+    package static let readFrames = 4096
+    /// Called with every frame the detector processed (its output after the activation; the pointers live for
+    /// the call) and with every detector event, for evaluations that record a stream (`WakeWordEvaluation`).
+    /// nil in the daemon.
+    package var frameObserver: ((DetectorFrame) -> Void)?
+    package var eventObserver: ((DetectorEvent) -> Void)?
+    /// `[[sink]] kind = "clips"`: each gets the stream's samples and its detections.
+    package var clipRecorders: [ClipRecorder] = []
+
+    /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
+    ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
+    ///   next sample; the hidden state is kept when the network has the same shape, the detector state when it
+    ///   fits (`carriedHiddenState`, `carriedDetectorState` tell).
+    public init(
+        name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil
+    ) throws {
+        self.name = name
+        self.pipeline = pipeline
+        self.bus = bus
+        scoresEnabled = pipeline.detector.scores
+        if let previous, previous.pipeline.features == pipeline.features {
+            extractor = previous.extractor
+            extractorFirstFrame = previous.extractorFirstFrame
+            extractorFirstSample = previous.extractorFirstSample
+            skippedFeatureFrames = previous.skippedFeatureFrames
+        } else {
+            extractor = try FeatureExtractor(options: pipeline.features)
+            extractorFirstFrame = previous?.frames ?? 0
+            extractorFirstSample = previous?.receivedInputFrames ?? 0
+        }
+        frames = previous?.frames ?? 0
+        seenSeasonalPeriod = extractor.seasonalPeriod
+        keepsState = previous?.keepsState ?? true
+        events = previous?.events ?? 0
+        receivedInputFrames = previous?.receivedInputFrames ?? 0
+        skippedInputFrames = previous?.skippedInputFrames ?? 0
+        lastEvent = previous?.lastEvent
+        badFeatureFrames = previous?.badFeatureFrames ?? 0
+        stateResets = previous?.stateResets ?? 0
+        paused = previous?.paused ?? false
+        pausedFrames = previous?.pausedFrames ?? 0
+        pauseStartFrames = previous?.pauseStartFrames ?? 0
+        logger = previous?.logger
+        holdBadFeatures = pipeline.config.source.badFrames == .hold
+        lastGoodInput = .allocate(capacity: pipeline.model.inputSize)
+        lastGoodInput.initialize(repeating: 0)
+        learner =
+            pipeline.config.model.onlineLearning
+            ? try OnlineLearner(shared: pipeline.model, options: pipeline.config.model) : nil
+        runner = try GRURunner(model: learner?.model ?? pipeline.model, mode: pipeline.mode)
+        detector = try pipeline.makeDetector()
+        scoreFields = detector.scoreFields
+        inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
+        inputs.initialize(repeating: 0)
+        outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
+        outputs.initialize(repeating: 0)
+        normalisation = pipeline.model.normalisation
+        sampleRate = pipeline.features.sampleRate
+        frameLength = pipeline.features.frameLength
+        channels = max(1, pipeline.features.channels)
+        let hop = max(1, pipeline.features.hopLength)
+        inputTimestamps = InputTimestamps(
+            waitingFrames: Self.readFrames + frameLength + hop * (Self.batchFrames + extractor.latencyFrames + 2))
+        if let previous {
+            let old = previous.pipeline.model
+            let new = pipeline.model
+            if old.inputSize == new.inputSize && old.hiddenSize == new.hiddenSize && old.layerCount == new.layerCount
+                && old.bidirectional == new.bidirectional && previous.pipeline.mode == pipeline.mode
+            {
+                carriedHiddenState = (try? runner.restore(previous.runner.state)) != nil
+            }
+            if previous.detector.labels == detector.labels, let old = previous.detector as? SnapshottableDetector,
+                let new = detector as? SnapshottableDetector
+            {
+                let snapshot = old.snapshot(nextFrame: frames, nextTime: nextFrameTime)
+                carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
+            }
+        }
+        if let previous { inputTimestamps.continueFrom(previous.inputTimestamps) }
+    }
+
+    deinit {
+        inputs.deallocate()
+        outputs.deallocate()
+        lastGoodInput.deallocate()
+    }
+
+    /// The timestamp of feature frame `frame`: its last input row's (the last row received for a padded frame).
+    private func timestamp(ofFrame frame: Int) -> Double? {
+        guard !inputTimestamps.isEmpty else { return nil }
+        return inputTimestamps.value(at: min(firstSample(ofFrame: frame) + frameLength - 1, inputTimestamps.end - 1))
+    }
+
+    /// Input frames (samples per channel) the source skipped: dropped by a live source whose ring overflowed.
+    /// The features continue across the gap as if the audio were spliced; event times include it.
+    public private(set) var skippedInputFrames = 0
+    /// Input frames received (the next expected `firstFrame`).
+    public private(set) var receivedInputFrames = 0
+
+    /// Interleaved samples of this stream, any count. `firstFrame`: the stream index of the first sample frame
+    /// (from the ring; a jump means the source dropped frames), nil when the input is known to be contiguous.
+    /// `timestamps`: the input timestamps of the sample frames (seconds since the epoch, NaN where unknown).
+    public func accept(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
+        extract(samples, firstFrame: firstFrame, timestamps: timestamps)
+        flush()
+    }
+
+    /// `accept` without the GRU: the completed frames wait (`pendingFrames`) for a `StreamBatch` to step them
+    /// with other streams' frames, then `publishPending()`; 32 waiting frames run at once on this stream's runner.
+    package func extract(
+        _ samples: UnsafeBufferPointer<Float>, firstFrame: Int? = nil, timestamps: UnsafeBufferPointer<Double>? = nil
+    ) {
+        if let firstFrame, firstFrame > receivedInputFrames + skippedInputFrames {
+            skippedInputFrames = firstFrame - receivedInputFrames
+        }
+        let count = samples.count / channels
+        if let timestamps {
+            inputTimestamps.store(timestamps, from: receivedInputFrames + skippedInputFrames, count: count)
+        }
+        for recorder in clipRecorders { recorder.append(samples, first: receivedInputFrames + skippedInputFrames) }
+        receivedInputFrames += count
+        extractor.accept(samples) { frame in enqueue(frame) }
+    }
+
+    /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
+    public func finish() {
+        extractor.finish { frame in enqueue(frame) }
+        flush()
+        let endSample = receivedInputFrames + skippedInputFrames
+        let ts = inputTimestamps.value(at: endSample - 1)
+        detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
+        for recorder in clipRecorders { recorder.finish() }
+    }
+
+    /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
+    private func enqueue(_ features: UnsafeBufferPointer<Float>) {
+        if extractor.seasonalPeriod != seenSeasonalPeriod { restartDetectorRange() }
+        let n = pipeline.model.inputSize
+        let row = inputs.baseAddress! + pending * n
+        if let normalisation {
+            normalisation.apply(features.baseAddress!, into: row)
+        } else {
+            row.update(from: features.baseAddress!, count: n)
+        }
+        if !NumericHealth.allFinite(row, n) {
+            badFeatureFrames += 1
+            guard holdBadFeatures && haveLastGoodInput else {
+                flush()  // the frames before it keep their times; the ones after it count the skip
+                skippedFeatureFrames += 1
+                return
+            }
+            row.update(from: lastGoodInput.baseAddress!, count: n)
+        } else if holdBadFeatures {
+            lastGoodInput.baseAddress!.update(from: row, count: n)
+            haveLastGoodInput = true
+        }
+        pending += 1
+        if pending == Self.batchFrames { flush() }
+    }
+
+    /// The decomposition found its period while passing this frame through: the frames after it are remainders.
+    /// An anomaly detector judging the range of values (`range_novelty`) restarts the remainders' range from
+    /// what the searched frames' remainders would have been, at the next frame; otherwise the first remainders
+    /// would be judged against the passed-through values.
+    private func restartDetectorRange() {
+        seenSeasonalPeriod = extractor.seasonalPeriod
+        guard seenSeasonalPeriod > 0, let anomaly = detector as? AnomalyDetector, anomaly.options.rangeNovelty,
+            var range = extractor.searchedRemainderRange(), range.low.count == pipeline.model.inputSize
+        else { return }
+        if let normalisation {
+            normalisation.apply(frames: &range.low)
+            normalisation.apply(frames: &range.high)
+        }
+        rangeRestart = range
+        rangeRestartFrame = frames + pending + 1
+    }
+
+    /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
+    private func flush() {
+        runGRU(from: 0)
+        publishPending()
+    }
+
+    /// Pending frames `from`..< `pendingFrames` through this stream's own runner (as one layer-major chunk).
+    func runGRU(from first: Int) {
+        guard pending > first else { return }
+        if let learner, first == 0 { return runLearning(learner) }
+        runner.run(
+            UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: pending - first,
+            outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+    }
+
+    /// The pending frames' outputs (all computed) through activation → detector → events; none are pending after.
+    /// A non-finite output resets the hidden state and runs the frames after it again from the zero state; the
+    /// frame itself reaches no detector.
+    func publishPending() {
+        let n = input
+        let o = output
+        for k in 0..<pending {
+            let output = outputs.baseAddress! + k * o
+            pipeline.outputActivation.apply(output, o)
+            let first = firstSample(ofFrame: frames)
+            let start = Double(max(0, first)) / sampleRate
+            let end = Double(max(0, first + frameLength)) / sampleRate
+            if !NumericHealth.allFinite(output, o) {
+                resetState(at: end)
+                runGRU(from: k + 1)
+                frames += 1
+                continue
+            }
+            let frame = DetectorFrame(
+                index: frames, start: start, end: end,
+                input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
+                output: UnsafeBufferPointer(start: output, count: o))
+            let ts = timestamp(ofFrame: frames)
+            if frames == rangeRestartFrame, let anomaly = detector as? AnomalyDetector {
+                anomaly.restartRange(low: rangeRestart.low, high: rangeRestart.high)
+                rangeRestartFrame = -1
+            }
+            detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
+            frameObserver?(frame)
+            for recorder in clipRecorders where recorder.watchesScores && !paused {
+                detector.withScores { recorder.observe($0, start: start, end: end) }
+            }
+            if paused {
+                pausedFrames += 1
+            } else if scoresEnabled || bus.scoresWatched {
+                let onlyWatchers = !scoresEnabled
+                detector.withScores { scores in
+                    bus.publishScores(
+                        stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
+                        scores: scores, ts: ts, onlyWatchers: onlyWatchers)
+                }
+            }
+            frames += 1
+        }
+        pending = 0
+        if !runner.hasFiniteState { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+    }
+
+    /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose
+    /// events and scores are not published.
+    public private(set) var paused = false
+    /// Frames processed while paused, in all.
+    public private(set) var pausedFrames = 0
+    /// `pausedFrames` when the current pause began.
+    private var pauseStartFrames = 0
+
+    /// Stream time of `frameCount` frames (seconds).
+    package func seconds(frames frameCount: Int) -> Double {
+        Double(frameCount * pipeline.features.hopLength) / pipeline.features.sampleRate
+    }
+
+    /// Pause or resume publishing; returns the stream time paused by the pause this ends (RESUME) or so far.
+    @discardableResult
+    public func setPaused(_ pause: Bool) -> Double {
+        if pause && !paused { pauseStartFrames = pausedFrames }
+        let pausedNow = seconds(frames: pausedFrames - pauseStartFrames)
+        paused = pause
+        return pausedNow
+    }
+
+    /// `RESET`: from the next frame on, the hidden state is the initial one and the detector starts afresh (a
+    /// snapshottable detector is put in the state a new one has, on this stream's frame and chunk grid).
+    public func resetForCommand() {
+        runner.reset()
+        if let restorable = detector as? SnapshottableDetector, let fresh = try? pipeline.makeDetector(),
+            let snapshot = (fresh as? SnapshottableDetector)?.snapshot(nextFrame: 0, nextTime: 0),
+            (try? restorable.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
+        {
+            return
+        }
+        detector.reset()
+    }
+
+    /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
+    private func resetState(at t: Double) {
+        runner.reset()
+        stateResets += 1
+        guard let count = resetReports.note(now: MonotonicClock.nanoseconds()) else { return }
+        let message =
+            "stream \(name): non-finite hidden state, reset to the zero state at t = \(t) s"
+            + (count > 1 ? " (\(count) resets since the last report)" : "")
+        logger?.error("\(message)")
+        bus.publish(.error(stream: name, t: t, message: message))
+    }
+
+    /// First sample of the stream's frame `frame` (negative with centre padding), skipped input included.
+    private func firstSample(ofFrame frame: Int) -> Int {
+        extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame + skippedFeatureFrames)
+            + skippedInputFrames
+    }
+
+    /// Stream time at which the next frame starts (the reference of detector snapshots).
+    private var nextFrameTime: Double { Double(max(0, firstSample(ofFrame: frames))) / sampleRate }
+
+    /// The stream's GRU and detector state, to save (not on the hot path: it allocates).
+    public func snapshot() -> StreamStateSnapshot {
+        StreamStateSnapshot(
+            stream: name, gru: runner.state, labels: detector.labels,
+            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
+            online: learner?.snapshot, seasonal: extractor.seasonalSnapshot())
+    }
+
+    /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
+    /// this network or detector.
+    public func restore(_ snapshot: StreamStateSnapshot) throws {
+        guard snapshot.labels == detector.labels else {
+            throw StateFileError("saved for labels \(snapshot.labels), the detector has \(detector.labels)")
+        }
+        let initial = runner.state
+        do {
+            try runner.restore(snapshot.gru)
+            if let saved = snapshot.detector {
+                guard let restorable = detector as? SnapshottableDetector else {
+                    throw StateFileError("this detector cannot restore a saved state")
+                }
+                try restorable.restore(saved, nextFrame: frames, nextTime: nextFrameTime)
+            }
+            // A state saved without online learning leaves the learner at its start (the shared model).
+            if let learner, let online = snapshot.online { try learner.restore(online) }
+            // A state saved without the decomposition leaves it to search for its period.
+            if let seasonal = snapshot.seasonal { try extractor.restoreSeasonal(seasonal) }
+        } catch {
+            try? runner.restore(initial)
+            detector.reset()
+            throw error
+        }
+    }
+
+    /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
+    private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
+        events += 1
+        eventObserver?(event)
+        var published: Event
+        switch event.kind {
+        case .detection:
+            lastEvent = (detector.labels[event.label], t)
+            for recorder in clipRecorders {
+                recorder.detected(
+                    label: detector.labels[event.label], score: Double(event.score), start: event.start,
+                    end: event.end, t: t)
+            }
+            published = .detection(
+                stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
+                start: event.start, end: event.end)
+        case .anomaly:
+            lastEvent = ("", t)
+            published = .anomaly(
+                stream: name, t: t, phase: event.phase.rawValue, score: Double(event.score),
+                likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
+                end: event.end)
+        }
+        if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
+        bus.publish(published)
+    }
+}
