@@ -81,12 +81,21 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Steps timed to estimate the step time (0: skip the measurement).")
     var timingSteps = 2000
 
+    @Flag(help: "Print one JSON object (architecture, tensors, metadata, parameters, flops_per_step, step_us).")
+    var json = false
+
     func run() throws {
         try runReportingErrors("inspect") {
             let url = URL(fileURLWithPath: model)
             let file = try SafetensorsFile(contentsOf: url)
             let network = try GRUModel(file: file, name: url.lastPathComponent)
-            print(ModelReport(model: network, file: file, timingSteps: timingSteps).text)
+            let report = ModelReport(model: network, file: file, timingSteps: timingSteps)
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report.json, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(report.text)
+            }
         }
     }
 }

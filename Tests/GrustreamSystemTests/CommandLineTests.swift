@@ -126,6 +126,23 @@ struct CommandLineTests {
         }
     }
 
+    /// `inspect --json`: the same facts as one JSON object, for scripts.
+    @Test func inspectPrintsJSON() throws {
+        let r = try CommandLineTool.run([
+            "inspect", Fixtures.url("gru/torch_l2_h128/model.safetensors").path, "--timing-steps", "50", "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdoutText.utf8)) as? [String: Any]
+        let report = try #require(object)
+        #expect(report["layers"] as? Int == 2 && report["hidden"] as? Int == 128 && report["input"] as? Int == 40)
+        #expect(report["parameters"] as? Int == 165900)
+        #expect(report["flops_per_step"] as? Int == 2 * (3 * 128 * (40 + 128) + 3 * 128 * (128 + 128)) + 2 * 12 * 128)
+        #expect((report["head"] as? [String: Any])?["outputs"] as? Int == 12)
+        let tensors = try #require(report["tensors"] as? [[String: Any]])
+        #expect(tensors.contains { $0["name"] as? String == "gru.weight_ih_l0" && $0["shape"] as? [Int] == [384, 40] })
+        #expect((report["step_us"] as? Double ?? 0) > 0)
+    }
+
     /// `inspect` names the kernel family that runs; GRUSTREAM_KERNELS forces one, and refuses one the CPU lacks.
     @Test(arguments: KernelFamily.allCases)
     func kernelFamilyIsChosenAndReported(family: KernelFamily) throws {

@@ -4,7 +4,11 @@ import GrustreamNeural
 
 /// What `grustream inspect` prints: architecture, every tensor, metadata, size, cost and measured step time.
 public struct ModelReport {
+    /// The report as `grustream inspect` prints it.
     public let text: String
+    /// The same facts for programs (`grustream inspect --json`): architecture, tensors, metadata, parameters,
+    /// FLOPs per step, kernels and, when timed, `step_us`.
+    public let json: [String: Any]
 
     public init(model: GRUModel, file: SafetensorsFile, timingSteps: Int) {
         var lines: [String] = []
@@ -49,29 +53,56 @@ public struct ModelReport {
             "kernels: \(Kernels.selected.summary); this CPU runs "
                 + Kernels.runnable.map(\.rawValue).joined(separator: ", ")
                 + " (\(Kernels.environmentVariable) picks one)")
-        if timingSteps > 0, let runner = try? GRURunner(model: model, mode: model.bidirectional ? .window(1) : nil) {
-            let input = [Float](repeating: 0.1, count: model.inputSize)
-            var output = [Float](repeating: 0, count: model.outputSize)
-            var samples: [Double] = []
-            input.withUnsafeBufferPointer { x in
-                output.withUnsafeMutableBufferPointer { y in
-                    for _ in 0..<min(200, timingSteps) { runner.step(x, output: y) }  // warm up
-                    for _ in 0..<5 {
-                        let start = DispatchTime.now().uptimeNanoseconds
-                        for _ in 0..<max(1, timingSteps / 5) { runner.step(x, output: y) }
-                        samples.append(
-                            Double(DispatchTime.now().uptimeNanoseconds - start) / Double(max(1, timingSteps / 5)))
-                    }
-                }
-            }
-            let median = samples.sorted()[samples.count / 2]
+        var json: [String: Any] = [
+            "cell": model.cell.rawValue, "form": model.form.rawValue,
+            "gate_activation": model.gateActivation.rawValue,
+            "candidate_activation": model.candidateActivation.rawValue, "input": model.inputSize,
+            "layers": model.layerCount, "hidden": model.hiddenSize, "bidirectional": model.bidirectional,
+            "mode": "\(model.mode)", "labels": model.labels, "parameters": model.parameterCount,
+            "flops_per_step": model.flopsPerStep, "normalisation": model.normalisation != nil,
+            "kernels": ["selected": Kernels.selected.rawValue, "runnable": Kernels.runnable.map(\.rawValue)],
+            "tensors": file.tensorNames.compactMap { name -> [String: Any]? in
+                guard let info = file.info(name) else { return nil }
+                return ["name": name, "dtype": "\(info.dtype)", "shape": info.shape]
+            },
+            "metadata": file.metadata,
+        ]
+        if let outputs = model.headSize {
+            json["head"] = ["outputs": outputs, "activation": model.outputActivation.rawValue]
+        }
+        if timingSteps > 0, let (median, mode) = Self.medianStepNanoseconds(model, steps: timingSteps) {
             lines.append(
                 String(
                     format: "step time here: %.2f µs median of 5 runs (%.2f GFLOP/s, %@ mode, %@ build, %@ kernels)",
-                    median / 1000, Double(model.flopsPerStep) / median, "\(runner.mode)", Self.buildKind,
+                    median / 1000, Double(model.flopsPerStep) / median, mode, Self.buildKind,
                     Kernels.selected.rawValue))
+            json["step_us"] = median / 1000
+            json["step_mode"] = mode
+            json["build"] = Self.buildKind
         }
+        self.json = json
         text = lines.joined(separator: "\n")
+    }
+
+    /// Median nanoseconds per step over 5 runs of `steps / 5` steps (after a warm-up), and the mode timed.
+    static func medianStepNanoseconds(_ model: GRUModel, steps: Int) -> (Double, String)? {
+        guard let runner = try? GRURunner(model: model, mode: model.bidirectional ? .window(1) : nil) else {
+            return nil
+        }
+        let input = [Float](repeating: 0.1, count: model.inputSize)
+        var output = [Float](repeating: 0, count: model.outputSize)
+        var samples: [Double] = []
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                for _ in 0..<min(200, steps) { runner.step(x, output: y) }  // warm up
+                for _ in 0..<5 {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for _ in 0..<max(1, steps / 5) { runner.step(x, output: y) }
+                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / Double(max(1, steps / 5)))
+                }
+            }
+        }
+        return (samples.sorted()[samples.count / 2], "\(runner.mode)")
     }
 
     static var buildKind: String {

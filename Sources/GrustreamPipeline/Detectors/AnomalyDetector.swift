@@ -233,6 +233,8 @@ public final class AnomalyDetector: Detector {
     /// the warm-up's frames (it needs no error history).
     private var noveltyCounts: Bool { likelihood.historyCount >= warmupFrames }
 
+    public var judgesValueRange: Bool { options.rangeNovelty }
+
     /// Restart the range of the values whose `low` and `high` are not NaN (`range_novelty`) at [low, high]: the
     /// range they would have had (the remainders of a decomposition whose period search has just ended).
     public func restartRange(low: [Float], high: [Float]) {

@@ -64,10 +64,18 @@ public protocol Detector: AnyObject {
     /// Change the detection threshold while running (a `THRESHOLD` command): of `label` (nil: every label it
     /// applies to). Throws, changing nothing, when the value or label does not fit this detector.
     func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError)
+    /// Whether the detector judges each frame against the range of values seen so far (`range_novelty`); such a
+    /// detector is told when the feature stage starts producing other values (`restartRange`).
+    var judgesValueRange: Bool { get }
+    /// The feature stage found the stream's period: from this frame on its values are seasonal remainders, which
+    /// span `low`…`high` (per input, normalised like the model's input) over the frames the search looked at.
+    func restartRange(low: [Float], high: [Float])
 }
 
 extension Detector {
     public var scoreFields: [String] { [] }
+    public var judgesValueRange: Bool { false }
+    public func restartRange(low: [Float], high: [Float]) {}
     public func setThreshold(_ value: Double, label: String?) throws(PipelineConfigError) {
         throw PipelineConfigError("this detector has no threshold to change")
     }

@@ -263,7 +263,7 @@ public final class StreamProcessor {
     /// would be judged against the passed-through values.
     private func restartDetectorRange() {
         seenSeasonalPeriod = extractor.seasonalPeriod
-        guard seenSeasonalPeriod > 0, let anomaly = detector as? AnomalyDetector, anomaly.options.rangeNovelty,
+        guard seenSeasonalPeriod > 0, detector.judgesValueRange,
             var range = extractor.searchedRemainderRange(), range.low.count == pipeline.model.inputSize
         else { return }
         if let normalisation {
@@ -312,8 +312,8 @@ public final class StreamProcessor {
                 input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
                 output: UnsafeBufferPointer(start: output, count: o))
             let ts = timestamp(ofFrame: frames)
-            if frames == rangeRestartFrame, let anomaly = detector as? AnomalyDetector {
-                anomaly.restartRange(low: rangeRestart.low, high: rangeRestart.high)
+            if frames == rangeRestartFrame {
+                detector.restartRange(low: rangeRestart.low, high: rangeRestart.high)
                 rangeRestartFrame = -1
             }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
