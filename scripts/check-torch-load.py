@@ -5,6 +5,8 @@
 
 1. safetensors.torch.load_file → a plain nn.GRU (or nn.LSTM, for lstm.* tensors) + nn.Linear
    (load_state_dict(strict=True) of the gru.*/lstm.* and linear.* tensors; norm.mean/norm.std are the input normalisation), printed with the grustream metadata.
+   A model with mean or attention pooling (metadata "pooling", mode window:N) loads into PooledRNN of
+   scripts/make-attention-goldens.py (attention.* tensors included), run over each frame's window of N frames.
 2. Random inputs [T, I] → PyTorch outputs (normalised inputs, softmax when the metadata says so) and
    `grustream infer --normalise` outputs; prints the largest difference and exits 1 above 1e-4.
 """
@@ -13,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import importlib.util
 import tempfile
 
 import numpy as np
@@ -61,7 +64,19 @@ def main():
     h = tensors[f"{prefix}.weight_hh_l0"].shape[1]
     layers = sum(1 for k in tensors if k.startswith(f"{prefix}.weight_ih_l"))
     o = tensors["linear.weight"].shape[0]
-    model = (LSTMModel if prefix == "lstm" else GRUModel)(i, h, layers, o)
+    pooling = meta.get("pooling", "attention" if "attention.proj.weight" in tensors else "last")
+    window = int(meta.get("mode", "carry").split(":")[1]) if pooling != "last" else 0
+    if pooling != "last":
+        spec = importlib.util.spec_from_file_location(
+            "attention_goldens", os.path.join(os.path.dirname(os.path.abspath(__file__)), "make-attention-goldens.py"))
+        goldens = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(goldens)
+        a = tensors["attention.proj.weight"].shape[0] if pooling == "attention" else 0
+        model = goldens.PooledRNN(dict(cell=prefix, input=i, hidden=h, layers=layers, bidirectional=False,
+                                       pooling=pooling, attention=a, attention_bias="attention.proj.bias" in tensors,
+                                       head=o, output_activation="none"))
+    else:
+        model = (LSTMModel if prefix == "lstm" else GRUModel)(i, h, layers, o)
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("norm.")}, strict=True)
     model.eval()
     print(model)
@@ -76,7 +91,15 @@ def main():
     std = tensors["norm.std"].numpy() if "norm.std" in tensors else np.ones(i, np.float32)
     x = (mean + std * rng.standard_normal((args.frames, i))).astype(np.float32)
     with torch.no_grad():
-        y = model(torch.from_numpy((x - mean) / std)[None])[0]
+        xn = torch.from_numpy((x - mean) / std)
+        if pooling != "last":
+            windows = torch.zeros(args.frames, window, i)
+            for t in range(args.frames):
+                recent = xn[max(0, t + 1 - window):t + 1]
+                windows[t, window - len(recent):] = recent
+            y = model(windows)[0]
+        else:
+            y = model(xn[None])[0]
         if meta.get("output_activation") == "softmax":
             y = torch.softmax(y, -1)
         elif meta.get("output_activation") == "sigmoid":

@@ -67,7 +67,7 @@ public enum ClassifyTraining {
         let steps = chain * frames
         let architecture = GRUArchitecture(
             inputSize: dimension, hiddenSize: options.hidden, layerCount: options.layers, outputSize: list.labels.count,
-            cell: options.cell)
+            cell: options.cell, pooling: options.pooling, attentionSize: options.attentionSize)
         let session = TrainingSession(
             architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
         let classes = list.labels.count
@@ -130,7 +130,8 @@ public enum ClassifyTraining {
             })
 
         var metadata: [String: Any] = [
-            "task": "classify", "labels": list.labels, "output_activation": "softmax", "mode": "carry",
+            "task": "classify", "labels": list.labels, "output_activation": "softmax",
+            "mode": options.pooling == .last ? "carry" : "window:\(frames)",
             "cell": options.cell.rawValue, "gru_prefix": "\(options.cell.rawValue).", "head_prefix": "linear.",
             "norm_prefix": "norm.", "features": features.metadata,
             "target": options.target.rawValue,

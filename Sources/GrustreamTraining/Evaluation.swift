@@ -18,10 +18,11 @@ public struct Evaluation {
     }
 
     /// The network's outputs [frames, output] over a whole recording's features, from a fresh state,
-    /// with the model's input normalisation (as the daemon runs it).
+    /// with the model's input normalisation (as the daemon runs it); carry mode, or the model's window mode when it pools.
     public func outputs(_ featureValues: [Float]) throws -> [Float] {
         let frames = featureValues.count / model.inputSize
-        let runner = try GRURunner(model: model, mode: .carry, applyNormalisation: true)
+        let runner = try GRURunner(
+            model: model, mode: model.pooling == .last ? .carry : model.mode, applyNormalisation: true)
         var out = [Float](repeating: 0, count: frames * model.outputSize)
         featureValues.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { runner.run(x, count: frames, outputs: $0) }

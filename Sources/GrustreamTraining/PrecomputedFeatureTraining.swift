@@ -22,7 +22,7 @@ public enum PrecomputedFeatureTraining {
         }
         let architecture = GRUArchitecture(
             inputSize: d, hiddenSize: options.hidden, layerCount: options.layers, outputSize: classes,
-            cell: options.cell)
+            cell: options.cell, pooling: options.pooling, attentionSize: options.attentionSize)
         let session = TrainingSession(
             architecture: architecture, options: options, maxBatch: options.batch, maxSteps: steps)
         log("arrays: \(n - held) training and \(held) validation sequences of \(steps) × \(d), \(classes) classes")
@@ -33,7 +33,9 @@ public enum PrecomputedFeatureTraining {
             for (b, s) in sequences.enumerated() {
                 for t in 0..<steps {
                     let row = t * batch + b
-                    target[row] = Int32(targets.scalars[s * steps + t])
+                    // A pooled head decides once per sequence: only the last frame's target counts.
+                    target[row] =
+                        options.pooling != .last && t < steps - 1 ? -1 : Int32(targets.scalars[s * steps + t])
                     for j in 0..<d { input[row * d + j] = features.scalars[(s * steps + t) * d + j] }
                 }
             }
@@ -69,7 +71,7 @@ public enum PrecomputedFeatureTraining {
             })
         let metadata: [String: Any] = [
             "task": "classify", "labels": (0..<classes).map { "class\($0)" }, "output_activation": "softmax",
-            "mode": "carry", "cell": options.cell.rawValue,
+            "mode": options.pooling == .last ? "carry" : "window:\(steps)", "cell": options.cell.rawValue,
             "training": options.metadata,
         ]
         try session.best.write(to: output, normalisation: nil, metadata: metadata)

@@ -164,9 +164,7 @@ struct CheckCommand: ParsableCommand {
             _ = try SourceFactory.make(resolved)
             try StateFile.checkWritable(stateFile: resolved.config.runtime.stateFile)
             if verbose { print(resolved.describe()) }
-            print(
-                "\(config.file?.path ?? config.name): ok (\(resolved.model.summary); features \(resolved.features.kind.rawValue) × \(resolved.features.dimension) at \(Int(resolved.features.sampleRate)) Hz; detector \(resolved.detector.kind.rawValue))"
-            )
+            print("\(config.file?.path ?? config.name): ok (\(resolved.checkSummary))")
         }
     }
 }

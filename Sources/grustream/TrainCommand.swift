@@ -22,6 +22,11 @@ struct TrainCommand: ParsableCommand {
             --cell gru (PyTorch nn.GRU, gates r, z, n) or --cell lstm (nn.LSTM, gates i, f, g, o; states h and c): \
             every other option works the same for both.
 
+            --head last (default: the linear head on each frame's output) | mean | attention[:A] (classify with \
+            --target last, or --features: the clip's frames are pooled — mean, or additive attention \
+            e_t = v · tanh(W h_t + b), α = softmax over the clip, A = 16 by default — and the head is applied once; the \
+            model runs in window mode over the clip's length).
+
             Progress goes to stderr (a live bar on a terminal, one line per epoch otherwise); a JSON summary goes to \
             stdout. Ctrl-C stops after the current batch and saves the best model so far.
 
@@ -46,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Keyword labels (folders), comma separated; other folders become _unknown_. Default: every folder.")
     var labels: String?
     @Option(help: "Recurrent cell: gru | lstm (PyTorch nn.GRU / nn.LSTM).") var cell = "gru"
+    @Option(help: "Output head: last | mean | attention[:A] (pooling over a clip; needs --target last).")
+    var head = "last"
     @Option(help: "Recurrent layers.") var layers = 2
     @Option(help: "Hidden units per layer.") var hidden = 64
     @Option(help: "Dropout between recurrent layers (0…1).") var dropout: Float = 0
@@ -112,6 +119,12 @@ struct TrainCommand: ParsableCommand {
                     throw ValidationError("--cell \(cell): expected gru or lstm")
                 }
                 o.cell = c
+                (o.pooling, o.attentionSize) = try Self.parseHead(head)
+                if o.pooling != .last && (o.task != .classify || (features == nil && o.target != .last)) {
+                    throw ValidationError(
+                        "--head \(head) pools a clip into one decision: it needs --task classify with --target last "
+                            + "(or --features)")
+                }
                 guard layers >= 1, hidden >= 1, epochs >= 1, batch >= 1, window >= 2 else {
                     throw ValidationError("--layers, --hidden, --epochs, --batch must be ≥ 1 and --window ≥ 2")
                 }
@@ -200,6 +213,20 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// `LOW:HIGH` with LOW ≤ HIGH.
+    /// `last`, `mean`, `attention` or `attention:A` (1 ≤ A ≤ 1024; default 16).
+    static func parseHead(_ text: String) throws -> (Pooling, Int) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard let pooling = Pooling(rawValue: parts[0]), parts.count <= 2, parts.count == 1 || pooling == .attention
+        else {
+            throw ValidationError("--head \(text): expected last, mean, attention or attention:A")
+        }
+        guard parts.count == 2 else { return (pooling, 16) }
+        guard let size = Int(parts[1]), (1...1024).contains(size) else {
+            throw ValidationError("--head \(text): the attention width A must be 1…1024")
+        }
+        return (pooling, size)
+    }
+
     static func range(_ text: String, _ name: String) throws -> ClosedRange<Float> {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Float($0) }
         guard parts.count == 2, let low = parts[0], let high = parts[1], low.isFinite, high.isFinite, low <= high else {

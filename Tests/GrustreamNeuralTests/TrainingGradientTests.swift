@@ -8,7 +8,8 @@ import Testing
 enum TrainingGoldens {
     static let cases = [
         "classify_frames", "classify_last", "predict_mse", "wide_two_layers", "lstm_classify_frames",
-        "lstm_classify_last", "lstm_predict_mse", "lstm_wide_two_layers",
+        "lstm_classify_last", "lstm_predict_mse", "lstm_wide_two_layers", "attention_last",
+        "lstm_attention_two_layers", "mean_last",
     ]
 
     struct Case {
@@ -25,7 +26,9 @@ enum TrainingGoldens {
             architecture = GRUArchitecture(
                 inputSize: meta["input"] as! Int, hiddenSize: meta["hidden"] as! Int,
                 layerCount: meta["layers"] as! Int,
-                outputSize: meta["output"] as! Int, cell: RecurrentCell(rawValue: meta["cell"] as? String ?? "gru")!)
+                outputSize: meta["output"] as! Int, cell: RecurrentCell(rawValue: meta["cell"] as? String ?? "gru")!,
+                pooling: Pooling(rawValue: meta["pooling"] as? String ?? "last")!,
+                attentionSize: meta["attention"] as? Int ?? 0)
             batch = meta["batch"] as! Int
             steps = meta["steps"] as! Int
             loss = meta["loss"] as! String

@@ -10,8 +10,8 @@ struct EventsEncoderTests {
         #expect(
             text(line(event))
                 == #"{"class":"VERSION","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":0.0,"release":""#
-                + Event.release + #"","proto_major":1,"proto_minor":4,"pipeline":"kws"}"#)
-        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 4)
+                + Event.release + #"","proto_major":1,"proto_minor":5,"pipeline":"kws"}"#)
+        #expect(Event.protocolMajor == 1 && Event.protocolMinor == 5)
     }
 
     @Test func everyKindInItsKeyOrder() {
@@ -205,6 +205,27 @@ struct EventsEncoderTests {
         #expect(text(fast) == expected)
         let generic = line(
             .scores(stream: "nab", t: 2, frame: 1, labels: [], scores: [0.5], ts: 1_404_174_600, time: fixedTime))
+        #expect(text(generic) == expected)
+    }
+
+    /// An attention-pooling model's window weights follow `"frame"`, as a JSON array, in both paths.
+    @Test func scoresCarryAttentionWeightsAfterTheFrame() {
+        var fast: [UInt8] = []
+        let weights: [Float] = [0.25, 0.125, 0.625]
+        [Float(0.5), 0.5].withUnsafeBufferPointer { scores in
+            weights.withUnsafeBufferPointer {
+                EventEncoder.encodeScores(
+                    stream: "kws", t: 2, frame: 7, labels: ["a", "b"], scores: scores, model: "m", attention: $0,
+                    time: fixedTime, into: &fast)
+            }
+        }
+        let expected =
+            #"{"class":"SCORES","stream":"kws","time":"2026-11-26T15:33:20.123Z","t":2.0,"scores":{"a":0.5,"b":0.5},"frame":7,"attention":[0.25,0.125,0.625],"model":"m"}"#
+        #expect(text(fast) == expected)
+        let generic = line(
+            .scores(
+                stream: "kws", t: 2, frame: 7, labels: ["a", "b"], scores: [0.5, 0.5], model: "m", attention: weights,
+                time: fixedTime))
         #expect(text(generic) == expected)
     }
 

@@ -25,7 +25,7 @@ struct PublisherUnixSocketTests {
             for client in clients {
                 let version = client.readLine()
                 #expect(version?.hasPrefix(#"{"class":"VERSION","stream":"kws","time":""#) == true)
-                #expect(version?.hasSuffix(#""proto_major":1,"proto_minor":4,"pipeline":"kws"}"#) == true)
+                #expect(version?.hasSuffix(#""proto_major":1,"proto_minor":5,"pipeline":"kws"}"#) == true)
             }
             #expect(waitUntil { publisher.clientCount == 50 })
             let events = (0..<200).map { line(detection($0)) }

@@ -173,18 +173,19 @@ struct TrainingTaskTests {
 
     @Test(
         "grustream train/eval as a user runs them: one progress line per epoch off a terminal, JSON summary on stdout",
-        arguments: ["gru", "lstm"])
-    func commandLine(cell: String) throws {
+        arguments: [("gru", "last"), ("lstm", "last"), ("gru", "attention:4"), ("lstm", "mean")])
+    func commandLine(cell: String, head: String) throws {
         let root = try writeClips()
         let pipelineFile = temp.appendingPathComponent("kws.toml")
         try Self.kwsPipeline.write(to: pipelineFile, atomically: true, encoding: .utf8)
-        let model = path("cli-\(cell).safetensors")
+        let model = path("cli-\(cell)-\(head).safetensors")
+        let pooled = head != "last"
         let result = try CommandLineTool.run(
             [
                 "train", "--task", "classify", "--pipeline", pipelineFile.path, "--data", root, "--labels", "a,b",
                 "--hidden", "8",
                 "--layers", "1", "--cell", cell, "--epochs", "2", "--batch", "4", "--clip-ms", "500",
-                "--validation-percent", "25",
+                "--validation-percent", "25", "--head", head, "--target", pooled ? "last" : "frames",
                 "--output", model,
             ], timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
@@ -195,6 +196,10 @@ struct TrainingTaskTests {
         let loaded = try GRUModel.load(URL(fileURLWithPath: model))
         #expect(loaded.hasCellState == (cell == "lstm"))
         #expect(loaded.gateCount == (cell == "lstm" ? 4 : 3))
+        // A pooled head runs in window mode over the clip: 0.5 s of 25/10 ms frames = 48 frames.
+        #expect(loaded.pooling.rawValue == head.split(separator: ":")[0].description)
+        #expect(loaded.mode == (pooled ? .window(48) : .carry))
+        #expect(loaded.attention?.size == (head == "attention:4" ? 4 : nil))
         let eval = try CommandLineTool.run([
             "eval", "--model", model, "--pipeline", pipelineFile.path, "--data", root, "--clip-ms", "500",
         ])
@@ -228,5 +233,21 @@ struct TrainingTaskTests {
             path("m.safetensors"),
         ])
         #expect(cell.stderr.contains("--cell rnn: expected gru or lstm"), "\(cell.stderr)")
+        for (arguments, message) in [
+            (
+                ["--head", "attention"],
+                "--head attention pools a clip into one decision: it needs --task classify with --target last"
+            ),
+            (["--head", "max", "--target", "last"], "--head max: expected last, mean, attention or attention:A"),
+            (
+                ["--head", "attention:0", "--target", "last"],
+                "--head attention:0: the attention width A must be 1…1024"
+            ),
+        ] {
+            let result = try CommandLineTool.run(
+                ["train", "--pipeline", pipelineFile.path, "--data", root, "--output", path("m.safetensors")]
+                    + arguments)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
     }
 }

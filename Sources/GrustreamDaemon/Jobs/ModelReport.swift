@@ -26,6 +26,15 @@ public struct ModelReport {
         lines.append(
             "  head: \(model.headSize.map { "\($0) outputs, \(model.outputActivation.rawValue)" } ?? "none (output = top hidden state)")"
         )
+        switch model.pooling {
+        case .last: break
+        case .mean: lines.append("  pooling: mean of the window's top-layer outputs")
+        case .attention:
+            let a = model.attention?.size ?? 0
+            lines.append(
+                "  pooling: attention over the window, e_t = v · tanh(W h_t + b), softmax, Σ α_t h_t (A = \(a): "
+                    + "W [\(a), \(model.topSize)], v [1, \(a)])")
+        }
         lines.append("  mode: \(model.mode)")
         if !model.labels.isEmpty { lines.append("  labels: \(model.labels.joined(separator: ", "))") }
         if let norm = model.normalisation {

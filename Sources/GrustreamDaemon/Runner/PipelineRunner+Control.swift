@@ -70,8 +70,12 @@ extension PipelineRunner {
         case .threshold:
             let value = request.value ?? .nan
             // Checked on a fresh detector of the pipeline first, so a refusal changes no stream.
-            if let probe = try? pipeline.makeDetector() { try probe.setThreshold(value, label: request.label) }
-            for target in targets { try target.detector.setThreshold(value, label: request.label) }
+            if pipeline.companions.isEmpty {
+                if let probe = try? pipeline.makeDetector() { try probe.setThreshold(value, label: request.label) }
+                for target in targets { try target.detector.setThreshold(value, label: request.label) }
+            } else {
+                for target in targets { try target.setThreshold(value, label: request.label) }
+            }
             if request.stream == nil { controls.thresholds.append((request.label, value)) }
         }
         let paused = request.stream == nil ? controls.pausedAll : targets.allSatisfy(\.paused)
@@ -87,7 +91,7 @@ extension PipelineRunner {
     /// A stream just opened: the pipeline-wide pause and thresholds in force.
     func applyControlState(to processor: StreamProcessor) {
         if controls.pausedAll { processor.setPaused(true) }
-        for (label, value) in controls.thresholds { try? processor.detector.setThreshold(value, label: label) }
+        for (label, value) in controls.thresholds { try? processor.setThreshold(value, label: label) }
     }
 
     /// Paused stream time of every stream so far (for `STATS`).

@@ -44,6 +44,7 @@ public final class PipelineRunner: @unchecked Sendable {
     private var waiting: [StreamProcessor] = []
     private var framesOfClosedStreams = 0
     private var eventsOfClosedStreams = 0
+    private var gatedFramesOfClosedStreams = 0
     private var badFeatureFramesOfClosedStreams = 0
     private var stateResetsOfClosedStreams = 0
     /// Live streams with bad frames: how many were reported, and the limiter of their `ERROR` events.
@@ -137,14 +138,14 @@ public final class PipelineRunner: @unchecked Sendable {
             if let keeper = stateKeeper, keeper.interval > 0,
                 now - lastStateSave >= nanoseconds(keeper.interval)
             {
-                keeper.save(open: processors.values, wait: false)
+                keeper.save(open: processors.values.flatMap(\.allLanes), wait: false)
                 lastStateSave = now
             }
             if hub.isFinished { break }
         }
         for event in hub.takeEvents() { handle(event) }
         if !stopRequested.load(ordering: .relaxed) { notifier.stopping() }
-        stateKeeper?.save(open: processors.values, wait: true)
+        stateKeeper?.save(open: processors.values.flatMap(\.allLanes), wait: true)
         bus.publish(.stats(stream: pipeline.config.name, t: streamTime, stats()))
         bus.close()
         if let inputError { throw inputError }
@@ -155,7 +156,7 @@ public final class PipelineRunner: @unchecked Sendable {
 
     /// The most recent event of the open streams (for `STATUS=`).
     var lastEvent: (label: String, t: Double)? {
-        processors.values.compactMap(\.lastEvent).max { $0.t < $1.t } ?? lastEventOfClosedStreams
+        processors.values.compactMap(\.lastEventOfAllModels).max { $0.t < $1.t } ?? lastEventOfClosedStreams
     }
     private var lastEventOfClosedStreams: (label: String, t: Double)?
 
@@ -196,7 +197,9 @@ public final class PipelineRunner: @unchecked Sendable {
                 applyControlState(to: processor)
                 processors[stream.id] = processor
                 try prepareBatch()
-                if let problem = stateKeeper?.restore(into: processor) { reportStateProblem(problem) }
+                for lane in processor.allLanes {
+                    if let problem = stateKeeper?.restore(into: lane) { reportStateProblem(problem) }
+                }
                 logger.debug("stream opened: \(stream)")
             } catch {
                 refused.insert(stream.id)
@@ -211,10 +214,11 @@ public final class PipelineRunner: @unchecked Sendable {
             drain(stream)
             if let processor = processors.removeValue(forKey: stream.id) {
                 processor.finish()
-                stateKeeper?.remember(processor)
-                if let event = processor.lastEvent { lastEventOfClosedStreams = event }
+                for lane in processor.allLanes { stateKeeper?.remember(lane) }
+                if let event = processor.lastEventOfAllModels { lastEventOfClosedStreams = event }
                 framesOfClosedStreams += processor.frames
-                eventsOfClosedStreams += processor.events
+                eventsOfClosedStreams += processor.eventsOfAllModels
+                gatedFramesOfClosedStreams += processor.gatedFramesOfAllModels
                 badFeatureFramesOfClosedStreams += processor.badFeatureFrames
                 stateResetsOfClosedStreams += processor.stateResets
                 controls.pausedSecondsOfClosedStreams += processor.seconds(frames: processor.pausedFrames)
@@ -293,7 +297,9 @@ public final class PipelineRunner: @unchecked Sendable {
     /// With a multi-stream source and a carry-mode pipeline: a batch for the current model with room for every
     /// open stream (made or grown here, when a stream opens or the pipeline is reloaded: never per frame).
     func prepareBatch() throws {
-        guard source.kind == .producers, pipeline.mode == .carry, !pipeline.config.model.onlineLearning else {
+        guard source.kind == .producers, pipeline.mode == .carry, !pipeline.config.model.onlineLearning,
+            pipeline.companions.isEmpty, pipeline.gate == nil, pipeline.ensemble.isEmpty
+        else {
             batch = nil
             return
         }
@@ -310,7 +316,10 @@ public final class PipelineRunner: @unchecked Sendable {
     public func stats() -> Event.Stats {
         var s = Event.Stats()
         s.frames = framesOfClosedStreams + processors.values.reduce(0) { $0 + $1.frames }
-        s.events = eventsOfClosedStreams + processors.values.reduce(0) { $0 + $1.events }
+        s.events = eventsOfClosedStreams + processors.values.reduce(0) { $0 + $1.eventsOfAllModels }
+        if pipeline.gate != nil {
+            s.gatedFrames = gatedFramesOfClosedStreams + processors.values.reduce(0) { $0 + $1.gatedFramesOfAllModels }
+        }
         let counters = hub.totalCounters
         s.droppedSamples = counters.droppedFrames * pipeline.features.channels
         s.xruns = counters.xruns

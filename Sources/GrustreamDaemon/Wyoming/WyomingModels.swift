@@ -26,6 +26,11 @@ public struct WyomingModels: @unchecked Sendable {
         var words: [WakeWord] = []
         for (index, pipeline) in pipelines.enumerated() {
             let file = pipeline.config.file?.path ?? pipeline.config.name
+            guard pipeline.companions.isEmpty && pipeline.gate == nil else {
+                throw PipelineConfigError(
+                    "\(file): a pipeline of several models ([[models]]); give the server each model's own pipeline with --pipeline (every pipeline of one server reads the same audio)"
+                )
+            }
             guard pipeline.detector.kind != .anomaly else {
                 throw PipelineConfigError(
                     "\(file): an anomaly pipeline detects no wake word; give a classify or precise one")

@@ -36,6 +36,7 @@ public final class GRUBatchRunner {
                 "\(model.name): carry mode cannot run a bidirectional GRU (its reverse direction needs frames "
                     + "that have not arrived yet); batch streams run in carry mode only")
         }
+        try model.requirePoolingMode(.carry)
         guard streams >= 1 else { throw ModelLoadError("\(model.name): \(streams) streams, expected ≥ 1") }
         self.model = model
         streamCount = streams

@@ -24,6 +24,7 @@ extension GRUModel {
         if let chunk, chunk < 1 { throw ModelLoadError("\(name): chunk \(chunk), expected ≥ 1") }
         let frames = input.shape[0]
         let mode = mode ?? self.mode
+        try requirePoolingMode(mode)
         var outputs = [Float](repeating: 0, count: frames * outputSize)
         var hidden = [Float](repeating: 0, count: frames * topSize)
         if bidirectional && mode == .carry {

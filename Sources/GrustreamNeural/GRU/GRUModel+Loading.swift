@@ -97,6 +97,8 @@ extension GRUModel {
                     + "but there is no \"\(fields.headPrefix)weight\" [output, \(top)]")
         }
 
+        let attention = try Self.loadPooling(file: file, name: name, fields: &fields, top: top, tensors: &tensors)
+
         var normalisation: InputNormalisation? = nil
         let meanName = "\(fields.normPrefix)mean"
         let stdName = "\(fields.normPrefix)std"
@@ -123,7 +125,7 @@ extension GRUModel {
         self.init(
             name: name, inputSize: input, hiddenSize: hidden, layerCount: layerCount, bidirectional: bidirectional,
             layers: layers, headWeight: headWeight?.scalars, headBias: headBias?.scalars, headSize: headSize,
-            normalisation: normalisation, metadata: fields, fileMetadata: file.metadata)
+            attention: attention, normalisation: normalisation, metadata: fields, fileMetadata: file.metadata)
     }
 }
 
@@ -171,7 +173,10 @@ struct TensorLoader {
             throw ModelLoadError(
                 "\(name): unexpected tensor \"\(extra)\" \(Self.describe(file.info(extra)!.shape)) (expected only "
                     + "\(fields.form.rawValue) \(fields.cell.displayName) \"\(fields.gruPrefix)*\" layers 0…, head \"\(fields.headPrefix)"
-                    + "weight/bias\", \"\(fields.normPrefix)mean/std\")")
+                    + "weight/bias\", \"\(fields.normPrefix)mean/std\""
+                    + (fields.pooling == .attention
+                        ? ", attention \"\(fields.attentionPrefix)proj.weight/bias, score.weight\"" : "")
+                    + ")")
         }
     }
 }

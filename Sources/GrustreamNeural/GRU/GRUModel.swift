@@ -26,13 +26,19 @@ public final class GRUModel: Sendable {
     /// [head, top width] and [head]; nil without a head (bias nil for `bias=False`).
     package let headWeight: [Float]?
     package let headBias: [Float]?
+    /// Attention pooling weights (metadata `pooling` = `"attention"`); nil otherwise.
+    public let attention: AttentionWeights?
 
     let arena: WeightArena
     /// [layer * directions + direction]
     let packedLayers: [PackedGRULayer]
     let packedHead: PackedHead?
+    /// The attention projection W [A, top] and b [A] as the kernels read them (the head kernel computes W h + b).
+    let packedAttention: PackedHead?
 
     public var form: GRUForm { metadata.form }
+    /// How a window's outputs are pooled before the head (anything but `last` needs window mode).
+    public var pooling: Pooling { metadata.pooling }
     public var mode: InferenceMode { metadata.mode }
     public var labels: [String] { metadata.labels }
     public var gateActivation: GateActivation { metadata.gateActivation }
@@ -64,7 +70,9 @@ public final class GRUModel: Sendable {
 
     /// Number of weights and biases in the GRU and the head.
     public var parameterCount: Int {
-        layers.reduce(0) { $0 + $1.parameterCount } + (headWeight?.count ?? 0) + (headBias?.count ?? 0)
+        let recurrent = layers.reduce(0) { $0 + $1.parameterCount }
+        let head = (headWeight?.count ?? 0) + (headBias?.count ?? 0)
+        return recurrent + head + (attention?.parameterCount ?? 0)
     }
 
     /// Multiply-adds × 2 of one frame in carry mode (matrix products only).
@@ -85,7 +93,7 @@ public final class GRUModel: Sendable {
     init(
         name: String, inputSize: Int, hiddenSize: Int, layerCount: Int, bidirectional: Bool,
         layers: [GRULayerWeights], headWeight: [Float]?, headBias: [Float]?, headSize: Int?,
-        normalisation: InputNormalisation?, metadata: GRUModelMetadata,
+        attention: AttentionWeights? = nil, normalisation: InputNormalisation?, metadata: GRUModelMetadata,
         fileMetadata: [String: String]
     ) {
         self.name = name
@@ -97,6 +105,7 @@ public final class GRUModel: Sendable {
         self.headWeight = headWeight
         self.headBias = headBias
         self.headSize = headSize
+        self.attention = attention
         self.normalisation = normalisation
         self.metadata = metadata
         self.fileMetadata = fileMetadata
@@ -123,6 +132,12 @@ public final class GRUModel: Sendable {
                 builder.addVector(headBias ?? [Float](repeating: 0, count: o))
             )
         }
+        let attentionOffsets = attention.map { a in
+            (
+                builder.addPanels(a.projectionWeight, rows: a.size, columns: top),
+                builder.addVector(a.projectionBias ?? [Float](repeating: 0, count: a.size))
+            )
+        }
         arena = builder.build()
         let base = UnsafePointer(arena.base)
         packedLayers = zip(layers, offsets).map { layer, o in
@@ -143,6 +158,13 @@ public final class GRUModel: Sendable {
                 bias: base + offsets.1)
         } else {
             packedHead = nil
+        }
+        if let a = attention, let offsets = attentionOffsets {
+            packedAttention = PackedHead(
+                outputSize: a.size, weight: PanelMatrix(rows: a.size, columns: top, panels: base + offsets.0),
+                bias: base + offsets.1)
+        } else {
+            packedAttention = nil
         }
     }
 
@@ -166,11 +188,18 @@ public final class GRUModel: Sendable {
         throw ModelLoadError("\(name): \"\(tensor)\" is \(found), expected \(wanted) (\(source))")
     }
 
-    /// One line: "kws.safetensors: pytorch GRU 40 → 2×128 → head 12 (softmax), carry, 123456 parameters".
+    /// One line: "kws.safetensors: pytorch GRU 40 → 2×128 → head 12 (softmax), carry, 123456 parameters"
+    /// (with pooling: "… 2×128 → attention pooling (16) → head 12 …").
     public var summary: String {
         let head = headSize.map { "head \($0) (\(outputActivation.rawValue))" } ?? "no head"
+        let pooled: String
+        switch pooling {
+        case .last: pooled = ""
+        case .mean: pooled = " → mean pooling"
+        case .attention: pooled = " → attention pooling (\(attention?.size ?? 0))"
+        }
         return "\(name): \(form.rawValue) \(cell.displayName) \(inputSize) → \(layerCount)×\(hiddenSize)"
-            + (bidirectional ? " bidirectional" : "") + " → \(head), \(gateActivation.rawValue)/"
+            + (bidirectional ? " bidirectional" : "") + pooled + " → \(head), \(gateActivation.rawValue)/"
             + "\(candidateActivation.rawValue), \(mode), \(parameterCount) parameters"
     }
 }

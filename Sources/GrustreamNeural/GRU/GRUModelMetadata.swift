@@ -26,6 +26,18 @@ public enum RecurrentCell: String, Sendable, Codable {
     public var displayName: String { rawValue.uppercased() }
 }
 
+/// How the outputs of a window's frames become one vector for the head (metadata `pooling`). Anything but `last`
+/// needs window mode: the head then sees one pooled vector per window instead of the newest frame's output.
+public enum Pooling: String, Sendable, Codable, CaseIterable {
+    /// The newest frame's top-layer output (every frame in carry mode).
+    case last
+    /// The mean of the window's top-layer outputs.
+    case mean
+    /// Additive attention: e_t = v · tanh(W h_t + b), α = softmax over the window, context Σ_t α_t h_t
+    /// (`attention.proj` = nn.Linear(top, A), `attention.score` = nn.Linear(A, 1, bias=False)).
+    case attention
+}
+
 /// The model side of the `grustream` metadata: a JSON object stored as a string in `__metadata__["grustream"]`.
 /// Every field is optional; the defaults describe a plain PyTorch `nn.GRU` + `nn.Linear` model.
 /// Fields read by other modules (`features`, `detector`, `calibration`, ...) are kept in the raw JSON
@@ -35,6 +47,14 @@ public struct GRUModelMetadata: Sendable, Equatable {
     public var gruPrefix = "gru."
     /// Prefix of the head tensors (`"linear."` → `linear.weight`); the head is optional.
     public var headPrefix = "linear."
+    /// Prefix of the attention pooling tensors (`"attention."` → `attention.proj.weight`, `attention.proj.bias`,
+    /// `attention.score.weight`).
+    public var attentionPrefix = "attention."
+    /// How a window's outputs are pooled before the head; when the metadata does not say, the loader takes
+    /// `attention` if the file has the attention tensors.
+    public var pooling = Pooling.last
+    /// Whether the metadata named the pooling.
+    public var poolingStated = false
     /// Prefix of the input normalisation tensors (`"norm."` → `norm.mean`, `norm.std`).
     public var normPrefix = "norm."
     public var form = GRUForm.pytorch
@@ -78,6 +98,11 @@ public struct GRUModelMetadata: Sendable, Equatable {
         if let s = try string("gru_prefix") { gruPrefix = s }
         if let s = try string("head_prefix") { headPrefix = s }
         if let s = try string("norm_prefix") { normPrefix = s }
+        if let s = try string("attention_prefix") { attentionPrefix = s }
+        if let p = try choice("pooling", Pooling.self) {
+            pooling = p
+            poolingStated = true
+        }
         if let f = try choice("form", GRUForm.self) { form = f }
         if let c = try choice("cell", RecurrentCell.self) {
             cell = c

@@ -41,6 +41,8 @@ public final class GRURunner {
     /// [capacity, paddedWidth(output)] head outputs before they are copied out
     private let headScratch: UnsafeMutablePointer<Float>
     private let sequence: GRUSequenceWorkspace
+    /// window mode with mean or attention pooling: the head's input from the window's outputs (nil otherwise)
+    private let pooler: WindowPooler?
     private let windowLength: Int
     /// The kernel family this runner runs (the one current when it was made).
     private var kernels: KernelTable { sequence.kernels }
@@ -57,6 +59,7 @@ public final class GRURunner {
         self.model = model
         self.mode = mode ?? model.mode
         self.applyNormalisation = applyNormalisation && model.normalisation != nil
+        try model.requirePoolingMode(mode ?? model.mode)
         inputStride = paddedWidth(model.inputSize)
         hiddenStride = model.stateStride
         initial = scratch.allocate(model.stateRows * hiddenStride)
@@ -71,6 +74,7 @@ public final class GRURunner {
             windowLength = 0
             window = nil
             sequence = GRUSequenceWorkspace(model: model, capacity: Self.chunkCapacity)
+            pooler = nil
         case .window(let n):
             guard (1...InferenceMode.maximumWindowFrames).contains(n) else {
                 throw ModelLoadError(
@@ -81,6 +85,7 @@ public final class GRURunner {
             let slotStride = model.directions * model.packedLayers[0].projectionStride
             ring = ProjectionRing(base: scratch.allocate(n * slotStride), slots: n, slotStride: slotStride)
             sequence = GRUSequenceWorkspace(model: model, capacity: n)
+            pooler = model.pooling == .last ? nil : WindowPooler(model: model, frames: n, kernels: sequence.kernels)
         }
         headScratch = scratch.allocate(sequence.capacity * paddedWidth(model.outputSize))
         if let initialState {
@@ -195,6 +200,7 @@ public final class GRURunner {
     ) {
         let n = model.inputSize
         let topOutput: UnsafePointer<Float>
+        var headInput: UnsafePointer<Float>? = nil
         if let window, var ring {
             // The new frame replaces the oldest: shifted into `window`, projected into the oldest slot of the ring.
             window.update(from: window + inputStride, count: (windowLength - 1) * inputStride)
@@ -211,6 +217,10 @@ public final class GRURunner {
             self.ring = ring
             let all = sequence.run(count: windowLength, initial: initial, final: hiddenState, ring: ring)
             topOutput = all + (windowLength - 1) * sequence.topStride
+            if let pooler {
+                pooler.pool(all, stride: sequence.topStride)
+                headInput = UnsafePointer(pooler.context)
+            }
         } else {
             for t in 0..<count { normalise(input + t * n, into: sequence.frames + t * inputStride) }
             topOutput = sequence.run(count: count, initial: hiddenState, final: hiddenState)
@@ -221,13 +231,21 @@ public final class GRURunner {
         }
         if let head = model.packedHead {
             kernels.headStep(
-                head, activation: model.outputActivation, inputs: topOutput, inputStride: sequence.topStride,
-                count: count, scratch: headScratch, outputs: outputs)
+                head, activation: model.outputActivation, inputs: headInput ?? topOutput,
+                inputStride: sequence.topStride, count: count, scratch: headScratch, outputs: outputs)
+        } else if let headInput {
+            outputs.update(from: headInput, count: topSize)
         } else {
             for t in 0..<count {
                 (outputs + t * topSize).update(from: topOutput + t * sequence.topStride, count: topSize)
             }
         }
+    }
+
+    /// Window mode with mean or attention pooling: the pooling weights of the last window (attention: α, mean: 1/N),
+    /// [N], oldest frame first; nil otherwise. Valid until the next frame.
+    public var poolingWeights: UnsafeBufferPointer<Float>? {
+        pooler.map { UnsafeBufferPointer(start: $0.weights, count: $0.frames) }
     }
 
     /// x = (input − mean) / std with `applyNormalisation`, else a copy; [input] each.

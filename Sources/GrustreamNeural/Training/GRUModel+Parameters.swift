@@ -8,6 +8,10 @@ extension GRUModel {
         guard !hasCellState else {
             throw ModelLoadError("\(name): online learning needs a GRU (this model is an LSTM)")
         }
+        guard pooling == .last else {
+            throw ModelLoadError(
+                "\(name): online learning needs a carry-mode model (this one has \(pooling.rawValue) pooling)")
+        }
         let parameters = try GRUParameters(model: self)
         let tensors = parameters.fileTensors(normalisation: normalisation)
         let data = SafetensorsFile.encode(tensors, metadata: fileMetadata)

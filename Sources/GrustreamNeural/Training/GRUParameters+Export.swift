@@ -12,8 +12,13 @@ extension GRUParameters {
         return tensors
     }
 
-    /// `metadata`: the `grustream` JSON object (stored as a string in `__metadata__["grustream"]`).
+    /// `metadata`: the `grustream` JSON object (stored as a string in `__metadata__["grustream"]`). With mean or
+    /// attention pooling, `pooling` is added when absent (such a model also needs a `"mode": "window:N"`).
     public func fileData(normalisation: InputNormalisation?, metadata: [String: Any]) throws -> Data {
+        var metadata = metadata
+        if architecture.pooling != .last && metadata["pooling"] == nil {
+            metadata["pooling"] = architecture.pooling.rawValue
+        }
         let json = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
         return SafetensorsFile.encode(
             fileTensors(normalisation: normalisation), metadata: ["grustream": String(decoding: json, as: UTF8.self)])

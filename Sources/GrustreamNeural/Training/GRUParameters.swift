@@ -9,13 +9,23 @@ public struct GRUArchitecture: Sendable, Equatable, Codable {
     public var outputSize: Int
     /// The recurrent cell: PyTorch `nn.GRU` (gates r, z, n) or `nn.LSTM` (gates i, f, g, o; states h and c).
     public var cell: RecurrentCell
+    /// How the head sees a sequence: `last` applies it to every step's output; `mean` and `attention` pool the
+    /// whole sequence (a window) into one vector and apply the head once, at the last step.
+    public var pooling: Pooling
+    /// Width A of the attention projection (`pooling` = `attention`; 0 otherwise).
+    public var attentionSize: Int
 
-    public init(inputSize: Int, hiddenSize: Int, layerCount: Int, outputSize: Int, cell: RecurrentCell = .gru) {
+    public init(
+        inputSize: Int, hiddenSize: Int, layerCount: Int, outputSize: Int, cell: RecurrentCell = .gru,
+        pooling: Pooling = .last, attentionSize: Int = 0
+    ) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layerCount
         self.outputSize = outputSize
         self.cell = cell
+        self.pooling = pooling
+        self.attentionSize = pooling == .attention ? attentionSize : 0
     }
 
     /// Gate blocks per layer: 3 (GRU) or 4 (LSTM).
@@ -41,7 +51,8 @@ public struct ParameterSlot: Sendable, Equatable {
 /// Every weight of a trainable network in one flat `[Float]` (so that optimisers, clipping and L1/L2 are
 /// loops over one array), laid out as named PyTorch tensors. Per layer k: `gru.weight_ih_lk` [3H, I_k],
 /// `gru.weight_hh_lk` [3H, H], `gru.bias_ih_lk` [3H], `gru.bias_hh_lk` [3H] (gates r, z, n); then
-/// `linear.weight` [O, H] and `linear.bias` [O]. An LSTM has `lstm.*` tensors of 4H rows (gates i, f, g, o).
+/// `linear.weight` [O, H] and `linear.bias` [O]; with attention pooling, before the head, `attention.proj.weight`
+/// [A, H], `attention.proj.bias` [A], `attention.score.weight` [1, A]. An LSTM has `lstm.*` tensors of 4H rows (gates i, f, g, o).
 public struct GRUParameters: Sendable, Equatable {
     public let architecture: GRUArchitecture
     public let slots: [ParameterSlot]
@@ -64,6 +75,11 @@ public struct GRUParameters: Sendable, Equatable {
             add("\(prefix).bias_ih_l\(k)", [rows])
             add("\(prefix).bias_hh_l\(k)", [rows])
         }
+        if a.pooling == .attention {
+            add("attention.proj.weight", [a.attentionSize, a.hiddenSize])
+            add("attention.proj.bias", [a.attentionSize])
+            add("attention.score.weight", [1, a.attentionSize])
+        }
         add("linear.weight", [a.outputSize, a.hiddenSize])
         add("linear.bias", [a.outputSize])
         self.slots = slots
@@ -79,7 +95,14 @@ public struct GRUParameters: Sendable, Equatable {
 
     /// Offsets of the head: (weight [O, H], bias [O]).
     public var headOffsets: (weight: Int, bias: Int) {
-        (slots[4 * architecture.layerCount].offset, slots[4 * architecture.layerCount + 1].offset)
+        (slots[slots.count - 2].offset, slots[slots.count - 1].offset)
+    }
+
+    /// Offsets of the attention pooling weights: (W [A, H], b [A], v [A]); nil without attention pooling.
+    public var attentionOffsets: (weight: Int, bias: Int, score: Int)? {
+        guard architecture.pooling == .attention else { return nil }
+        let k = 4 * architecture.layerCount
+        return (slots[k].offset, slots[k + 1].offset, slots[k + 2].offset)
     }
 
     public func slot(named name: String) -> ParameterSlot? { slots.first { $0.name == name } }
@@ -101,7 +124,8 @@ public struct GRUParameters: Sendable, Equatable {
         values.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: t.scalars)
     }
 
-    /// Initialise: input weights (and the head) Xavier/Glorot-uniform per gate block,
+    /// Initialise: input weights (the head and the attention projection and score vector too) Xavier/Glorot-uniform,
+    /// per gate block for the input weights,
     /// recurrent weights orthogonal per gate block [H, H], biases zero — except the update gate's input bias,
     /// zero too (PyTorch-compatible equations; no forget-bias trick). Deterministic for a seed.
     public mutating func initialise(seed: UInt64) {
@@ -122,6 +146,13 @@ public struct GRUParameters: Sendable, Equatable {
         let head = headOffsets
         let bound = (6 / Float(h + a.outputSize)).squareRoot()
         for i in 0..<(a.outputSize * h) { values[head.weight + i] = random.uniform(-bound, bound) }
+        if let attention = attentionOffsets {
+            let n = a.attentionSize
+            let projectionBound = (6 / Float(h + n)).squareRoot()
+            for i in 0..<(n * h) { values[attention.weight + i] = random.uniform(-projectionBound, projectionBound) }
+            let scoreBound = (6 / Float(n + 1)).squareRoot()
+            for i in 0..<n { values[attention.score + i] = random.uniform(-scoreBound, scoreBound) }
+        }
     }
 
     /// A random orthogonal n×n matrix (row-major): Gram–Schmidt (modified, in Double) of a Gaussian matrix.
@@ -155,7 +186,8 @@ public struct GRUParameters: Sendable, Equatable {
         self.init(
             architecture: GRUArchitecture(
                 inputSize: model.inputSize, hiddenSize: model.hiddenSize, layerCount: model.layerCount, outputSize: o,
-                cell: model.hasCellState ? .lstm : .gru))
+                cell: model.hasCellState ? .lstm : .gru, pooling: model.pooling,
+                attentionSize: model.attention?.size ?? 0))
         for (k, layer) in model.layers.enumerated() {
             let off = layerOffsets(k)
             let h3 = architecture.gateCount * model.hiddenSize
@@ -169,5 +201,14 @@ public struct GRUParameters: Sendable, Equatable {
         let head = headOffsets
         values.replaceSubrange(head.weight..<(head.weight + o * model.hiddenSize), with: model.headWeight!)
         values.replaceSubrange(head.bias..<(head.bias + o), with: model.headBias ?? [Float](repeating: 0, count: o))
+        if let attention = model.attention, let offsets = attentionOffsets {
+            let n = attention.size
+            values.replaceSubrange(
+                offsets.weight..<(offsets.weight + n * model.hiddenSize), with: attention.projectionWeight)
+            values.replaceSubrange(
+                offsets.bias..<(offsets.bias + n),
+                with: attention.projectionBias ?? [Float](repeating: 0, count: n))
+            values.replaceSubrange(offsets.score..<(offsets.score + n), with: attention.score)
+        }
     }
 }

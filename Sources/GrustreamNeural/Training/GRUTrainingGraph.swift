@@ -8,6 +8,8 @@ import GrustreamKernels
 /// finite differences.
 ///
 /// Layout: time-major. Inputs [steps, batch, input], outputs [steps, batch, output]: row t·batch + b.
+/// With mean or attention pooling (`GRUTrainingGraph+Pooling.swift`) each batch row's sequence is one window: the
+/// head's output is written at the last step's rows and the other rows are zero (a last-frame loss reads it).
 /// Buffers are allocated once for `maxBatch` × `maxSteps`; a call may use fewer of either.
 public final class GRUTrainingGraph {
     public let architecture: GRUArchitecture
@@ -18,7 +20,7 @@ public final class GRUTrainingGraph {
 
     private let scratch = FloatScratch()
     /// [layer] [(steps + 1) · batch, hidden]: row block 0 is the initial state, block t+1 the output at t.
-    private let states: [UnsafeMutablePointer<Float>]
+    let states: [UnsafeMutablePointer<Float>]
     /// [layer] [steps · batch, G·hidden]: r, z, n (LSTM: i, f, g, o) after their activations.
     private let gates: [UnsafeMutablePointer<Float>]
     /// LSTM only: [layer] [(steps + 1) · batch, hidden], the cell states (row block 0 the initial one).
@@ -36,7 +38,7 @@ public final class GRUTrainingGraph {
     /// Backward scratch: [steps · batch, 3H] ×2, [steps · batch, max(input, hidden)] ×2, [batch, hidden].
     private let inputGateGradient: UnsafeMutablePointer<Float>
     private let recurrentGateGradient: UnsafeMutablePointer<Float>
-    private let layerOutputGradient: UnsafeMutablePointer<Float>
+    let layerOutputGradient: UnsafeMutablePointer<Float>
     private let layerInputGradient: UnsafeMutablePointer<Float>
     private let hiddenGradient: UnsafeMutablePointer<Float>
     /// LSTM: [batch, hidden], the gradient carried back through the cell state.
@@ -44,12 +46,14 @@ public final class GRUTrainingGraph {
 
     /// The input of the last forward pass, [steps · batch, input] (kept for the weight gradient of layer 0).
     private var input: UnsafePointer<Float>?
-    private var batch = 0
-    private var steps = 0
+    private(set) var batch = 0
+    private(set) var steps = 0
     /// Whether the last forward pass applied dropout (then the layers above read `dropped`).
     private var droppedInForward = false
     /// The kernel family of the matrix products (the one current when the graph was made).
-    private let kernels = Kernels.current
+    let kernels = Kernels.current
+    /// Mean or attention pooling: its buffers (nil with `pooling` = `last`).
+    let pool: PoolingBuffers?
 
     public init(architecture a: GRUArchitecture, maxBatch: Int, maxSteps: Int) {
         architecture = a
@@ -76,6 +80,7 @@ public final class GRUTrainingGraph {
         layerInputGradient = scratch.allocate(rows * wide)
         hiddenGradient = scratch.allocate(maxBatch * h)
         cellGradient = scratch.allocate(maxBatch * h)
+        pool = a.pooling == .last ? nil : PoolingBuffers(architecture: a, maxBatch: maxBatch, maxSteps: maxSteps)
     }
 
     /// The state after the last step of the last forward pass, [stateRows, batch, hidden]: h of each layer, then
@@ -176,6 +181,10 @@ public final class GRUTrainingGraph {
                     }
                 }
             }
+            if pool != nil {
+                poolForward(parameters, weights: w, top: layerInput)
+                return
+            }
             // Head: Y = H_top · Wᵀ + b   [rows, O]
             let head = parameters.headOffsets
             kernels.transpose(w + head.weight, rows: a.outputSize, columns: h, into: transposed)
@@ -205,14 +214,19 @@ public final class GRUTrainingGraph {
                 let grad = gBuffer.baseAddress!
                 let head = parameters.headOffsets
                 let top = UnsafePointer(states[a.layerCount - 1] + batch * h)
-                // dW_head += dYᵀ · H_top; db_head += Σ dY; dH_top = dY · W_head
-                kernels.multiply(
-                    rows: a.outputSize, columns: h, depth: rows, a: outputGradient, aRowStride: 1,
-                    aColumnStride: a.outputSize, b: top, ldb: h, c: grad + head.weight, ldc: h, accumulate: true)
-                kernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
-                kernels.multiply(
-                    rows: rows, columns: h, depth: a.outputSize, a: outputGradient, aRowStride: a.outputSize,
-                    aColumnStride: 1, b: w + head.weight, ldb: h, c: layerOutputGradient, ldc: h, accumulate: false)
+                if pool != nil {
+                    poolBackward(parameters, weights: w, top: top, outputGradient: outputGradient, gradients: grad)
+                } else {
+                    // dW_head += dYᵀ · H_top; db_head += Σ dY; dH_top = dY · W_head
+                    kernels.multiply(
+                        rows: a.outputSize, columns: h, depth: rows, a: outputGradient, aRowStride: 1,
+                        aColumnStride: a.outputSize, b: top, ldb: h, c: grad + head.weight, ldc: h, accumulate: true)
+                    kernels.addColumnSums(outputGradient, rows: rows, columns: a.outputSize, into: grad + head.bias)
+                    kernels.multiply(
+                        rows: rows, columns: h, depth: a.outputSize, a: outputGradient, aRowStride: a.outputSize,
+                        aColumnStride: 1, b: w + head.weight, ldb: h, c: layerOutputGradient, ldc: h,
+                        accumulate: false)
+                }
 
                 for l in stride(from: a.layerCount - 1, through: 0, by: -1) {
                     let o = parameters.layerOffsets(l)

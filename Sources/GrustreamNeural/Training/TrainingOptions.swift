@@ -9,6 +9,11 @@ public struct TrainingOptions: Sendable {
     public var task: Task = .classify
     /// The recurrent cell: GRU (`nn.GRU`) or LSTM (`nn.LSTM`).
     public var cell = RecurrentCell.gru
+    /// The head: on every frame's output (`last`), or on a clip's outputs pooled by their mean or by attention
+    /// (classify, last-frame target; the model runs in window mode over the clip).
+    public var pooling = Pooling.last
+    /// Width A of the attention projection (`pooling` = `attention`).
+    public var attentionSize = 16
     /// Recurrent layers and hidden units per layer.
     public var layers = 2
     public var hidden = 64
@@ -91,6 +96,7 @@ public struct TrainingOptions: Sendable {
             "seed": seed,
         ]
         if optimiser == .sgd { m["momentum"] = momentum }
+        m["head"] = pooling == .attention ? "attention:\(attentionSize)" : pooling.rawValue
         switch task {
         case .classify:
             m["target"] = target.rawValue

@@ -57,6 +57,8 @@ public final class ClipRecorder: @unchecked Sendable {
         var label: String, score: Double, start: Double, end: Double, t: Double
         var from: Int, to: Int
         var nearMiss: Bool
+        /// The model file of the detection (pipelines of several models); nil: `options.model`.
+        var model: String? = nil
     }
     private var pending: [Pending] = []
     private var sequence = 0
@@ -143,17 +145,20 @@ public final class ClipRecorder: @unchecked Sendable {
         if !pending.isEmpty { cutReady(final: false) }
     }
 
-    /// A detection at stream time `t` covering `start`…`end` seconds.
-    func detected(label: String, score: Double, start: Double, end: Double, t: Double) {
+    /// A detection at stream time `t` covering `start`…`end` seconds; `model`: the model file that made it, when the
+    /// pipeline has several (its sidecar's `model`).
+    func detected(label: String, score: Double, start: Double, end: Double, t: Double, model: String? = nil) {
         for (k, entry) in options.nearMissLabels.enumerated() where k < nearDetected.count && entry.label == label {
             nearDetected[k] = true
         }
         // a near miss of this label that the detection follows within the post-roll was its rising edge
         pending.removeAll { $0.nearMiss && $0.label == label && start <= $0.end + options.postRollSeconds }
-        schedule(label: label, score: score, start: start, end: end, t: t, nearMiss: false)
+        schedule(label: label, score: score, start: start, end: end, t: t, nearMiss: false, model: model)
     }
 
-    private func schedule(label: String, score: Double, start: Double, end: Double, t: Double, nearMiss: Bool) {
+    private func schedule(
+        label: String, score: Double, start: Double, end: Double, t: Double, nearMiss: Bool, model: String? = nil
+    ) {
         guard pending.count < Self.maxPending else {
             droppedClips += 1
             return
@@ -161,7 +166,9 @@ public final class ClipRecorder: @unchecked Sendable {
         let from = max(0, Int(((start - options.preRollSeconds) * sampleRate).rounded()))
         let to = max(from, Int(((end + options.postRollSeconds) * sampleRate).rounded()))
         pending.append(
-            Pending(label: label, score: score, start: start, end: end, t: t, from: from, to: to, nearMiss: nearMiss))
+            Pending(
+                label: label, score: score, start: start, end: end, t: t, from: from, to: to, nearMiss: nearMiss,
+                model: model))
         cutReady(final: false)
     }
 
@@ -204,7 +211,8 @@ public final class ClipRecorder: @unchecked Sendable {
         for k in from..<to { pcm[k - from] = max(-1, min(1, ring[k % ring.count])) }
         sequence += 1
         let meta = ClipMetadata(
-            kind: clip.nearMiss ? "near-miss" : "detection", label: clip.label, score: clip.score, model: options.model,
+            kind: clip.nearMiss ? "near-miss" : "detection", label: clip.label, score: clip.score,
+            model: clip.model ?? options.model,
             stream: stream, t: clip.t,
             start: clip.start, end: clip.end, clipStart: Double(from) / sampleRate, clipEnd: Double(to) / sampleRate,
             sampleRate: Int(sampleRate), preRollMs: Int((options.preRollSeconds * 1000).rounded()),

@@ -44,6 +44,9 @@ public enum ConfigLimits {
     public static let onlineEveryFrames = NumberRange.within(1, 10_000_000)
     /// What one stream's online learning may add to the state file (weights, Adam's two moments, the window of
     /// frames and the hidden states the next windows start from): the state file's 256 MiB over its 1000 streams.
+    /// Models of one pipeline (`[[models]]`) and members of one ensemble (`model.ensemble`).
+    public static let maximumModels = 32
+    public static let maximumEnsembleMembers = 16
     public static let maximumOnlineStateBytes = StateFile.maximumFileBytes / StateKeeper.maximumSavedStreams
 }
 

@@ -22,11 +22,15 @@ public struct PipelineConfig: Sendable {
     public var detectorTable: ConfigValue?
     public var sinks: [SinkOptions] = [SinkOptions()]
     public var runtime = RuntimeOptions()
+    /// `[[models]]`: several models on the one input (empty: the single `[model]`).
+    public var models: [ModelEntry] = []
+    /// `[gate]`: the voice-activity gate of the `gated` models.
+    public var gate: GateOptions?
 
     public init(name: String) { self.name = name }
 
     /// The sections a pipeline file may have.
-    public static let sections = ["source", "features", "model", "detector", "sink", "runtime"]
+    public static let sections = ["source", "features", "model", "detector", "sink", "runtime", "models", "gate"]
 
     /// Parse and decode a pipeline file. At most `TOMLParser.maximumBytes` are read, whatever the file is.
     public static func load(_ url: URL) throws -> PipelineConfig {
@@ -74,6 +78,12 @@ public struct PipelineConfig: Sendable {
                     }
                 case "runtime":
                     try OptionTable.apply(value, to: &config.runtime, fields: RuntimeOptions.fields, path: key)
+                case "models":
+                    config.models = try ModelEntry.decodeList(value, path: key)
+                case "gate":
+                    var gate = GateOptions()
+                    try OptionTable.apply(value, to: &gate, fields: GateOptions.fields, path: key)
+                    config.gate = gate
                 default:
                     throw PipelineConfigError(
                         "\(key): unknown section; allowed: \(sections.map { "[\($0)]" }.joined(separator: ", "))")
@@ -83,6 +93,7 @@ public struct PipelineConfig: Sendable {
                 config.features = try FeatureOptions.decode(
                     config.featuresTable, defaultRate: Double(config.source.rate))
             }
+            try config.checkModels(sections: Set((document.tableEntries ?? []).map(\.0)))
         } catch let error as PipelineConfigError where !error.description.hasPrefix(fileName) {
             throw PipelineConfigError("\(fileName): \(error.description)")
         }

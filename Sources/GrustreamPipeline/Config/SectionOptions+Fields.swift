@@ -79,6 +79,24 @@ extension ModelOptions {
                 $0.labels.isEmpty
                     ? "[] (from the model)" : "[" + $0.labels.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
             }),
+        .custom(
+            "ensemble", "more models for the same labels: the detector reads the mean of all posteriors",
+            apply: { options, value, path in
+                guard case .array(let items) = value else {
+                    throw OptionField<ModelOptions>.mismatch(path, value, "an array of model paths")
+                }
+                guard items.count <= ConfigLimits.maximumEnsembleMembers else {
+                    throw PipelineConfigError(
+                        "\(path): \(items.count) models; expected at most \(ConfigLimits.maximumEnsembleMembers)")
+                }
+                options.ensemble = try items.enumerated().map { index, item in
+                    guard case .string(let s) = item, !s.isEmpty else {
+                        throw OptionField<ModelOptions>.mismatch("\(path)[\(index)]", item, "a model path")
+                    }
+                    return s
+                }
+            },
+            render: { "[" + $0.ensemble.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
         .bool("online_learning", \.onlineLearning, "keep training the predictor on each stream (its own weights)"),
         .number(
             "online_learning_rate", \.onlineLearningRate, "Adam learning rate of online steps",
@@ -204,7 +222,7 @@ extension AnomalyOptions {
 }
 
 extension DetectorOptions {
-    /// `kind` is read first; the other keys are those of that kind (plus `scores`).
+    /// `kind` is read first; the other keys are those of that kind (plus `scores`, `scores_attention`).
     public static func apply(_ value: ConfigValue, to options: inout DetectorOptions, path: String) throws {
         guard let entries = value.tableEntries else {
             throw OptionField<DetectorOptions>.mismatch(path, value, "a table")
@@ -213,11 +231,13 @@ extension DetectorOptions {
         if let kind = value["kind"] {
             try OptionTable.apply(.table([("kind", kind)]), to: &options, fields: kindField, path: path)
         }
-        let rest = ConfigValue.table(entries.filter { $0.0 != "kind" && $0.0 != "scores" })
-        if case .bool(let scores)? = value["scores"] {
-            options.scores = scores
-        } else if let s = value["scores"] {
-            throw OptionField<DetectorOptions>.mismatch(path + ".scores", s, "true or false")
+        let rest = ConfigValue.table(entries.filter { !["kind", "scores", "scores_attention"].contains($0.0) })
+        for (key, keyPath) in [("scores", \DetectorOptions.scores), ("scores_attention", \.scoresAttention)] {
+            if case .bool(let on)? = value[key] {
+                options[keyPath: keyPath] = on
+            } else if let s = value[key] {
+                throw OptionField<DetectorOptions>.mismatch(path + "." + key, s, "true or false")
+            }
         }
         switch options.kind {
         case .classify: try OptionTable.apply(rest, to: &options.classify, fields: ClassifyOptions.fields, path: path)
@@ -230,6 +250,7 @@ extension DetectorOptions {
         var rows: [(key: String, value: String, help: String)] = [
             ("kind", "\"\(kind.rawValue)\"", "classify | anomaly | precise"),
             ("scores", String(scores), "publish SCORES per frame"),
+            ("scores_attention", String(scoresAttention), "SCORES carry the attention weights of the window"),
         ]
         switch kind {
         case .classify: rows += OptionTable.describe(classify, fields: ClassifyOptions.fields)

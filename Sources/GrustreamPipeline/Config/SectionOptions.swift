@@ -60,6 +60,9 @@ public struct ModelOptions: Sendable, Equatable {
     public var outputActivation: Activation = .fromModel
     /// Labels for the outputs, overriding the model's.
     public var labels: [String] = []
+    /// More models trained for the same labels (relative paths: from the pipeline file): each runs beside `path`
+    /// on the same features, and the detector reads the mean of their posteriors.
+    public var ensemble: [String] = []
     /// Keep training a next-frame predictor on the stream itself (each stream its own copy of the weights).
     public var onlineLearning = false
     /// Adam's learning rate of the online steps.
@@ -78,6 +81,9 @@ public struct DetectorOptions: Sendable, Equatable {
     public var kind: Kind = .classify
     /// Publish a `SCORES` event for every frame (clients still opt in with WATCH).
     public var scores: Bool = false
+    /// With an attention-pooling model: every `SCORES` event also carries `attention`, the weights of the frame's
+    /// window (oldest frame first), i.e. which frames the decision rests on.
+    public var scoresAttention: Bool = false
     public var classify = ClassifyOptions()
     public var anomaly = AnomalyOptions()
     public var precise = PreciseOptions()

@@ -35,6 +35,8 @@ public struct Event: Sendable, Equatable {
         case null
         /// A nested object, keys in print order.
         case object([Field])
+        /// An array of numbers (the attention weights of a window).
+        case floats([Float])
     }
 
     /// One `"name": value` pair.
@@ -72,7 +74,7 @@ public struct Event: Sendable, Equatable {
     /// `proto_major`: bumped when an existing field changes meaning or disappears.
     public static let protocolMajor = 1
     /// `proto_minor`: bumped when fields or classes are added.
-    public static let protocolMinor = 4
+    public static let protocolMinor = 5
     /// `release`: the grustream version printed in `VERSION`.
     public static let release = "0.1.0"
 }
@@ -135,7 +137,7 @@ extension Event {
     /// printed as the index. `EventEncoder.encodeScores` writes the same bytes without building an `Event`.
     public static func scores(
         stream: String, t: Double, frame: Int, labels: [String], fields names: [String] = [], scores: [Float],
-        ts: Double? = nil,
+        ts: Double? = nil, model: String? = nil, attention: [Float]? = nil,
         time: WallTime = .now()
     ) -> Event {
         var fields: [Field] = []
@@ -148,6 +150,8 @@ extension Event {
             fields.append(Field("scores", .object(pairs)))
         }
         fields.append(Field("frame", .integer(frame)))
+        if let attention { fields.append(Field("attention", .floats(attention))) }
+        if let model { fields.append(Field("model", .string(model))) }
         if let ts { fields.append(Field("ts", .double(ts))) }
         return Event(kind: .scores, stream: stream, t: t, time: time, fields: fields)
     }
@@ -173,13 +177,16 @@ extension Event {
         public var latencyP99Microseconds = 0.0
         /// Seconds of stream time during which detection was paused (`PAUSE`), all streams together.
         public var pausedSeconds = 0.0
+        /// Frames the gated models skipped while the voice-activity gate was closed (pipelines with a `[gate]`).
+        public var gatedFrames: Int?
         public init() {}
     }
 
     /// `STATS`: `frames`, `events`, `dropped_samples`, `xruns`, `bad_frames`, `state_resets`, `bad_requests`,
-    /// `refused_producers`, `clients`, `dropped_clients`, `latency_p50_us`, `latency_p99_us`, `paused_s`.
+    /// `refused_producers`, `clients`, `dropped_clients`, `latency_p50_us`, `latency_p99_us`, `paused_s`, and with a
+    /// voice-activity gate `gated_frames`.
     public static func stats(stream: String, t: Double, _ s: Stats, time: WallTime = .now()) -> Event {
-        Event(
+        var event = Event(
             kind: .stats, stream: stream, t: t, time: time,
             fields: [
                 Field("frames", .integer(s.frames)), Field("events", .integer(s.events)),
@@ -192,6 +199,8 @@ extension Event {
                 Field("latency_p99_us", .double(s.latencyP99Microseconds)),
                 Field("paused_s", .double(s.pausedSeconds)),
             ])
+        if let gated = s.gatedFrames { event.fields.append(Field("gated_frames", .integer(gated))) }
+        return event
     }
 
     /// `CONTROL`: a runtime command was carried out. `streams`: how many open streams it applied to; `paused`:

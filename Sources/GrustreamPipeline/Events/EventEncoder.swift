@@ -29,7 +29,8 @@ public enum EventEncoder {
     /// `Event` or any array: the per-frame path of the pipeline. `ts`: the input row's timestamp, printed last.
     public static func encodeScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), into buffer: inout [UInt8]
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, model: String? = nil,
+        attention: UnsafeBufferPointer<Float>? = nil, time: WallTime = .now(), into buffer: inout [UInt8]
     ) {
         appendHeader(kind: .scores, stream: stream, time: time, t: t, into: &buffer)
         if fields.count == scores.count && !fields.isEmpty {
@@ -59,6 +60,14 @@ public enum EventEncoder {
         }
         appendKey("frame", into: &buffer)
         appendInteger(frame, into: &buffer)
+        if let attention {
+            appendKey("attention", into: &buffer)
+            appendFloats(attention, into: &buffer)
+        }
+        if let model {
+            appendKey("model", into: &buffer)
+            appendString(model, into: &buffer)
+        }
         if let ts {
             appendKey("ts", into: &buffer)
             appendDouble(ts, into: &buffer)
@@ -94,6 +103,8 @@ public enum EventEncoder {
         case .integer(let i): appendInteger(i, into: &buffer)
         case .bool(let b): buffer.append(contentsOf: (b ? "true" : "false").utf8)
         case .null: buffer.append(contentsOf: "null".utf8)
+        case .floats(let values):
+            values.withUnsafeBufferPointer { appendFloats($0, into: &buffer) }
         case .object(let fields):
             buffer.append(0x7B)
             for (index, field) in fields.enumerated() {
@@ -104,6 +115,16 @@ public enum EventEncoder {
             }
             buffer.append(0x7D)
         }
+    }
+
+    /// `[v, …]`, each number as `appendFloat` writes it.
+    static func appendFloats(_ values: UnsafeBufferPointer<Float>, into buffer: inout [UInt8]) {
+        buffer.append(0x5B)
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.append(0x2C) }
+            appendFloat(value, into: &buffer)
+        }
+        buffer.append(0x5D)
     }
 
     /// A JSON string literal, quotes included.

@@ -20,9 +20,25 @@ public struct ResolvedPipeline: @unchecked Sendable {
     /// `precise` detector: the model's ThresholdDecoder and the raw score of the all-zero window.
     public let preciseDecoder: PreciseThresholdDecoder?
     public let initialRawScore: Float
+    /// Several models on one input (`[[models]]`): this model's name in events (nil: a single-model pipeline).
+    public internal(set) var modelName: String?
+    /// The pipeline's other models (on the first one only): one input and one extractor per distinct features.
+    public internal(set) var companions: [ResolvedPipeline] = []
+    /// This model runs only while the `gate` hears voice.
+    public internal(set) var gated = false
+    /// The voice-activity gate of the `gated` models (on the first one only).
+    public internal(set) var gate: GateOptions?
+    /// The whole pipeline file of a `[[models]]` pipeline (`config` is the first model's part of it).
+    public internal(set) var multiModelConfig: PipelineConfig?
+    /// `[model] ensemble`: the other models whose posteriors are averaged with this one's.
+    public internal(set) var ensemble: [EnsembleMember] = []
 
     /// Load the model named by `[model] path` and check it against the pipeline.
     public init(config: PipelineConfig) throws {
+        if !config.models.isEmpty {
+            self = try Self.resolveModels(config)
+            return
+        }
         guard !config.model.path.isEmpty else {
             throw PipelineConfigError(
                 "\(config.file?.path ?? config.name): model.path: no model given; a pipeline needs [model] path = \"….safetensors\""
@@ -38,6 +54,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
     }
 
     public init(config: PipelineConfig, model: GRUModel, modelURL: URL) throws {
+        guard config.models.isEmpty else {
+            throw PipelineConfigError(
+                "\(config.file?.path ?? config.name): models: a pipeline of several models names its own models; give a single-model pipeline ([model]) with a model file"
+            )
+        }
         self.config = config
         self.model = model
         self.modelURL = modelURL
@@ -137,6 +158,11 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var detector = DetectorOptions()
         try DetectorOptions.apply(.table(detectorTable), to: &detector, path: "detector")
         self.detector = detector
+        if detector.scoresAttention && model.pooling != .attention {
+            throw PipelineConfigError(
+                "\(pipelineFile): detector.scores_attention = true needs a model with attention pooling; "
+                    + "\(modelURL.lastPathComponent) pools by \(model.pooling.rawValue) (train it with --head attention)")
+        }
         if detector.kind == .precise {
             preciseDecoder = try PreciseModel(network: model).decoder
             initialRawScore = try PreciseModel.zeroWindowRawScore(model, mode: mode, activation: outputActivation)
@@ -156,6 +182,9 @@ public struct ResolvedPipeline: @unchecked Sendable {
                 )
             }
         }
+        ensemble = try Self.loadEnsemble(
+            config: config, model: model, modelURL: modelURL, labels: labels, mode: mode,
+            outputActivation: outputActivation)
     }
 
     /// Seconds between frames.
@@ -199,7 +228,10 @@ public struct ResolvedPipeline: @unchecked Sendable {
         var resolved = config
         resolved.features = features
         resolved.detector = detector
-        return resolved.describe() + "\n"
+        let header = modelName.map { "models[0] (\($0)):\n" } ?? ""
+        let others = companions.isEmpty && gate == nil ? "" : "\n" + describeModels()
+        return header + resolved.describe() + "\n"
             + "model: \(model.summary)\nmodel.labels (resolved) = \(labels)\nmodel.mode (resolved) = \(mode)\nmodel.output_activation (resolved) = \(model.outputActivation == .none ? outputActivation.rawValue : model.outputActivation.rawValue + " (in the model)")"
+            + others
     }
 }

@@ -38,6 +38,10 @@ public final class StreamProcessor {
     let inputs: UnsafeMutableBufferPointer<Float>
     /// `[batchFrames, output]` the head's outputs, after the activation.
     let outputs: UnsafeMutableBufferPointer<Float>
+    /// With `detector.scores_attention`: `[batchFrames, window]` each pending frame's attention weights.
+    private let attentionRows: UnsafeMutableBufferPointer<Float>?
+    /// The frames of the model's window (the width of an `attentionRows` row).
+    private let attentionWidth: Int
     private(set) var pending = 0
     /// Listed for the batch of the current pass (`PipelineRunner`).
     package var awaitingBatch = false
@@ -66,13 +70,17 @@ public final class StreamProcessor {
     public private(set) var lastEvent: (label: String, t: Double)?
     /// Whether `[runtime] state_file` saves and restores this stream: only when its name is stable (see
     /// `SourceStream.hasStableName`). Carried over by `replacing:`.
-    public var keepsState = true
+    public var keepsState = true {
+        didSet { for lane in lanes { lane.keepsState = keepsState } }
+    }
     /// Feature vectors that held a NaN or ±Inf (bad frames: the GRU is not stepped with them).
     public private(set) var badFeatureFrames = 0
     /// Times the hidden state (or the output made from it) was found non-finite and reset to the zero state.
     public private(set) var stateResets = 0
     /// Where state resets are logged (their `ERROR` events go to `bus`).
-    public var logger: Logger?
+    public var logger: Logger? {
+        didSet { for lane in lanes { lane.logger = logger } }
+    }
     /// At most one `ERROR` event per stream for state resets in this interval (nanoseconds); the others are counted.
     package static let healthReportInterval: UInt64 = 10_000_000_000
     private var resetReports = RateLimitedReport(intervalNanoseconds: healthReportInterval)
@@ -101,36 +109,69 @@ public final class StreamProcessor {
     /// nil in the daemon.
     package var frameObserver: ((DetectorFrame) -> Void)?
     package var eventObserver: ((DetectorEvent) -> Void)?
-    /// `[[sink]] kind = "clips"`: each gets the stream's samples and its detections.
-    package var clipRecorders: [ClipRecorder] = []
+    /// `[[sink]] kind = "clips"`: each gets the stream's samples and its detections (every model's).
+    package var clipRecorders: [ClipRecorder] = [] {
+        didSet { for lane in lanes { lane.clipRecorders = clipRecorders } }
+    }
+    /// Several models on one input (`[[models]]`), on the first model's processor: the stream's other models, each
+    /// a processor of its own (`isLane`) fed by this one: it reads the input, runs each distinct feature extractor
+    /// once and hands every frame to the models that read those features (`featureGroups`, its own first).
+    private(set) var lanes: [StreamProcessor] = []
+    var featureGroups: [(features: FeatureOptions, extractor: FeatureExtractor, lanes: [StreamProcessor])] = []
+    /// A model of another processor's stream (which feeds it).
+    public private(set) var isLane = false
+    /// The stream's voice-activity gate (`[gate]`): fed by the first model's processor; `gate` is set on the
+    /// models that obey it (`gated = true`).
+    private(set) var streamGate: EnergyGate?
+    private(set) var gate: EnergyGate?
+    /// `[batchFrames]` whether the gate was open at each pending frame.
+    private let gateOpen: UnsafeMutableBufferPointer<Bool>
+    /// Whether the last frame run was open (a closed one before an open one: the model starts from its pre-roll).
+    private var gateWasOpen = true
+    private var preRoll: PreRollRows?
+    /// Frames this model skipped (gate closed): no GRU step, zero posteriors to the detector.
+    public private(set) var gatedFrames = 0
+    /// `[model] ensemble`: the other models whose posteriors are averaged with this one's.
+    let ensembleRunners: EnsembleRunners?
 
     /// - previous: the stream's processor under the pipeline being replaced (a reload). The stream goes on: with
     ///   the same features the feature extractor (and its partial frame) is kept, else a new one starts at the
     ///   next sample; the hidden state is kept when the network has the same shape, the detector state when it
     ///   fits (`carriedHiddenState`, `carriedDetectorState` tell).
+    /// - primary: for a model of a `[[models]]` pipeline other than the first, the first one's processor (being made
+    ///   for the same stream), which feeds it.
     public init(
-        name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil
+        name: String, pipeline: ResolvedPipeline, bus: PublisherGroup, replacing previous: StreamProcessor? = nil,
+        laneOf primary: StreamProcessor? = nil
     ) throws {
         self.name = name
         self.pipeline = pipeline
         self.bus = bus
         scoresEnabled = pipeline.detector.scores
-        if let previous, previous.pipeline.features == pipeline.features {
+        isLane = primary != nil
+        let leader = primary?.featureGroups.first { $0.features == pipeline.features }?.lanes.first
+        let origin = primary ?? previous
+        if let leader {
+            extractor = leader.extractor
+            extractorFirstFrame = leader.extractorFirstFrame
+            extractorFirstSample = leader.extractorFirstSample
+            skippedFeatureFrames = leader.skippedFeatureFrames
+        } else if let previous, previous.pipeline.features == pipeline.features {
             extractor = previous.extractor
             extractorFirstFrame = previous.extractorFirstFrame
             extractorFirstSample = previous.extractorFirstSample
             skippedFeatureFrames = previous.skippedFeatureFrames
         } else {
             extractor = try FeatureExtractor(options: pipeline.features)
-            extractorFirstFrame = previous?.frames ?? 0
-            extractorFirstSample = previous?.receivedInputFrames ?? 0
+            extractorFirstFrame = leader?.frames ?? previous?.frames ?? 0
+            extractorFirstSample = origin?.receivedInputFrames ?? 0
         }
-        frames = previous?.frames ?? 0
+        frames = leader?.frames ?? previous?.frames ?? 0
         seenSeasonalPeriod = extractor.seasonalPeriod
         keepsState = previous?.keepsState ?? true
         events = previous?.events ?? 0
-        receivedInputFrames = previous?.receivedInputFrames ?? 0
-        skippedInputFrames = previous?.skippedInputFrames ?? 0
+        receivedInputFrames = origin?.receivedInputFrames ?? 0
+        skippedInputFrames = origin?.skippedInputFrames ?? 0
         lastEvent = previous?.lastEvent
         badFeatureFrames = previous?.badFeatureFrames ?? 0
         stateResets = previous?.stateResets ?? 0
@@ -149,8 +190,38 @@ public final class StreamProcessor {
         scoreFields = detector.scoreFields
         inputs = .allocate(capacity: Self.batchFrames * pipeline.model.inputSize)
         inputs.initialize(repeating: 0)
+        gateOpen = .allocate(capacity: Self.batchFrames)
+        gateOpen.initialize(repeating: true)
+        let preRollFrames =
+            pipeline.gated
+            ? Int(
+                ((primary?.pipeline.gate ?? pipeline.gate)?.preRollMilliseconds ?? 0) / 1000
+                    * pipeline.features.sampleRate / Double(max(1, pipeline.features.hopLength))) : nil
+        ensembleRunners =
+            pipeline.ensemble.isEmpty
+            ? nil
+            : try EnsembleRunners(
+                members: pipeline.ensemble, mode: pipeline.mode, rows: Self.batchFrames, preRollRows: preRollFrames)
+        if let old = previous?.preRoll, old.capacity == preRollFrames, old.width == pipeline.model.inputSize,
+            old.outputWidth == pipeline.model.outputSize
+        {
+            preRoll = old
+        } else {
+            preRoll = preRollFrames.map {
+                PreRollRows(capacity: $0, width: pipeline.model.inputSize, outputWidth: pipeline.model.outputSize)
+            }
+        }
+        gateWasOpen = previous?.gateWasOpen ?? true
         outputs = .allocate(capacity: Self.batchFrames * pipeline.model.outputSize)
         outputs.initialize(repeating: 0)
+        if pipeline.detector.scoresAttention, case .window(let n) = pipeline.mode {
+            attentionWidth = n
+            attentionRows = .allocate(capacity: Self.batchFrames * n)
+            attentionRows!.initialize(repeating: 0)
+        } else {
+            attentionWidth = 0
+            attentionRows = nil
+        }
         normalisation = pipeline.model.normalisation
         sampleRate = pipeline.features.sampleRate
         frameLength = pipeline.features.frameLength
@@ -173,12 +244,56 @@ public final class StreamProcessor {
                 carriedDetectorState = (try? new.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
             }
         }
-        if let previous { inputTimestamps.continueFrom(previous.inputTimestamps) }
+        if let origin { inputTimestamps.continueFrom(origin.inputTimestamps) }
+        if carriedHiddenState, let old = previous?.ensembleRunners, let new = ensembleRunners,
+            old.runners.count == new.runners.count
+        {
+            for (a, b) in zip(old.runners, new.runners) { try? b.restore(a.state) }
+        }
+        if primary == nil && (!pipeline.companions.isEmpty || pipeline.gate != nil) {
+            try makeLanes(replacing: previous)
+        } else if let primary, pipeline.gated {
+            gate = primary.streamGate
+        }
+    }
+
+    /// The first model's processor of a `[[models]]` pipeline: the gate, then a processor per other model, each
+    /// sharing the extractor of the first model with the same features (or its own).
+    private func makeLanes(replacing previous: StreamProcessor?) throws {
+        featureGroups = [(pipeline.features, extractor, [self])]
+        if let options = pipeline.gate {
+            let hop = max(1, pipeline.features.hopLength)
+            if let old = previous?.streamGate, old.options == options, old.sampleRate == pipeline.features.sampleRate {
+                streamGate = old
+            } else {
+                streamGate = EnergyGate(
+                    options: options, sampleRate: pipeline.features.sampleRate, channels: channels,
+                    waitingSamples: Self.readFrames + frameLength + hop
+                        * (Self.batchFrames + extractor.latencyFrames + 2))
+            }
+            if pipeline.gated { gate = streamGate }
+        }
+        for companion in pipeline.companions {
+            let old = previous.flatMap { p in
+                ([p] + p.lanes).first { $0.pipeline.modelName == companion.modelName }
+            }
+            let lane = try StreamProcessor(
+                name: name, pipeline: companion, bus: bus, replacing: old, laneOf: self)
+            lane.logger = logger
+            lanes.append(lane)
+            if let i = featureGroups.firstIndex(where: { $0.features == companion.features }) {
+                featureGroups[i].lanes.append(lane)
+            } else {
+                featureGroups.append((companion.features, lane.extractor, [lane]))
+            }
+        }
     }
 
     deinit {
+        gateOpen.deallocate()
         inputs.deallocate()
         outputs.deallocate()
+        attentionRows?.deallocate()
         lastGoodInput.deallocate()
     }
 
@@ -202,6 +317,7 @@ public final class StreamProcessor {
     ) {
         extract(samples, firstFrame: firstFrame, timestamps: timestamps)
         flush()
+        for lane in lanes { lane.flush() }
     }
 
     /// `accept` without the GRU: the completed frames wait (`pendingFrames`) for a `StreamBatch` to step them
@@ -217,22 +333,49 @@ public final class StreamProcessor {
             inputTimestamps.store(timestamps, from: receivedInputFrames + skippedInputFrames, count: count)
         }
         for recorder in clipRecorders { recorder.append(samples, first: receivedInputFrames + skippedInputFrames) }
+        streamGate?.append(samples)
+        let first = receivedInputFrames + skippedInputFrames
         receivedInputFrames += count
-        extractor.accept(samples) { frame in enqueue(frame) }
+        guard !lanes.isEmpty else { return extractor.accept(samples) { frame in enqueue(frame) } }
+        for lane in lanes {
+            lane.follow(count: count, first: first, skipped: skippedInputFrames, timestamps: timestamps)
+        }
+        for group in featureGroups {
+            group.extractor.accept(samples) { frame in for lane in group.lanes { lane.enqueue(frame) } }
+        }
+    }
+
+    /// A lane: the stream's input moved on by `count` frames from stream index `first` (its primary read them).
+    private func follow(count: Int, first: Int, skipped: Int, timestamps: UnsafeBufferPointer<Double>?) {
+        skippedInputFrames = skipped
+        if let timestamps { inputTimestamps.store(timestamps, from: first, count: count) }
+        receivedInputFrames += count
     }
 
     /// End of the stream: trailing frames (centre padding, delta lookahead), then the detector closes open spans.
     public func finish() {
-        extractor.finish { frame in enqueue(frame) }
+        if lanes.isEmpty {
+            extractor.finish { frame in enqueue(frame) }
+        } else {
+            for group in featureGroups {
+                group.extractor.finish { frame in for lane in group.lanes { lane.enqueue(frame) } }
+            }
+        }
+        finishDetector()
+        for lane in lanes { lane.finishDetector() }
+        for recorder in clipRecorders { recorder.finish() }
+    }
+
+    /// The waiting frames through the network and the detector, then the detector closes what is open.
+    private func finishDetector() {
         flush()
         let endSample = receivedInputFrames + skippedInputFrames
         let ts = inputTimestamps.value(at: endSample - 1)
         detector.finish(endSample: endSample) { event in publish(event, at: Double(endSample) / sampleRate, ts: ts) }
-        for recorder in clipRecorders { recorder.finish() }
     }
 
     /// A completed feature frame: normalised into the next row of `inputs`; a full batch is run at once.
-    private func enqueue(_ features: UnsafeBufferPointer<Float>) {
+    fileprivate func enqueue(_ features: UnsafeBufferPointer<Float>) {
         if extractor.seasonalPeriod != seenSeasonalPeriod { restartDetectorRange() }
         let n = pipeline.model.inputSize
         let row = inputs.baseAddress! + pending * n
@@ -253,6 +396,11 @@ public final class StreamProcessor {
             lastGoodInput.baseAddress!.update(from: row, count: n)
             haveLastGoodInput = true
         }
+        if let gate {
+            gateOpen[pending] = gate.isOpen(
+                atSample: firstSample(ofFrame: frames + pending) + frameLength - 1 - skippedInputFrames)
+        }
+        ensembleRunners?.store(features, row: pending)
         pending += 1
         if pending == Self.batchFrames { flush() }
     }
@@ -275,7 +423,7 @@ public final class StreamProcessor {
     }
 
     /// The pending frames through the GRU, then, frame by frame, activation → detector → events.
-    private func flush() {
+    fileprivate func flush() {
         runGRU(from: 0)
         publishPending()
     }
@@ -284,9 +432,56 @@ public final class StreamProcessor {
     func runGRU(from first: Int) {
         guard pending > first else { return }
         if let learner, first == 0 { return runLearning(learner) }
-        runner.run(
-            UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: pending - first,
-            outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+        guard gate != nil else { return runRows(first: first, count: pending - first) }
+        var k = first
+        while k < pending {
+            guard gateOpen[k] else {
+                (outputs.baseAddress! + k * output).update(repeating: 0, count: output)
+                attentionRows.map { ($0.baseAddress! + k * attentionWidth).update(repeating: 0, count: attentionWidth) }
+                preRoll?.push(inputs.baseAddress! + k * input)
+                ensembleRunners?.keepForPreRoll(row: k)
+                gatedFrames += 1
+                gateWasOpen = false
+                k += 1
+                continue
+            }
+            if !gateWasOpen { catchUp() }
+            var end = k + 1
+            while end < pending && gateOpen[end] { end += 1 }
+            runRows(first: k, count: end - k)
+            k = end
+        }
+    }
+
+    /// Rows `first ..< first + count` of the pending frames through the network (and the ensemble's).
+    private func runRows(first: Int, count: Int) {
+        if let attentionRows {
+            // Frame by frame, keeping each window's attention weights for its SCORES event.
+            for k in first..<(first + count) {
+                runner.run(
+                    UnsafeBufferPointer(rebasing: inputs[(k * input)...]), count: 1,
+                    outputs: UnsafeMutableBufferPointer(rebasing: outputs[(k * output)...]))
+                if let weights = runner.poolingWeights, weights.count == attentionWidth {
+                    (attentionRows.baseAddress! + k * attentionWidth).update(
+                        from: weights.baseAddress!, count: weights.count)
+                }
+            }
+        } else {
+            runner.run(
+                UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: count,
+                outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
+        }
+        ensembleRunners?.run(first: first, count: count)
+    }
+
+    /// The gate opened: the network from its initial state over the pre-roll (the frames before the opening).
+    private func catchUp() {
+        gateWasOpen = true
+        runner.reset()
+        ensembleRunners?.catchUp()
+        guard let preRoll else { return }
+        let n = preRoll.takeOrdered()
+        if n > 0 { runner.run(UnsafeBufferPointer(preRoll.ordered), count: n, outputs: preRoll.outputs) }
     }
 
     /// The pending frames' outputs (all computed) through activation → detector → events; none are pending after.
@@ -297,7 +492,10 @@ public final class StreamProcessor {
         let o = output
         for k in 0..<pending {
             let output = outputs.baseAddress! + k * o
-            pipeline.outputActivation.apply(output, o)
+            if gate == nil || gateOpen[k] {
+                pipeline.outputActivation.apply(output, o)
+                ensembleRunners?.average(into: output, row: k)
+            }
             let first = firstSample(ofFrame: frames)
             let start = Double(max(0, first)) / sampleRate
             let end = Double(max(0, first + frameLength)) / sampleRate
@@ -318,7 +516,7 @@ public final class StreamProcessor {
             }
             detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
             frameObserver?(frame)
-            for recorder in clipRecorders where recorder.watchesScores && !paused {
+            for recorder in clipRecorders where recorder.watchesScores && !paused && !isLane {
                 detector.withScores { recorder.observe($0, start: start, end: end) }
             }
             if paused {
@@ -328,13 +526,18 @@ public final class StreamProcessor {
                 detector.withScores { scores in
                     bus.publishScores(
                         stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts, onlyWatchers: onlyWatchers)
+                        scores: scores, ts: ts, model: pipeline.modelName,
+                        attention: attentionRows.map {
+                            UnsafeBufferPointer(start: $0.baseAddress! + k * attentionWidth, count: attentionWidth)
+                        }, onlyWatchers: onlyWatchers)
                 }
             }
             frames += 1
         }
         pending = 0
-        if !runner.hasFiniteState { resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate) }
+        if !runner.hasFiniteState || !(ensembleRunners?.hasFiniteState ?? true) {
+            resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate)
+        }
     }
 
     /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose
@@ -353,6 +556,7 @@ public final class StreamProcessor {
     /// Pause or resume publishing; returns the stream time paused by the pause this ends (RESUME) or so far.
     @discardableResult
     public func setPaused(_ pause: Bool) -> Double {
+        for lane in lanes { lane.setPaused(pause) }
         if pause && !paused { pauseStartFrames = pausedFrames }
         let pausedNow = seconds(frames: pausedFrames - pauseStartFrames)
         paused = pause
@@ -362,7 +566,9 @@ public final class StreamProcessor {
     /// `RESET`: from the next frame on, the hidden state is the initial one and the detector starts afresh (a
     /// snapshottable detector is put in the state a new one has, on this stream's frame and chunk grid).
     public func resetForCommand() {
+        for lane in lanes { lane.resetForCommand() }
         runner.reset()
+        ensembleRunners?.reset()
         if let restorable = detector as? SnapshottableDetector, let fresh = try? pipeline.makeDetector(),
             let snapshot = (fresh as? SnapshottableDetector)?.snapshot(nextFrame: 0, nextTime: 0),
             (try? restorable.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
@@ -375,6 +581,7 @@ public final class StreamProcessor {
     /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
     private func resetState(at t: Double) {
         runner.reset()
+        ensembleRunners?.reset()
         stateResets += 1
         guard let count = resetReports.note(now: MonotonicClock.nanoseconds()) else { return }
         let message =
@@ -396,7 +603,7 @@ public final class StreamProcessor {
     /// The stream's GRU and detector state, to save (not on the hot path: it allocates).
     public func snapshot() -> StreamStateSnapshot {
         StreamStateSnapshot(
-            stream: name, gru: runner.state, labels: detector.labels,
+            stream: stateKey, gru: runner.state, labels: detector.labels,
             detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
             online: learner?.snapshot, seasonal: extractor.seasonalSnapshot())
     }
@@ -438,7 +645,7 @@ public final class StreamProcessor {
             for recorder in clipRecorders {
                 recorder.detected(
                     label: detector.labels[event.label], score: Double(event.score), start: event.start,
-                    end: event.end, t: t)
+                    end: event.end, t: t, model: pipeline.modelName.map { _ in pipeline.modelURL.lastPathComponent })
             }
             published = .detection(
                 stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
@@ -450,6 +657,7 @@ public final class StreamProcessor {
                 likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
                 end: event.end)
         }
+        if let model = pipeline.modelName { published.fields.append(Event.Field("model", .string(model))) }
         if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
         bus.publish(published)
     }

@@ -28,13 +28,14 @@ public final class PublisherGroup {
     /// whose readers asked for them (the pipeline itself does not publish scores), not to every sink.
     public func publishScores(
         stream: String, t: Double, frame: Int, labels: [String], fields: [String] = [],
-        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, time: WallTime = .now(), onlyWatchers: Bool = false
+        scores: UnsafeBufferPointer<Float>, ts: Double? = nil, model: String? = nil,
+        attention: UnsafeBufferPointer<Float>? = nil, time: WallTime = .now(), onlyWatchers: Bool = false
     ) {
         guard !publishers.isEmpty else { return }
         buffer.removeAll(keepingCapacity: true)
         EventEncoder.encodeScores(
-            stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, ts: ts, time: time,
-            into: &buffer)
+            stream: stream, t: t, frame: frame, labels: labels, fields: fields, scores: scores, ts: ts, model: model,
+            attention: attention, time: time, into: &buffer)
         guard onlyWatchers else { return sendBuffer(kind: .scores) }
         buffer.withUnsafeBytes { line in
             for publisher in publishers where publisher.watchesScores { publisher.publish(line, kind: .scores) }

@@ -40,7 +40,7 @@ package final class StateKeeper {
         self.logger = logger
         pipelineName = pipeline.config.name
         modelName = pipeline.modelURL.lastPathComponent
-        modelHash = try StateFile.hash(of: pipeline.modelURL)
+        modelHash = try StateFile.hash(of: pipeline.modelFiles)
     }
 
     /// An absolute `state_file` as is; a relative one under `$STATE_DIRECTORY` (systemd's `StateDirectory=`; the
@@ -77,13 +77,14 @@ package final class StateKeeper {
     /// Give `processor` its saved state, if it keeps state and there is one for its stream. Returns a problem to
     /// report.
     package func restore(into processor: StreamProcessor) -> String? {
-        guard processor.keepsState, let snapshot = pending.removeValue(forKey: processor.name) else { return nil }
+        guard processor.keepsState, let snapshot = pending.removeValue(forKey: processor.stateKey) else { return nil }
         do {
             try processor.restore(snapshot)
-            logger.notice("\(processor.name): hidden and detector state restored from \(url.path)")
+            logger.notice("\(processor.stateKey): hidden and detector state restored from \(url.path)")
             return nil
         } catch {
-            return "\(url.path): stream \(processor.name): \(error); ignored, the stream starts from the initial state"
+            return
+                "\(url.path): stream \(processor.stateKey): \(error); ignored, the stream starts from the initial state"
         }
     }
 
@@ -104,7 +105,7 @@ package final class StateKeeper {
     package func pipelineChanged(to pipeline: ResolvedPipeline) -> String? {
         pipelineName = pipeline.config.name
         modelName = pipeline.modelURL.lastPathComponent
-        if let hash = try? StateFile.hash(of: pipeline.modelURL), hash != modelHash {
+        if let hash = try? StateFile.hash(of: pipeline.modelFiles), hash != modelHash {
             modelHash = hash
             pending = [:]
             closed = [:]
