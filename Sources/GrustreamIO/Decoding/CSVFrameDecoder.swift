@@ -33,9 +33,8 @@ public struct CSVOptions: Sendable, Equatable {
 /// ends. Blank lines and lines starting with `#` are ignored, and a header line as `options.header` says. Bad
 /// frames (wrong column count, a value that is not a number, NaN/Inf, a timestamp that is not one or goes back,
 /// a line over `maximumLineBytes`) are counted in `badFrames` and handled by `policy` (see `BadFramePolicy`).
-public final class CSVFrameDecoder {
+public final class CSVFrameDecoder: TextFrameDecoder {
     public let options: CSVOptions
-    private let framer: LineFramer<CSVLineParser>
 
     /// `maximumLineBytes`: longer lines are bad frames (default 64 KiB). `sampleLimit`: values of a larger
     /// magnitude are bad frames (the timestamp column is checked by `Timestamp.parse`).
@@ -44,28 +43,10 @@ public final class CSVFrameDecoder {
         sampleLimit: Float = .greatestFiniteMagnitude
     ) {
         self.options = options
-        framer = LineFramer(
-            parser: CSVLineParser(options: options, sampleLimit: sampleLimit), channels: options.channels,
-            maximumLineBytes: maximumLineBytes, policy: policy)
-    }
-
-    public var badFrames: BadFrameLog { framer.log }
-    /// Frames emitted so far.
-    public var framesDecoded: Int { framer.framesEmitted }
-    /// The timestamp of the last good frame (with `timestampColumn`).
-    public var lastTimestamp: Double? { framer.parser.lastTimestamp }
-    /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
-    /// none); nil without a timestamp column or outside `emit`.
-    public var emittedTimestamps: UnsafeBufferPointer<Double>? { framer.emittedTimestamps }
-
-    /// Decode a chunk; `emit` receives whole interleaved frames (possibly in several calls).
-    public func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        framer.feed(bytes, emit: emit)
-    }
-
-    /// End of input; see `LineFramer.finish` for the last line without a newline.
-    public func finish(partialLineIsBad: Bool = false, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        framer.finish(partialLineIsBad: partialLineIsBad, emit: emit)
+        super.init(
+            framer: LineFramer(
+                parser: CSVLineParser(options: options, sampleLimit: sampleLimit), channels: options.channels,
+                maximumLineBytes: maximumLineBytes, policy: policy))
     }
 }
 

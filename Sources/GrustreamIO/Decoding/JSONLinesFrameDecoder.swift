@@ -12,33 +12,18 @@
 /// (not an object, no `"v"`, wrong count, a value that is not a finite number, a value beyond ±`sampleLimit`, a
 /// `"t"` that is not a timestamp or goes back from the last one, a line over `maximumLineBytes`) are counted and
 /// handled by `policy` (see `BadFramePolicy`).
-public final class JSONLinesFrameDecoder {
+public final class JSONLinesFrameDecoder: TextFrameDecoder {
     public let channels: Int
-    private let framer: LineFramer<JSONLineParser>
 
     public init(
         channels: Int, policy: BadFramePolicy = .skip, maximumLineBytes: Int = 65536,
         sampleLimit: Float = .greatestFiniteMagnitude
     ) {
         self.channels = channels
-        framer = LineFramer(
-            parser: JSONLineParser(channels: channels, sampleLimit: sampleLimit), channels: channels,
-            maximumLineBytes: maximumLineBytes,
-            policy: policy)
-    }
-
-    public var badFrames: BadFrameLog { framer.log }
-    public var framesDecoded: Int { framer.framesEmitted }
-    public var lastTimestamp: Double? { framer.parser.lastTimestamp }
-    /// Inside `emit`: the timestamps of the frames handed over (NaN for a line without `"t"`); nil outside `emit`.
-    public var emittedTimestamps: UnsafeBufferPointer<Double>? { framer.emittedTimestamps }
-
-    public func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        framer.feed(bytes, emit: emit)
-    }
-
-    public func finish(partialLineIsBad: Bool = false, emit: (UnsafeBufferPointer<Float>) -> Void) {
-        framer.finish(partialLineIsBad: partialLineIsBad, emit: emit)
+        super.init(
+            framer: LineFramer(
+                parser: JSONLineParser(channels: channels, sampleLimit: sampleLimit), channels: channels,
+                maximumLineBytes: maximumLineBytes, policy: policy))
     }
 }
 

@@ -21,6 +21,49 @@ protocol LineFrameParser {
     var frameTimestamp: Double { get }
     /// Whether frames can carry timestamps (the framer keeps them beside the frames only then).
     var carriesTimestamps: Bool { get }
+    /// The timestamp of the last good frame (nil: none yet, or the format has none).
+    var lastTimestamp: Double? { get }
+}
+
+/// What the text decoders share, whatever their line parser: a `LineFramer` behind the public decoding calls.
+public class TextFrameDecoder {
+    private let framer: any LineFraming
+
+    init(framer: any LineFraming) { self.framer = framer }
+
+    /// The bad frames so far: count, and the last ones with their line numbers and reasons.
+    public var badFrames: BadFrameLog { framer.log }
+    /// Frames emitted so far (held repeats included).
+    public var framesDecoded: Int { framer.framesEmitted }
+    /// The timestamp of the last good frame.
+    public var lastTimestamp: Double? { framer.lastTimestamp }
+    /// Inside `emit`: the timestamps of the frames handed over (seconds since the epoch, NaN where a frame has
+    /// none); nil when the format carries none, and outside `emit`.
+    public var emittedTimestamps: UnsafeBufferPointer<Double>? { framer.emittedTimestamps }
+
+    /// Decode a chunk; `emit` receives whole interleaved frames (possibly in several calls).
+    public func decode(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        framer.feed(bytes, emit: emit)
+    }
+
+    /// End of input; see `LineFramer.finish` for the last line without a newline.
+    public func finish(partialLineIsBad: Bool = false, emit: (UnsafeBufferPointer<Float>) -> Void) {
+        framer.finish(partialLineIsBad: partialLineIsBad, emit: emit)
+    }
+}
+
+/// A `LineFramer` of any parser, as `TextFrameDecoder` uses it.
+protocol LineFraming: AnyObject {
+    var log: BadFrameLog { get }
+    var framesEmitted: Int { get }
+    var lastTimestamp: Double? { get }
+    var emittedTimestamps: UnsafeBufferPointer<Double>? { get }
+    func feed(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeBufferPointer<Float>) -> Void)
+    func finish(partialLineIsBad: Bool, emit: (UnsafeBufferPointer<Float>) -> Void)
+}
+
+extension LineFramer: LineFraming {
+    var lastTimestamp: Double? { parser.lastTimestamp }
 }
 
 /// The streaming half shared by the text decoders: splits bytes into lines for any chunking, bounds the
