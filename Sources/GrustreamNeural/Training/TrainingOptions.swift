@@ -1,5 +1,3 @@
-import GrustreamNeural
-
 /// Everything `grustream train` can set, with its default.
 public struct TrainingOptions: Sendable {
     public enum Task: String, Sendable, CaseIterable { case classify, predict }

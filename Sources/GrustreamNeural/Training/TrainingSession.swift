@@ -1,5 +1,4 @@
 import Foundation
-import GrustreamNeural
 
 /// The task-independent part of training: parameters, optimiser, the BPTT graph, the epoch loop with learning-rate
 /// schedule, early stopping on the validation loss (keeping the best parameters), progress and Ctrl-C.
