@@ -28,6 +28,14 @@ public struct NatsSourceSettings: Sendable, Equatable {
     public static let maximumPartitions = 1024
     public static let maximumSubjectBytes = 256
 
+    /// The `servers` key of a NATS source or sink.
+    static func serversField<Options>(_ servers: WritableKeyPath<Options, [String]>) -> OptionField<Options> {
+        .custom(
+            "servers", "nats: server URLs, e.g. [\"nats://127.0.0.1:4222\"]",
+            apply: { options, value, path in options[keyPath: servers] = try Self.servers(value, path: path) },
+            render: { "[" + $0[keyPath: servers].map { "\"\($0)\"" }.joined(separator: ", ") + "]" })
+    }
+
     /// A `servers` value: 1 to `maximumServers` strings `nats://HOST:PORT` (no spaces or commas).
     static func servers(_ value: ConfigValue, path: String) throws -> [String] {
         guard case .array(let items) = value, !items.isEmpty, items.count <= maximumServers else {
@@ -57,10 +65,7 @@ public struct NatsSinkSettings: Sendable, Equatable {
 
 extension SinkOptions {
     static let natsFields: [OptionField<SinkOptions>] = [
-        .custom(
-            "servers", "nats: server URLs, e.g. [\"nats://127.0.0.1:4222\"]",
-            apply: { options, value, path in options.nats.servers = try NatsSourceSettings.servers(value, path: path) },
-            render: { "[" + $0.nats.servers.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
+        NatsSourceSettings.serversField(\.nats.servers),
         .custom(
             "subject_prefix", "nats: events go to <subject_prefix>.<CLASS>.<stream>",
             apply: { options, value, path in
@@ -78,10 +83,7 @@ extension SinkOptions {
 
 extension SourceOptions {
     static let natsFields: [OptionField<SourceOptions>] = [
-        .custom(
-            "servers", "nats: server URLs, e.g. [\"nats://127.0.0.1:4222\"]",
-            apply: { options, value, path in options.nats.servers = try NatsSourceSettings.servers(value, path: path) },
-            render: { "[" + $0.nats.servers.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
+        NatsSourceSettings.serversField(\.nats.servers),
         .custom(
             "subject", "nats: subject of the sensor streams, last token = stream id",
             apply: { options, value, path in
