@@ -67,6 +67,18 @@ struct NatsDurableTests {
             "run", try pipeline("fleet.toml", server: server.url, consumer: "fleet"), "--log-level", "error",
         ])
         #expect(first.waitForOutput { $0.contains("\"frames\":600,") }, "the first daemon never read 600 frames")
+        // Killed only once its saved state covers (nearly) all it read: otherwise the successor would have nothing
+        // to continue from, and the test would not test a takeover.
+        let bucket = try NatsJetStream(connection: producer).keyValue(bucket: "fleet-state", replicas: 1)
+        func covered(_ stream: String) -> UInt64 {
+            guard let data = try? bucket.get(stream, maximumBytes: 1 << 20),
+                let (point, _) = NatsSource.decodeRecord(data)
+            else { return 0 }
+            return point.sequence
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while (covered("pump-0") < 590 || covered("pump-1") < 590) && Date() < deadline { usleep(20_000) }
+        #expect(covered("pump-0") >= 590 && covered("pump-1") >= 590, "the first daemon never saved its state")
         first.signal(SIGKILL)
         let killed = first.finish()
         try publish(300..<600)
