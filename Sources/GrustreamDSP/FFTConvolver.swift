@@ -13,7 +13,6 @@ public final class FFTConvolver {
     private let response: UnsafeMutablePointer<Float>
     private let forward: fftwf_plan
     private let inverse: fftwf_plan
-    private static let plannerLock = NSLock()
 
     /// Convolves signals of up to `maxSignal` samples with responses of up to `maxResponse` samples.
     public init(maxSignal: Int, maxResponse: Int) throws {
@@ -30,10 +29,12 @@ public final class FFTConvolver {
         real = r
         response = h
         spectrum = OpaquePointer(c)
-        FFTConvolver.plannerLock.lock()
-        let f = fftwf_plan_dft_r2c_1d(Int32(n), r, c, UInt32(FFTW_ESTIMATE))
-        let i = fftwf_plan_dft_c2r_1d(Int32(n), c, r, UInt32(FFTW_ESTIMATE))
-        FFTConvolver.plannerLock.unlock()
+        let (f, i) = FFTWPlanner.serialised {
+            (
+                fftwf_plan_dft_r2c_1d(Int32(n), r, c, UInt32(FFTW_ESTIMATE)),
+                fftwf_plan_dft_c2r_1d(Int32(n), c, r, UInt32(FFTW_ESTIMATE))
+            )
+        }
         guard let f, let i else {
             throw FeatureConfigError(key: "augmentation", "FFTW could not plan a convolution of \(n) points")
         }
@@ -42,10 +43,10 @@ public final class FFTConvolver {
     }
 
     deinit {
-        FFTConvolver.plannerLock.lock()
-        fftwf_destroy_plan(forward)
-        fftwf_destroy_plan(inverse)
-        FFTConvolver.plannerLock.unlock()
+        FFTWPlanner.serialised {
+            fftwf_destroy_plan(forward)
+            fftwf_destroy_plan(inverse)
+        }
         fftwf_free(real)
         fftwf_free(UnsafeMutableRawPointer(spectrum))
         fftwf_free(response)

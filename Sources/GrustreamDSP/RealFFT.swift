@@ -4,7 +4,7 @@ import Foundation
 /// Single-precision real-to-complex FFT of a fixed size, planned once (FFTW `r2c`) from the committed wisdom
 /// (`FFTWWisdom`: measured plans for n = 256 … 4096) or else with `FFTW_ESTIMATE`: never timed at run time, so
 /// the plan and thus the arithmetic are the same in every run. Owns its aligned input and output buffers.
-/// Plan creation is serialised by a global lock (FFTW's planner is not thread-safe); execution is not locked.
+/// Plan creation and destruction go through `FFTWPlanner.serialised`; execution is not locked.
 public final class RealFFT {
     /// Transform size in samples.
     public let length: Int
@@ -14,8 +14,8 @@ public final class RealFFT {
     public let output: UnsafeMutableBufferPointer<Float>
     private let plan: fftwf_plan
 
-    private static let plannerLock = NSLock()
-    /// `FFTWWisdom.measured` imported into FFTW's global wisdom (once, under `plannerLock`; false if rejected).
+    /// `FFTWWisdom.measured` imported into FFTW's global wisdom (once, inside `FFTWPlanner.serialised`; false if
+    /// rejected).
     private static let wisdomImported: Bool = fftwf_import_wisdom_from_string(FFTWWisdom.measured) != 0
 
     public init(length: Int) throws {
@@ -30,12 +30,11 @@ public final class RealFFT {
         let outFloats = UnsafeMutableRawPointer(outPtr).bindMemory(to: Float.self, capacity: 2 * bins)
         output = UnsafeMutableBufferPointer(start: outFloats, count: 2 * bins)
         output.initialize(repeating: 0)
-        RealFFT.plannerLock.lock()
-        _ = RealFFT.wisdomImported
-        let made =
-            fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_MEASURE | FFTW_WISDOM_ONLY))
-            ?? fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_ESTIMATE))
-        RealFFT.plannerLock.unlock()
+        let made = FFTWPlanner.serialised {
+            _ = RealFFT.wisdomImported
+            return fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_MEASURE | FFTW_WISDOM_ONLY))
+                ?? fftwf_plan_dft_r2c_1d(Int32(length), inPtr, outPtr, UInt32(FFTW_ESTIMATE))
+        }
         input.initialize(repeating: 0)
         guard let made else {
             fftwf_free(inPtr)
@@ -48,9 +47,7 @@ public final class RealFFT {
     }
 
     deinit {
-        RealFFT.plannerLock.lock()
-        fftwf_destroy_plan(plan)
-        RealFFT.plannerLock.unlock()
+        FFTWPlanner.serialised { fftwf_destroy_plan(plan) }
         fftwf_free(input.baseAddress)
         fftwf_free(output.baseAddress)
     }
