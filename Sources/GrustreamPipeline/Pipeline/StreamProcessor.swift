@@ -5,6 +5,9 @@ import Logging
 
 /// One stream's hot path: samples → features → normalisation → GRU step → activation → detector → events.
 /// Holds the stream's state (feature ring, hidden state, detector state) apart from the shared model.
+/// This file holds the state and the input side (samples → normalised feature rows); the rest is split by concern:
+/// `+Network` (rows → GRU, gate and pre-roll), `+Events` (outputs → detector → events and scores), `+State`
+/// (pause, reset, snapshot and restore), `+Lanes` (several models on one input), `+Online` (online learning).
 /// The frames completed by one `accept` (one of a live 10 ms read, up to hundreds of a file or socket read) go
 /// through the GRU together, up to `batchFrames` at a time: `GRURunner.run` computes a chunk layer-major with the
 /// input projections as one product, with the same results, bit for bit, as frame by frame. Nothing is allocated
@@ -39,10 +42,10 @@ public final class StreamProcessor {
     /// `[batchFrames, output]` the head's outputs, after the activation.
     let outputs: UnsafeMutableBufferPointer<Float>
     /// With `detector.scores_attention`: `[batchFrames, window]` each pending frame's attention weights.
-    private let attentionRows: UnsafeMutableBufferPointer<Float>?
+    let attentionRows: UnsafeMutableBufferPointer<Float>?
     /// The frames of the model's window (the width of an `attentionRows` row).
-    private let attentionWidth: Int
-    private(set) var pending = 0
+    let attentionWidth: Int
+    var pending = 0
     /// Listed for the batch of the current pass (`PipelineRunner`).
     package var awaitingBatch = false
     /// Frames extracted and normalised, waiting for the GRU (see `extract`).
@@ -56,21 +59,21 @@ public final class StreamProcessor {
     /// detector's range of the remainders restarts from what they would have been (`restartDetectorRange`).
     private var seenSeasonalPeriod: Int
     /// The frame before which the detector's range restarts (-1: none due), and the range, as model inputs.
-    private var rangeRestartFrame = -1
-    private var rangeRestart: (low: [Float], high: [Float]) = ([], [])
+    var rangeRestartFrame = -1
+    var rangeRestart: (low: [Float], high: [Float]) = ([], [])
     /// The model's input normalisation (nil: the model has none).
     private let normalisation: InputNormalisation?
-    private let sampleRate: Double
-    private let frameLength: Int
+    let sampleRate: Double
+    let frameLength: Int
     /// Feature frames processed in this stream.
-    public private(set) var frames = 0
+    public internal(set) var frames = 0
     /// Durable NATS input: the JetStream sequence of the message that carried an input frame (0-based, this
     /// stream's count), printed as `"seq"` in `DETECTION` and `ANOMALY` events.
     public var frameSequence: ((Int) -> UInt64?)?
     /// `DETECTION`/`ANOMALY` events published for this stream.
-    public private(set) var events = 0
+    public internal(set) var events = 0
     /// The last `DETECTION`/`ANOMALY`: its label (empty for anomalies) and stream time (for `STATUS=`).
-    public private(set) var lastEvent: (label: String, t: Double)?
+    public internal(set) var lastEvent: (label: String, t: Double)?
     /// Whether `[runtime] state_file` saves and restores this stream: only when its name is stable (see
     /// `SourceStream.hasStableName`). Carried over by `replacing:`.
     public var keepsState = true {
@@ -79,17 +82,17 @@ public final class StreamProcessor {
     /// Feature vectors that held a NaN or ±Inf (bad frames: the GRU is not stepped with them).
     public private(set) var badFeatureFrames = 0
     /// Times the hidden state (or the output made from it) was found non-finite and reset to the zero state.
-    public private(set) var stateResets = 0
+    public internal(set) var stateResets = 0
     /// Where state resets are logged (their `ERROR` events go to `bus`).
     public var logger: Logger? {
         didSet { for lane in lanes { lane.logger = logger } }
     }
     /// At most one `ERROR` event per stream for state resets in this interval (nanoseconds); the others are counted.
     package static let healthReportInterval: UInt64 = 10_000_000_000
-    private var resetReports = RateLimitedReport(intervalNanoseconds: healthReportInterval)
+    var resetReports = RateLimitedReport(intervalNanoseconds: healthReportInterval)
     /// Feature frames skipped as bad: the extractor's frame of this stream's frame `f` is
     /// `f - extractorFirstFrame + skippedFeatureFrames`.
-    private var skippedFeatureFrames = 0
+    var skippedFeatureFrames = 0
     /// `[input]` the last good normalised feature vector, held in place of a bad one (`hold`).
     private let lastGoodInput: UnsafeMutableBufferPointer<Float>
     private var haveLastGoodInput = false
@@ -99,8 +102,8 @@ public final class StreamProcessor {
     public private(set) var carriedDetectorState = false
     /// The extractor's frame 0 is this stream's frame `extractorFirstFrame`, starting at `extractorFirstSample`
     /// (both 0 unless a reload changed the features mid-stream).
-    private let extractorFirstFrame: Int
-    private let extractorFirstSample: Int
+    let extractorFirstFrame: Int
+    let extractorFirstSample: Int
     private let channels: Int
     /// The input timestamps of the frames that can be waiting for their feature frame: a read of up to
     /// `readFrames`, a frame, a batch of frames and the deltas' lookahead.
@@ -128,12 +131,12 @@ public final class StreamProcessor {
     private(set) var streamGate: EnergyGate?
     private(set) var gate: EnergyGate?
     /// `[batchFrames]` whether the gate was open at each pending frame.
-    private let gateOpen: UnsafeMutableBufferPointer<Bool>
+    let gateOpen: UnsafeMutableBufferPointer<Bool>
     /// Whether the last frame run was open (a closed one before an open one: the model starts from its pre-roll).
-    private var gateWasOpen = true
-    private var preRoll: PreRollRows?
+    var gateWasOpen = true
+    var preRoll: PreRollRows?
     /// Frames this model skipped (gate closed): no GRU step, zero posteriors to the detector.
-    public private(set) var gatedFrames = 0
+    public internal(set) var gatedFrames = 0
     /// `[model] ensemble`: the other models whose posteriors are averaged with this one's.
     let ensembleRunners: EnsembleRunners?
 
@@ -301,7 +304,7 @@ public final class StreamProcessor {
     }
 
     /// The timestamp of feature frame `frame`: its last input row's (the last row received for a padded frame).
-    private func timestamp(ofFrame frame: Int) -> Double? {
+    func timestamp(ofFrame frame: Int) -> Double? {
         guard !inputTimestamps.isEmpty else { return nil }
         return inputTimestamps.value(at: min(firstSample(ofFrame: frame) + frameLength - 1, inputTimestamps.end - 1))
     }
@@ -431,240 +434,21 @@ public final class StreamProcessor {
         publishPending()
     }
 
-    /// Pending frames `from`..< `pendingFrames` through this stream's own runner (as one layer-major chunk).
-    func runGRU(from first: Int) {
-        guard pending > first else { return }
-        if let learner, first == 0 { return runLearning(learner) }
-        guard gate != nil else { return runRows(first: first, count: pending - first) }
-        var k = first
-        while k < pending {
-            guard gateOpen[k] else {
-                (outputs.baseAddress! + k * output).update(repeating: 0, count: output)
-                attentionRows.map { ($0.baseAddress! + k * attentionWidth).update(repeating: 0, count: attentionWidth) }
-                preRoll?.push(inputs.baseAddress! + k * input)
-                ensembleRunners?.keepForPreRoll(row: k)
-                gatedFrames += 1
-                gateWasOpen = false
-                k += 1
-                continue
-            }
-            if !gateWasOpen { catchUp() }
-            var end = k + 1
-            while end < pending && gateOpen[end] { end += 1 }
-            runRows(first: k, count: end - k)
-            k = end
-        }
-    }
-
-    /// Rows `first ..< first + count` of the pending frames through the network (and the ensemble's).
-    private func runRows(first: Int, count: Int) {
-        if let attentionRows {
-            // Frame by frame, keeping each window's attention weights for its SCORES event.
-            for k in first..<(first + count) {
-                runner.run(
-                    UnsafeBufferPointer(rebasing: inputs[(k * input)...]), count: 1,
-                    outputs: UnsafeMutableBufferPointer(rebasing: outputs[(k * output)...]))
-                if let weights = runner.poolingWeights, weights.count == attentionWidth {
-                    (attentionRows.baseAddress! + k * attentionWidth).update(
-                        from: weights.baseAddress!, count: weights.count)
-                }
-            }
-        } else {
-            runner.run(
-                UnsafeBufferPointer(rebasing: inputs[(first * input)...]), count: count,
-                outputs: UnsafeMutableBufferPointer(rebasing: outputs[(first * output)...]))
-        }
-        ensembleRunners?.run(first: first, count: count)
-    }
-
-    /// The gate opened: the network from its initial state over the pre-roll (the frames before the opening).
-    private func catchUp() {
-        gateWasOpen = true
-        runner.reset()
-        ensembleRunners?.catchUp()
-        guard let preRoll else { return }
-        let n = preRoll.takeOrdered()
-        if n > 0 { runner.run(UnsafeBufferPointer(preRoll.ordered), count: n, outputs: preRoll.outputs) }
-    }
-
-    /// The pending frames' outputs (all computed) through activation → detector → events; none are pending after.
-    /// A non-finite output resets the hidden state and runs the frames after it again from the zero state; the
-    /// frame itself reaches no detector.
-    func publishPending() {
-        let n = input
-        let o = output
-        for k in 0..<pending {
-            let output = outputs.baseAddress! + k * o
-            if gate == nil || gateOpen[k] {
-                pipeline.outputActivation.apply(output, o)
-                ensembleRunners?.average(into: output, row: k)
-            }
-            let first = firstSample(ofFrame: frames)
-            let start = Double(max(0, first)) / sampleRate
-            let end = Double(max(0, first + frameLength)) / sampleRate
-            if !NumericHealth.allFinite(output, o) {
-                resetState(at: end)
-                runGRU(from: k + 1)
-                frames += 1
-                continue
-            }
-            let frame = DetectorFrame(
-                index: frames, start: start, end: end,
-                input: UnsafeBufferPointer(start: inputs.baseAddress! + k * n, count: n),
-                output: UnsafeBufferPointer(start: output, count: o))
-            let ts = timestamp(ofFrame: frames)
-            if frames == rangeRestartFrame {
-                detector.restartRange(low: rangeRestart.low, high: rangeRestart.high)
-                rangeRestartFrame = -1
-            }
-            detector.process(frame) { event in if !paused { publish(event, at: end, ts: ts) } }
-            frameObserver?(frame)
-            for recorder in clipRecorders where recorder.watchesScores && !paused && !isLane {
-                detector.withScores { recorder.observe($0, start: start, end: end) }
-            }
-            if paused {
-                pausedFrames += 1
-            } else if scoresEnabled || bus.scoresWatched {
-                let onlyWatchers = !scoresEnabled
-                detector.withScores { scores in
-                    bus.publishScores(
-                        stream: name, t: end, frame: frames, labels: detector.labels, fields: scoreFields,
-                        scores: scores, ts: ts, model: pipeline.modelName,
-                        attention: attentionRows.map {
-                            UnsafeBufferPointer(start: $0.baseAddress! + k * attentionWidth, count: attentionWidth)
-                        }, onlyWatchers: onlyWatchers)
-                }
-            }
-            frames += 1
-        }
-        pending = 0
-        if !runner.hasFiniteState || !(ensembleRunners?.hasFiniteState ?? true) {
-            resetState(at: Double(max(0, firstSample(ofFrame: frames))) / sampleRate)
-        }
-    }
-
     /// Detection paused (`PAUSE`): frames still run through the features, the network and the detector, whose
     /// events and scores are not published.
-    public private(set) var paused = false
+    public internal(set) var paused = false
     /// Frames processed while paused, in all.
-    public private(set) var pausedFrames = 0
+    public internal(set) var pausedFrames = 0
     /// `pausedFrames` when the current pause began.
-    private var pauseStartFrames = 0
-
-    /// Stream time of `frameCount` frames (seconds).
-    package func seconds(frames frameCount: Int) -> Double {
-        Double(frameCount * pipeline.features.hopLength) / pipeline.features.sampleRate
-    }
-
-    /// Pause or resume publishing; returns the stream time paused by the pause this ends (RESUME) or so far.
-    @discardableResult
-    public func setPaused(_ pause: Bool) -> Double {
-        for lane in lanes { lane.setPaused(pause) }
-        if pause && !paused { pauseStartFrames = pausedFrames }
-        let pausedNow = seconds(frames: pausedFrames - pauseStartFrames)
-        paused = pause
-        return pausedNow
-    }
-
-    /// `RESET`: from the next frame on, the hidden state is the initial one and the detector starts afresh (a
-    /// snapshottable detector is put in the state a new one has, on this stream's frame and chunk grid).
-    public func resetForCommand() {
-        for lane in lanes { lane.resetForCommand() }
-        runner.reset()
-        ensembleRunners?.reset()
-        if let restorable = detector as? SnapshottableDetector, let fresh = try? pipeline.makeDetector(),
-            let snapshot = (fresh as? SnapshottableDetector)?.snapshot(nextFrame: 0, nextTime: 0),
-            (try? restorable.restore(snapshot, nextFrame: frames, nextTime: nextFrameTime)) != nil
-        {
-            return
-        }
-        detector.reset()
-    }
-
-    /// A non-finite hidden state: back to the zero state, counted, reported (rate-limited).
-    private func resetState(at t: Double) {
-        runner.reset()
-        ensembleRunners?.reset()
-        stateResets += 1
-        guard let count = resetReports.note(now: MonotonicClock.nanoseconds()) else { return }
-        let message =
-            "stream \(name): non-finite hidden state, reset to the zero state at t = \(t) s"
-            + (count > 1 ? " (\(count) resets since the last report)" : "")
-        logger?.error("\(message)")
-        bus.publish(.error(stream: name, t: t, message: message))
-    }
+    var pauseStartFrames = 0
 
     /// First sample of the stream's frame `frame` (negative with centre padding), skipped input included.
-    private func firstSample(ofFrame frame: Int) -> Int {
+    func firstSample(ofFrame frame: Int) -> Int {
         extractorFirstSample + extractor.firstSample(ofFrame: frame - extractorFirstFrame + skippedFeatureFrames)
             + skippedInputFrames
     }
 
     /// Stream time at which the next frame starts (the reference of detector snapshots).
-    private var nextFrameTime: Double { Double(max(0, firstSample(ofFrame: frames))) / sampleRate }
+    var nextFrameTime: Double { Double(max(0, firstSample(ofFrame: frames))) / sampleRate }
 
-    /// The stream's GRU and detector state, to save (not on the hot path: it allocates).
-    public func snapshot() -> StreamStateSnapshot {
-        StreamStateSnapshot(
-            stream: stateKey, gru: runner.state, labels: detector.labels,
-            detector: (detector as? SnapshottableDetector)?.snapshot(nextFrame: frames, nextTime: nextFrameTime),
-            online: learner?.snapshot, seasonal: extractor.seasonalSnapshot())
-    }
-
-    /// Continue from a saved state (at stream start). Throws, leaving the initial state, when it does not fit
-    /// this network or detector.
-    public func restore(_ snapshot: StreamStateSnapshot) throws {
-        guard snapshot.labels == detector.labels else {
-            throw StateFileError("saved for labels \(snapshot.labels), the detector has \(detector.labels)")
-        }
-        let initial = runner.state
-        do {
-            try runner.restore(snapshot.gru)
-            if let saved = snapshot.detector {
-                guard let restorable = detector as? SnapshottableDetector else {
-                    throw StateFileError("this detector cannot restore a saved state")
-                }
-                try restorable.restore(saved, nextFrame: frames, nextTime: nextFrameTime)
-            }
-            // A state saved without online learning leaves the learner at its start (the shared model).
-            if let learner, let online = snapshot.online { try learner.restore(online) }
-            // A state saved without the decomposition leaves it to search for its period.
-            if let seasonal = snapshot.seasonal { try extractor.restoreSeasonal(seasonal) }
-        } catch {
-            try? runner.restore(initial)
-            detector.reset()
-            throw error
-        }
-    }
-
-    /// `ts`: the input timestamp of the frame that made the event, printed last as `"ts"` when known.
-    private func publish(_ event: DetectorEvent, at t: Double, ts: Double?) {
-        events += 1
-        eventObserver?(event)
-        var published: Event
-        switch event.kind {
-        case .detection:
-            lastEvent = (detector.labels[event.label], t)
-            for recorder in clipRecorders {
-                recorder.detected(
-                    label: detector.labels[event.label], score: Double(event.score), start: event.start,
-                    end: event.end, t: t, model: pipeline.modelName.map { _ in pipeline.modelURL.lastPathComponent })
-            }
-            published = .detection(
-                stream: name, t: t, label: detector.labels[event.label], score: Double(event.score),
-                start: event.start, end: event.end)
-        case .anomaly:
-            lastEvent = ("", t)
-            published = .anomaly(
-                stream: name, t: t, phase: event.phase.rawValue, score: Double(event.score),
-                likelihood: Double(event.likelihood), threshold: Double(event.threshold), start: event.start,
-                end: event.end)
-        }
-        if let model = pipeline.modelName { published.fields.append(Event.Field("model", .string(model))) }
-        if let frameSequence, let seq = frameSequence(max(0, Int((t * sampleRate).rounded()) - 1)) {
-            published.fields.append(Event.Field("seq", .integer(Int(clamping: seq))))
-        }
-        if let ts { published.fields.append(Event.Field("ts", .double(ts))) }
-        bus.publish(published)
-    }
 }
