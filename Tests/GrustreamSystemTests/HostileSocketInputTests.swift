@@ -115,7 +115,7 @@ struct HostileSocketInputTests {
         defer { directory.remove() }
         let socket = directory.file("kws.sock")
         let daemon = try SpawnedTool(["run", "stdin-kws", "--socket", socket, "--no-stdout", "--log-level", "notice"])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socket) }, "socket never accepted a connection")
         let attacker = try TestClient(path: socket)
         #expect(attacker.readLine()?.hasPrefix(#"{"class":"VERSION""#) == true)
         attacker.send(#"{"class":"WATCH","x":"\uD800\u0041"}"# + "\n")

@@ -79,7 +79,7 @@ struct MalformedInputTests {
         let daemon = try SpawnedTool([
             "run", try pipeline("kind = \"unix\"\npath = \"sensors.sock\""), "--log-level", "warning",
         ])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socket) }, "socket never accepted a connection")
         let bad = connectUnix(socket)
         #expect(bad >= 0)
         let garbage = Array(("stream bad\n" + String(repeating: "2014-07-01 00:00:00,10844\n", count: 50)).utf8)

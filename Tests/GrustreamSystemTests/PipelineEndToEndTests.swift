@@ -141,7 +141,7 @@ struct PipelineEndToEndTests {
         let process = try SpawnedTool([
             "run", pipeline, "--source", "-", "--format", "wav", "--socket", socket, "--log-level", "error",
         ])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socket) }, "socket never accepted a connection")
         let subscribers = try (0..<5).map { _ in try SpawnedTool(["subscribe", socket]) }
         // Every subscriber is connected once it printed the daemon's VERSION line: only then do the events start.
         for subscriber in subscribers {
@@ -184,6 +184,15 @@ func waitFor(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
         usleep(10_000)
     }
     return condition()
+}
+
+/// Whether the Unix socket at `path` accepts a connection now. Its file exists from bind(), but connections are
+/// refused until listen() a moment later, so tests wait for this, not for the file.
+func acceptsConnections(_ path: String) -> Bool {
+    let fd = connectUnix(path)
+    guard fd >= 0 else { return false }
+    close(fd)
+    return true
 }
 
 /// An ALSA configuration whose `plugcap` device captures `recording` (16 kHz mono) through the file plugin (the real

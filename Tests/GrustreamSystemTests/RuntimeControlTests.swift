@@ -86,7 +86,7 @@ struct RuntimeControlTests {
             process = try SpawnedTool([
                 "run", "demo", "--source", "-", "--format", "wav", "--socket", socket, "--log-level", "error",
             ])
-            guard waitFor(seconds: 20, { FileManager.default.fileExists(atPath: socket) }) else {
+            guard waitFor(seconds: 20, { acceptsConnections(socket) }) else {
                 throw PipelineConfigError("the socket never appeared")
             }
         }

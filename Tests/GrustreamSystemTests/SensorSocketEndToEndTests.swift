@@ -41,7 +41,7 @@ struct SensorSocketEndToEndTests {
         let daemon = try SpawnedTool([
             "run", try pipeline(source: "kind = \"unix\"\npath = \"sensors.sock\""), "--log-level", "error",
         ])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socket) }, "socket never accepted a connection")
         let producers = DispatchGroup()
         for (n, phase) in phases.enumerated() {
             DispatchQueue.global().async(group: producers) {

@@ -50,7 +50,7 @@ struct StateFileNamingTests {
     /// Start the daemon, run `producers`, wait until `frames` frames were processed, stop it.
     func runDaemon(frames: Int, _ producers: () -> Void) throws -> CommandLineTool.Result {
         let daemon = try SpawnedTool(["run", try pipeline(), "--log-level", "notice"])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socketPath) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socketPath) }, "socket never accepted a connection")
         producers()
         let all = daemon.waitForOutput { $0.contains("\"frames\":\(frames),") }
         #expect(all, "not every frame arrived: \(daemon.outputSoFar.split(separator: "\n").last ?? "")")

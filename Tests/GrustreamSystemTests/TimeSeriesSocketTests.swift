@@ -20,7 +20,7 @@ struct TimeSeriesSocketTests {
             format: "jsonl", detector: "scores = true", runtime: "stats_interval_s = 0.1")
         let socket = temp.appendingPathComponent("sensors.sock").path
         let daemon = try SpawnedTool(["run", pipeline, "--log-level", "error"])
-        #expect(waitFor { FileManager.default.fileExists(atPath: socket) }, "socket never appeared")
+        #expect(waitFor { acceptsConnections(socket) }, "socket never accepted a connection")
         let rows = 300
         // Producer n: rows 10 s + n ms apart, irregularly (every 5th row 3 s later), as RFC 3339 strings.
         @Sendable func stamp(_ producer: Int, _ row: Int) -> Double {

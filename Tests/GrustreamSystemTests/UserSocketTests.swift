@@ -68,7 +68,10 @@ struct UserSocketTests {
         let subscriber = try SpawnedTool(
             ["subscribe", "hey-mycroft", "--scores"], environment: environment, launcher: user.launcher)
         #expect(subscriber.waitForOutput { $0.contains("\"VERSION\"") })
-        usleep(200_000)  // the WATCH line follows the connection
+        // The subscriber sent its WATCH line before it printed VERSION; the socket loop has read it by the time it
+        // greets a later connection (it reads every ready client each pass), so the first frame finds the watcher.
+        let probe = try TestClient(path: socket)
+        #expect(probe.readLine(timeout: 10)?.contains("\"VERSION\"") == true)
         run.write(try Data(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("samples/hey-mycroft-demo.wav")))
         let result = run.finish()
         #expect(result.status == 0, "\(result.stderr)")
